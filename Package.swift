@@ -1,0 +1,67 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "fieldnotes",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "fieldnotes", targets: ["fieldnotes"]),
+        .library(name: "ReportModels", targets: ["ReportModels"]),
+        .library(name: "OfflineStore", targets: ["OfflineStore"]),
+        .library(name: "SyncEngine", targets: ["SyncEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure values: reports, clocks, versions, validation, canonical encoding.
+        .target(
+            name: "ReportModels",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The SQLite store. Its schema lives in the top-level Migrations/ folder and is
+        // compiled into the module by the EmbedMigrations plugin, so a copied binary still
+        // creates and upgrades stores.
+        .target(
+            name: "OfflineStore",
+            dependencies: ["ReportModels", .product(name: "GRDB", package: "GRDB.swift")],
+            plugins: ["EmbedMigrations"]
+        ),
+        // Merge, changesets, folders.
+        .target(
+            name: "SyncEngine",
+            dependencies: [
+                "ReportModels", "OfflineStore", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The command-line tool.
+        .executableTarget(
+            name: "fieldnotes",
+            dependencies: [
+                "ReportModels", "OfflineStore", "SyncEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // zlib, reached through one small C boundary.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"]
+        ),
+        .testTarget(name: "ReportModelsTests", dependencies: ["ReportModels"]),
+        .testTarget(name: "OfflineStoreTests", dependencies: ["OfflineStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "OfflineStore"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["fieldnotes", "OfflineStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,15 @@
+#ifndef FIELDNOTES_CZLIB_SHIM_H
+#define FIELDNOTES_CZLIB_SHIM_H
+
+#include <zlib.h>
+
+// deflateInit2 and inflateInit2 are macros that Swift cannot call; these wrappers can be.
+static inline int fieldnotes_deflateInit2(z_streamp stream, int level, int windowBits, int memLevel) {
+    return deflateInit2(stream, level, Z_DEFLATED, windowBits, memLevel, Z_DEFAULT_STRATEGY);
+}
+
+static inline int fieldnotes_inflateInit2(z_streamp stream, int windowBits) {
+    return inflateInit2(stream, windowBits);
+}
+
+#endif

@@ -1,0 +1,26 @@
+import GRDB
+
+/// Brings a store's schema up to date from the migrations compiled into this binary
+/// (`Migrations/NNNN_name.sql`).
+///
+/// The schema version is SQLite's `user_version`: the number of the last migration applied.
+/// Each migration runs in its own savepoint together with the `user_version` update, so a
+/// store is always at one whole version. A store whose version is higher than any migration
+/// known here was written by a newer fieldnotes and is refused untouched.
+enum Migrator {
+    static var latest: Int { embeddedMigrations.last?.number ?? 0 }
+
+    static func migrate(_ db: Database, path: String) throws {
+        let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        guard current <= latest else {
+            throw StoreError.newerSchema(path: path, found: current, supported: latest)
+        }
+        for migration in embeddedMigrations where migration.number > current {
+            try db.inSavepoint {
+                try db.execute(sql: migration.sql)
+                try db.execute(sql: "PRAGMA user_version = \(migration.number)")
+                return .commit
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+import ReportModels
+
+extension Store {
+    /// SQLite's own checks of the file and of the search index; empty when all is well.
+    public func integrityProblems() throws -> [String] {
+        // FTS5's integrity check is spelt as an INSERT, so it needs a writable connection;
+        // it changes nothing.
+        try database.writeWithoutTransaction { db in
+            var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            do {
+                try db.execute(sql: "INSERT INTO reports_search (reports_search, rank) VALUES ('integrity-check', 1)")
+            } catch {
+                problems.append("search index: \(error)")
+            }
+            return problems
+        }
+    }
+
+    /// One record as stored: its state row (nil if missing) and its versions as encoded.
+    public struct StoredRecord: Sendable {
+        public var id: String
+        public var state: Result<StoredReport, Error>?
+        public var versions: [StoredVersion]
+    }
+
+    /// A version row: the columns that index it, and its decoding.
+    public struct StoredVersion: Sendable {
+        public var reportID: String
+        public var replicaID: String
+        public var counter: Int
+        public var hash: String
+        public var decoded: Result<Version, Error>
+    }
+
+    /// Calls `body` with each record that has a state or versions, one at a time, so memory
+    /// stays bounded whatever the store's size.
+    public func forEachRecord(_ body: (StoredRecord) throws -> Void) throws {
+        try database.read { db in
+            let ids = try String.fetchCursor(db, sql: "SELECT id FROM reports UNION SELECT report_id FROM versions ORDER BY 1")
+            while let id = try ids.next() {
+                let versions = try Row.fetchAll(db, sql: """
+                    SELECT report_id, replica_id, counter, hash, encoded FROM versions WHERE report_id = ? ORDER BY seq
+                    """, arguments: [id]).map { row in
+                    StoredVersion(reportID: row["report_id"], replicaID: row["replica_id"], counter: row["counter"], hash: row["hash"],
+                                  decoded: Result { try Self.decodeVersion(row["encoded"]) })
+                }
+                let state = try ReportID(id).flatMap { reportID in
+                    try Row.fetchOne(db, sql: "SELECT 1 FROM reports WHERE id = ?", arguments: [id]).map { _ in
+                        Result { try Self.fetchStored(db, reportID)! }
+                    }
+                }
+                try body(StoredRecord(id: id, state: state, versions: versions))
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import ReportModels
+
+/// What can go wrong with a store, said so that a person knows what to do next.
+public enum StoreError: Error, Equatable, LocalizedError {
+    case missing(path: String)
+    case alreadyExists(path: String)
+    case notAStore(path: String)
+    case newerSchema(path: String, found: Int, supported: Int)
+    case unknownReport(String)
+    case ambiguousReport(String, candidates: [String])
+    case reportIDTooShort(String)
+    case unknownVersion(report: ReportID, version: String)
+    case ambiguousVersion(report: ReportID, version: String, candidates: [String])
+    case invalid(InvalidField)
+    case corruptRecord(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .missing(let path):
+            "no fieldnotes store at \(path): run `fieldnotes init` to create one, or pass --store"
+        case .alreadyExists(let path):
+            "a store already exists at \(path); use it, or pass --store to create another"
+        case .notAStore(let path):
+            "\(path) is not a fieldnotes store (or it is damaged); check the --store path"
+        case .newerSchema(let path, let found, let supported):
+            "the store at \(path) was written by a newer fieldnotes (schema \(found); this one knows up to \(supported)); upgrade fieldnotes to use it"
+        case .unknownReport(let prefix):
+            "no report matches '\(prefix)'; `fieldnotes list` shows the ids"
+        case .ambiguousReport(let prefix, let candidates):
+            "'\(prefix)' matches several reports: \(candidates.joined(separator: ", ")); type more of the id"
+        case .reportIDTooShort(let prefix):
+            "'\(prefix)' is too short to name a report; give at least 4 characters of its id"
+        case .unknownVersion(let report, let version):
+            "report \(report) has no version '\(version)'; `fieldnotes log \(report.rawValue.prefix(8))` lists them"
+        case .ambiguousVersion(_, let version, let candidates):
+            "'\(version)' matches several versions: \(candidates.joined(separator: ", ")); type more of the replica id"
+        case .invalid(let error):
+            error.description
+        case .corruptRecord(let detail):
+            "the store holds a damaged record (\(detail)); run `fieldnotes verify`"
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// The id of a report: a UUID, always written in lowercase.
+public struct ReportID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The lowercase UUID string.
+    public let rawValue: String
+
+    /// Accepts a UUID in any case; returns nil for anything else.
+    public init?(_ string: String) {
+        guard let uuid = UUID(uuidString: string) else { return nil }
+        rawValue = uuid.uuidString.lowercased()
+    }
+
+    /// A new random id.
+    public init() { rawValue = UUID().uuidString.lowercased() }
+
+    public var description: String { rawValue }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The id of a replica (one store on one laptop): a UUID, always written in lowercase.
+public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init?(_ string: String) {
+        guard let uuid = UUID(uuidString: string) else { return nil }
+        rawValue = uuid.uuidString.lowercased()
+    }
+
+    public init() { rawValue = UUID().uuidString.lowercased() }
+
+    public var description: String { rawValue }
+    /// The first characters, enough to tell replicas apart on screen.
+    public var short: String { String(rawValue.prefix(8)) }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The id of an event or a source within its report: short, so people can type it
+/// (`e1`, `s2`), and unique within the report.
+///
+/// Ids made up by fieldnotes are random (`e` or `s` and six letters or digits) so that two
+/// analysts adding items to the same report offline do not pick the same id.
+public struct ItemID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// Letters, digits, `-` and `_`, starting with a letter or digit, at most 32 characters.
+    public init?(_ string: String) {
+        guard Self.isValid(string) else { return nil }
+        rawValue = string
+    }
+
+    /// A new random id with the given one-letter prefix.
+    public static func random(prefix: Character) -> ItemID {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
+        var generator = SystemRandomNumberGenerator()
+        let suffix = String((0..<6).map { _ in alphabet.randomElement(using: &generator)! })
+        return ItemID("\(prefix)\(suffix)")!
+    }
+
+    static func isValid(_ string: String) -> Bool {
+        let scalars = string.unicodeScalars
+        guard let first = scalars.first, scalars.count <= 32, first.isASCIIAlphanumeric else { return false }
+        return scalars.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" || $0 == "_" }
+    }
+
+    public var description: String { rawValue }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
+extension Unicode.Scalar {
+    var isASCIIAlphanumeric: Bool {
+        ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self)
+    }
+}
+
+/// A version's identity: the replica that made it and that replica's count of versions of
+/// this record at that point (its own entry in the version's clock). Written `REPLICA:COUNTER`.
+public struct Dot: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var replica: ReplicaID
+    public var counter: Int
+
+    public init(replica: ReplicaID, counter: Int) {
+        self.replica = replica
+        self.counter = counter
+    }
+
+    /// Parses `REPLICA:COUNTER` with a full replica id.
+    public init?(_ string: String) {
+        guard let colon = string.lastIndex(of: ":"),
+              let replica = ReplicaID(String(string[..<colon])),
+              let counter = Int(string[string.index(after: colon)...]), counter > 0
+        else { return nil }
+        self.init(replica: replica, counter: counter)
+    }
+
+    public var description: String { "\(replica.rawValue):\(counter)" }
+    /// `3f2a9c1b:2`, for people.
+    public var short: String { "\(replica.short):\(counter)" }
+
+    /// A total order used wherever a deterministic choice between versions is needed.
+    public static func < (a: Self, b: Self) -> Bool {
+        a.replica != b.replica ? a.replica < b.replica : a.counter < b.counter
+    }
+}

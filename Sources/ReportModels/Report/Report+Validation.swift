@@ -1,0 +1,196 @@
+/// A field value that breaks a rule of the report format: names the field, the value and
+/// what is allowed. Every rule of DESIGN.md section 3 lives in this file.
+public struct InvalidField: Error, Hashable, Sendable, CustomStringConvertible {
+    public var field: String
+    public var value: String
+    public var allowed: String
+
+    public init(field: String, value: String, allowed: String) {
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+    }
+
+    public var description: String { "invalid \(field) \(value.quotedForMessage): \(allowed)" }
+}
+
+extension String {
+    /// A value as it appears in an error message: quoted, shortened, one line.
+    var quotedForMessage: String {
+        let flat = replacingOccurrences(of: "\n", with: "\\n")
+        return "'" + (flat.count > 60 ? flat.prefix(57) + "..." : flat) + "'"
+    }
+}
+
+// MARK: - Parsing one field from text (command-line flags, front matter)
+
+public enum FieldRules {
+    public static let maximumTitleLength = 300
+
+    public static func status(_ text: String) throws(InvalidField) -> Status {
+        guard let status = Status(rawValue: text.lowercased()) else {
+            throw InvalidField(field: "status", value: text, allowed: "use one of draft, review, final, archived")
+        }
+        return status
+    }
+
+    public static func credibility(_ text: String, field: String = "credibility") throws(InvalidField) -> Int? {
+        if text.isEmpty || text == "none" { return nil }
+        guard let value = Int(text), (1...6).contains(value) else {
+            throw InvalidField(field: field, value: text, allowed: "Admiralty credibility is a number from 1 to 6 (or 'none')")
+        }
+        return value
+    }
+
+    public static func reliability(_ text: String, field: String) throws(InvalidField) -> Reliability? {
+        if text.isEmpty || text == "none" { return nil }
+        guard let value = Reliability(rawValue: text.uppercased()) else {
+            throw InvalidField(field: field, value: text, allowed: "Admiralty reliability is a letter from A to F (or 'none')")
+        }
+        return value
+    }
+
+    /// Tags are lowercased on the way in.
+    public static func tag(_ text: String) throws(InvalidField) -> String {
+        let tag = text.lowercased()
+        try checkTag(tag, as: text)
+        return tag
+    }
+
+    public static func itemID(_ text: String, field: String) throws(InvalidField) -> ItemID {
+        guard let id = ItemID(text) else {
+            throw InvalidField(field: field, value: text, allowed: "ids are 1 to 32 letters, digits, '-' or '_', starting with a letter or digit")
+        }
+        return id
+    }
+
+    public static func coordinate(_ text: String, field: String) throws(InvalidField) -> Double? {
+        if text.isEmpty || text == "none" { return nil }
+        guard let value = Double(text), value.isFinite else {
+            throw InvalidField(field: field, value: text, allowed: "use a decimal number of degrees")
+        }
+        return value
+    }
+
+    public static func casualties(_ text: String, field: String) throws(InvalidField) -> Int? {
+        if text.isEmpty || text == "none" { return nil }
+        guard let value = Int(text), value >= 0 else {
+            throw InvalidField(field: field, value: text, allowed: "casualty figures are whole numbers, 0 or more (or 'none')")
+        }
+        return value
+    }
+
+    static func checkTag(_ tag: String, as written: String) throws(InvalidField) {
+        func isLetterOrDigit(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+        }
+        let scalars = tag.unicodeScalars
+        guard let first = scalars.first, isLetterOrDigit(first), scalars.count <= 50, tag == tag.lowercased(),
+              scalars.allSatisfy({ isLetterOrDigit($0) || $0 == "-" || $0 == "_" })
+        else {
+            throw InvalidField(field: "tags", value: written,
+                                  allowed: "a tag is one lowercase word of letters, digits, '-' or '_' (at most 50)")
+        }
+    }
+}
+
+// MARK: - Checking a whole report
+
+extension Report {
+    /// Checks every rule of the report format and throws the first one broken.
+    public func validate() throws(InvalidField) {
+        try Self.checkLine(title, field: "title", required: true, maximum: FieldRules.maximumTitleLength)
+        for tag in tags.sorted() { try FieldRules.checkTag(tag, as: tag) }
+        if let credibility, !(1...6).contains(credibility) {
+            _ = try FieldRules.credibility(String(credibility))
+        }
+        try Self.checkUnique(sources.map(\.id), field: "sources")
+        for source in sources {
+            try Self.checkLine(source.ref, field: "sources.\(source.id).ref", required: true, maximum: 1000)
+        }
+        try Self.checkUnique(events.map(\.id), field: "events")
+        for event in events { try event.validate() }
+        try Self.checkLine(author, field: "author", required: false, maximum: 200)
+        try validateConflicts()
+    }
+
+    /// Each conflict names a field that exists (never `tags`, which merge as a set), once,
+    /// with two or more different candidates that are each a valid value of the field, and
+    /// the report shows the conflict's displayed candidate.
+    func validateConflicts() throws(InvalidField) {
+        var seen = Set<FieldPath>()
+        for conflict in conflicts {
+            func refuse(_ reason: String) -> InvalidField {
+                InvalidField(field: "conflicts", value: conflict.field.description, allowed: reason)
+            }
+            guard conflict.field != .tags else { throw refuse("tags merge as a set and never conflict") }
+            guard seen.insert(conflict.field).inserted else { throw refuse("a field may have one conflict") }
+            guard conflict.candidates.count >= 2, Set(conflict.candidates.map(\.value)).count == conflict.candidates.count else {
+                throw refuse("a conflict holds two or more different values")
+            }
+            guard value(at: conflict.field) == conflict.displayed.value else {
+                throw refuse("the report must show the conflict's displayed candidate")
+            }
+            for candidate in conflict.candidates {
+                var probe = self
+                probe.conflicts = []
+                do {
+                    try probe.setValue(candidate.value, at: conflict.field)
+                    try probe.validate()
+                } catch {
+                    throw refuse("candidate \(candidate.version) is not a valid value: \(error.description)")
+                }
+            }
+        }
+    }
+
+    static func checkLine(_ text: String, field: String, required: Bool, maximum: Int) throws(InvalidField) {
+        if required, text.allSatisfy(\.isWhitespace) {
+            throw InvalidField(field: field, value: text, allowed: "it must not be empty")
+        }
+        if text.contains(where: \.isNewline) {
+            throw InvalidField(field: field, value: text, allowed: "it must be a single line")
+        }
+        if text.count > maximum {
+            throw InvalidField(field: field, value: text, allowed: "at most \(maximum) characters")
+        }
+    }
+
+    static func checkUnique(_ ids: [ItemID], field: String) throws(InvalidField) {
+        var seen = Set<ItemID>()
+        for id in ids where !seen.insert(id).inserted {
+            throw InvalidField(field: field, value: id.rawValue, allowed: "each id may appear only once in a report")
+        }
+    }
+}
+
+extension Event {
+    /// Checks the event's fields; messages name them as `events.<id>.<field>`.
+    public func validate() throws(InvalidField) {
+        let prefix = "events.\(id)"
+        guard ISODateTime(when) != nil else {
+            throw InvalidField(field: "\(prefix).when", value: when,
+                                  allowed: "use an ISO date (2024-06-23) or date-time (2024-06-23T14:30Z)")
+        }
+        try Report.checkLine(place, field: "\(prefix).place", required: true, maximum: 500)
+        if summary.count > 10_000 {
+            throw InvalidField(field: "\(prefix).summary", value: summary, allowed: "at most 10000 characters")
+        }
+        if let lat, !(lat.isFinite && (-90...90).contains(lat)) {
+            throw InvalidField(field: "\(prefix).lat", value: lat.description, allowed: "latitude is between -90 and 90")
+        }
+        if let lon, !(lon.isFinite && (-180...180).contains(lon)) {
+            throw InvalidField(field: "\(prefix).lon", value: lon.description, allowed: "longitude is between -180 and 180")
+        }
+        if (lat == nil) != (lon == nil) {
+            throw InvalidField(field: "\(prefix).\(lat == nil ? "lat" : "lon")", value: "none",
+                                  allowed: "give both lat and lon, or neither")
+        }
+        for (name, figure) in [("killed", killed), ("injured", injured)] {
+            if let figure, figure < 0 {
+                throw InvalidField(field: "\(prefix).\(name)", value: String(figure),
+                                      allowed: "casualty figures are whole numbers, 0 or more")
+            }
+        }
+    }
+}

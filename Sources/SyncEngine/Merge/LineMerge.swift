@@ -1,0 +1,141 @@
+/// A line-based n-way three-way merge of texts (diff3), for report bodies.
+///
+/// Each side's changes against the base are found with a Myers diff (the standard library's
+/// `difference(from:)`) and cut into hunks: a run of base lines replaced by a run of the
+/// side's lines. Hunks of different sides that overlap — share a base line, insert at the
+/// same point, or insert strictly inside the other's range — form a cluster. A cluster whose
+/// sides all produce the same text is clean; otherwise it is a conflict. Hunks that touch
+/// without overlapping (edits of neighbouring lines) merge cleanly.
+///
+/// The result is a pure function of the base and the ordered sides.
+public enum LineMerge {
+    public enum Outcome: Equatable, Sendable {
+        /// Every change applied.
+        case merged(String)
+        /// For each side, the merged text with that side's version of every conflicting
+        /// cluster (clean changes of all sides applied); nil for a side that took part in no
+        /// conflicting cluster.
+        case conflicted([String?])
+    }
+
+    public static func merge(base: String, sides: [String]) -> Outcome {
+        let baseLines = lines(base)
+        var hunks: [Hunk] = []
+        for (index, side) in sides.enumerated() {
+            hunks += Self.hunks(from: baseLines, to: lines(side), side: index)
+        }
+        hunks.sort { ($0.range.lowerBound, $0.range.upperBound, $0.side) < ($1.range.lowerBound, $1.range.upperBound, $1.side) }
+
+        // Clusters of overlapping hunks, in base order.
+        var clusters: [[Hunk]] = []
+        for hunk in hunks {
+            if let last = clusters.last, last.contains(where: { $0.overlaps(hunk) }) {
+                clusters[clusters.count - 1].append(hunk)
+            } else {
+                clusters.append([hunk])
+            }
+        }
+
+        // Each side's text for each cluster, and whether the cluster is a conflict.
+        struct Resolved {
+            var span: Range<Int>
+            var clean: [Substring]?
+            var bySide: [Int: [Substring]]
+        }
+        let resolved = clusters.map { cluster -> Resolved in
+            let span = cluster.map(\.range.lowerBound).min()!..<cluster.map(\.range.upperBound).max()!
+            var bySide: [Int: [Substring]] = [:]
+            for side in Set(cluster.map(\.side)) {
+                bySide[side] = apply(cluster.filter { $0.side == side }, to: baseLines, within: span)
+            }
+            let texts = Array(bySide.values)
+            return Resolved(span: span, clean: texts.allSatisfy { $0 == texts[0] } ? texts[0] : nil, bySide: bySide)
+        }
+
+        func assemble(side: Int?) -> String {
+            var output: [Substring] = []
+            var position = 0
+            for cluster in resolved {
+                output += baseLines[position..<cluster.span.lowerBound]
+                if let clean = cluster.clean {
+                    output += clean
+                } else {
+                    output += side.flatMap { cluster.bySide[$0] } ?? Array(baseLines[cluster.span])
+                }
+                position = cluster.span.upperBound
+            }
+            output += baseLines[position...]
+            return output.joined(separator: "\n")
+        }
+
+        let conflicting = resolved.filter { $0.clean == nil }
+        guard !conflicting.isEmpty else { return .merged(assemble(side: nil)) }
+        let involved = Set(conflicting.flatMap(\.bySide.keys))
+        return .conflicted(sides.indices.map { involved.contains($0) ? assemble(side: $0) : nil })
+    }
+
+    static func lines(_ text: String) -> [Substring] {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    struct Hunk {
+        /// Base lines replaced (empty for a pure insertion before `range.lowerBound`).
+        var range: Range<Int>
+        var replacement: [Substring]
+        var side: Int
+
+        func overlaps(_ other: Hunk) -> Bool {
+            guard side != other.side else { return false }
+            if range.isEmpty && other.range.isEmpty { return range.lowerBound == other.range.lowerBound }
+            if range.isEmpty { return other.range.lowerBound < range.lowerBound && range.lowerBound < other.range.upperBound }
+            if other.range.isEmpty { return range.lowerBound < other.range.lowerBound && other.range.lowerBound < range.upperBound }
+            return range.overlaps(other.range)
+        }
+    }
+
+    /// The side's changes as maximal hunks, in base order.
+    static func hunks(from base: [Substring], to side: [Substring], side index: Int) -> [Hunk] {
+        let difference = side.difference(from: base)
+        guard !difference.isEmpty else { return [] }
+        var removed = Set<Int>()
+        var inserted = Set<Int>()
+        for change in difference {
+            switch change {
+            case .remove(let offset, _, _): removed.insert(offset)
+            case .insert(let offset, _, _): inserted.insert(offset)
+            }
+        }
+        // Lines neither removed nor inserted pair up, in order, as the common lines.
+        var hunks: [Hunk] = []
+        var (i, j) = (0, 0)
+        while i < base.count || j < side.count {
+            if i < base.count, j < side.count, !removed.contains(i), !inserted.contains(j) {
+                i += 1
+                j += 1
+                continue
+            }
+            let (startI, startJ) = (i, j)
+            while i < base.count, removed.contains(i) { i += 1 }
+            while j < side.count, inserted.contains(j) { j += 1 }
+            if (i, j) == (startI, startJ) {
+                // Only reachable if the pairing is broken; treat the rest as one change.
+                (i, j) = (base.count, side.count)
+            }
+            hunks.append(Hunk(range: startI..<i, replacement: Array(side[startJ..<j]), side: index))
+        }
+        return hunks
+    }
+
+    /// The base lines of `span` with the given hunks (all inside it) applied.
+    static func apply(_ hunks: [Hunk], to base: [Substring], within span: Range<Int>) -> [Substring] {
+        var output: [Substring] = []
+        var position = span.lowerBound
+        for hunk in hunks.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
+            output += base[position..<hunk.range.lowerBound]
+            output += hunk.replacement
+            position = hunk.range.upperBound
+        }
+        output += base[position..<span.upperBound]
+        return output
+    }
+}

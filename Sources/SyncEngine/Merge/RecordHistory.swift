@@ -1,0 +1,83 @@
+import ReportModels
+
+/// All the versions of one record that a replica holds, and the states they define.
+public struct RecordHistory: Sendable {
+    /// Unique by dot.
+    public let versions: [Version]
+
+    public init(_ versions: [Version]) {
+        var seen = Set<Dot>()
+        self.versions = versions.filter { seen.insert($0.dot).inserted }
+    }
+
+    /// The versions of `set` that are no other's ancestor, by dot.
+    public static func heads(of set: [Version]) -> [Version] {
+        set.filter { version in
+            !set.contains { $0.clock.isDescendant(of: version.clock) }
+        }.sorted { $0.dot < $1.dot }
+    }
+
+    public var heads: [Version] { Self.heads(of: versions) }
+
+    /// The record's state: see the invariant above `ReportMerge`.
+    public var state: Report? { Self.state(of: versions) }
+
+    /// The join of the heads' clocks: the parents of the next local edit.
+    public var clock: VectorClock { heads.reduce(VectorClock()) { $0.joined(with: $1.clock) } }
+
+    /// The state of any set of versions of one record: nil for none; one head → its
+    /// snapshot; several → their merge against the state of the versions whose clocks are ≤
+    /// the pointwise minimum of the heads' clocks (recursively).
+    public static func state(of set: [Version]) -> Report? {
+        let heads = heads(of: set)
+        guard let first = heads.first else { return nil }
+        guard heads.count > 1 else { return first.snapshot }
+        let common = heads.dropFirst().reduce(first.clock) { $0.meet($1.clock) }
+        let base = state(of: set.filter { common.dominates($0.clock) })
+        return ReportMerge.merge(base: base, heads: heads)
+    }
+
+    /// The state just before `version`: of every version in its causal past.
+    public func state(before version: Version) -> Report? {
+        Self.state(of: versions.filter { version.clock.isDescendant(of: $0.clock) })
+    }
+
+    /// Versions that neither precede nor follow `version`: made concurrently with it.
+    public func concurrent(with version: Version) -> [Version] {
+        versions.filter { $0.clock.compare(version.clock) == .concurrent }
+    }
+}
+
+// MARK: - Log
+
+extension RecordHistory {
+    /// One version, what it changed, and what was made without seeing it.
+    public struct LogEntry: Sendable {
+        public var version: Version
+        /// Fields that differ from the state of the version's causal past.
+        public var changed: [FieldPath]
+        /// Versions concurrent with this one, by dot.
+        public var concurrent: [Dot]
+        /// The version has no causal past: it created the report.
+        public var isCreation: Bool
+    }
+
+    /// Every version, ancestors before descendants (then by time and dot).
+    public var log: [LogEntry] {
+        versions
+            .sorted { ($0.clock.total, $0.time, $0.dot) < ($1.clock.total, $1.time, $1.dot) }
+            .map { version in
+                let before = state(before: version)
+                return LogEntry(
+                    version: version,
+                    changed: version.snapshot.changedFields(since: before),
+                    concurrent: concurrent(with: version).map(\.dot).sorted(),
+                    isCreation: before == nil)
+            }
+    }
+
+    /// The most recently made head: what `diff` compares against its causal past by default.
+    public var latestHead: Version? {
+        heads.max { ($0.time, $0.dot) < ($1.time, $1.dot) }
+    }
+}

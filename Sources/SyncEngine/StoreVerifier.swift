@@ -1,0 +1,57 @@
+import OfflineStore
+import ReportModels
+
+/// Checks a store end to end: SQLite's integrity, every version whole (its hash matches its
+/// content, its dot matches its columns, its report valid), and every record's stored state,
+/// clock and heads equal to what its versions define.
+public enum StoreVerifier {
+    public struct Summary: Sendable {
+        public var reports = 0
+        public var versions = 0
+        public var problems: [String] = []
+    }
+
+    public static func verify(_ store: Store) throws -> Summary {
+        var summary = Summary()
+        summary.problems = try store.integrityProblems()
+        try store.forEachRecord { record in
+            summary.reports += 1
+            var versions: [Version] = []
+            for stored in record.versions {
+                summary.versions += 1
+                let name = "version \(stored.replicaID.prefix(8)):\(stored.counter) of report \(record.id)"
+                switch stored.decoded {
+                case .failure(let error):
+                    summary.problems.append("\(name): \(error)")
+                case .success(let version):
+                    if version.reportID.rawValue != stored.reportID || version.dot.replica.rawValue != stored.replicaID
+                        || version.dot.counter != stored.counter || version.hash.hex != stored.hash {
+                        summary.problems.append("\(name): its columns do not match its content")
+                    }
+                    do {
+                        try version.snapshot.validate()
+                    } catch {
+                        summary.problems.append("\(name): \(error)")
+                    }
+                    versions.append(version)
+                }
+            }
+            let history = RecordHistory(versions)
+            switch record.state {
+            case nil:
+                summary.problems.append("report \(record.id): has versions but no state")
+            case .failure(let error):
+                summary.problems.append("report \(record.id): \(error)")
+            case .success(let stored):
+                if versions.isEmpty {
+                    summary.problems.append("report \(record.id): has a state but no versions")
+                } else if stored.report != history.state {
+                    summary.problems.append("report \(record.id): its state differs from the state its versions define")
+                } else if stored.clock != history.clock || stored.heads != history.heads.map(\.dot) {
+                    summary.problems.append("report \(record.id): its clock or heads differ from its versions'")
+                }
+            }
+        }
+        return summary
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import OfflineStore
+import ReportModels
+import SyncEngine
+
+extension Fieldnotes {
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What changed between two versions of a report, field by field.",
+            discussion: """
+                FROM and TO are versions (REPLICA:COUNTER, as `log` prints them); each stands \
+                for the report right after it. Without TO, the report as it is now; without \
+                FROM, the report before its latest version.
+                """)
+
+        @Argument(help: "The report's id or a unique prefix (deleted reports too).") var id: String
+        @Argument(help: "The older version.") var from: String?
+        @Argument(help: "The newer version.") var to: String?
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let reportID = try store.resolveReport(id)
+            let current = try store.stored(reportID).report
+            let history = RecordHistory(try store.versions(of: reportID))
+            let old: Report? = try from.map { try store.version(of: reportID, named: $0).snapshot }
+                ?? history.latestHead.flatMap(history.state(before:))
+            let new = try to.map { try store.version(of: reportID, named: $0).snapshot } ?? current
+            let fields = new.changedFields(since: old)
+            if output.json {
+                Console.printJSON(.array(fields.map { field in
+                    .object([
+                        "field": .string(field.description),
+                        "from": old?.value(at: field) ?? .null,
+                        "to": new.value(at: field) ?? .null,
+                    ])
+                }))
+                return
+            }
+            guard !fields.isEmpty else {
+                print("No differences.")
+                return
+            }
+            for field in fields {
+                let before = old?.value(at: field)
+                let after = new.value(at: field)
+                if field == .body, case .string(let newText)? = after {
+                    print(Console.bold("body"))
+                    for line in UnifiedDiff.lines(from: before?.stringValue ?? "", to: newText) { print(line) }
+                    continue
+                }
+                print(Console.bold(field.description) + DiffText.conflictNote(field, old: old, new: new))
+                if field == .tags, let old {
+                    for tag in old.tags.subtracting(new.tags).sorted() { print("  - \(tag)") }
+                    for tag in new.tags.subtracting(old.tags).sorted() { print("  + \(tag)") }
+                    continue
+                }
+                print("  - " + DiffText.describe(before, at: field))
+                print("  + " + DiffText.describe(after, at: field))
+            }
+        }
+    }
+}
+
+enum DiffText {
+    static func describe(_ value: JSONValue?, at field: FieldPath) -> String {
+        switch (field, value) {
+        case (.event, .bool(true)?), (.source, .bool(true)?): "present"
+        case (.event, nil), (.source, nil), (.event, .bool(false)?), (.source, .bool(false)?): "absent"
+        case (_, nil): "(none)"
+        case (_, let value?): Text.truncate(Text.value(value), to: Text.width - 4)
+        }
+    }
+
+    static func conflictNote(_ field: FieldPath, old: Report?, new: Report) -> String {
+        switch (old?.conflict(at: field) != nil, new.conflict(at: field) != nil) {
+        case (false, true): "  (conflict opened)"
+        case (true, false): "  (conflict resolved)"
+        default: ""
+        }
+    }
+}

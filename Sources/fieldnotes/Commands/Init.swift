@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import OfflineStore
+import ReportModels
+
+extension Fieldnotes {
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the store and this replica's id.",
+            discussion: "Refuses a folder that already holds a store.")
+
+        @Option(help: "Your name, written into every version you make (default: your login name).")
+        var analyst: String?
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let name = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, !name.contains(where: \.isNewline) else {
+                throw CLIError("the analyst name must be one non-empty line; pass --analyst NAME")
+            }
+            let store = try Store.create(at: storeOptions.directory, analyst: name)
+            if output.json {
+                Console.printJSON(.object([
+                    "store": .string(store.directory.path),
+                    "replica": .string(store.identity.replica.rawValue),
+                    "analyst": .string(store.identity.analyst),
+                ]))
+            } else {
+                print("Created a store at \(store.directory.path)")
+                print("replica \(store.identity.replica), analyst \(store.identity.analyst)")
+            }
+        }
+    }
+}

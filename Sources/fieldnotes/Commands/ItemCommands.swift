@@ -1,0 +1,179 @@
+import ArgumentParser
+import OfflineStore
+import ReportModels
+
+extension Fieldnotes {
+    struct EventCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "event",
+            abstract: "Add, change or remove the events of a report.",
+            subcommands: [AddEvent.self, SetItem<EventKind>.self, RemoveItem<EventKind>.self])
+    }
+
+    struct SourceCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "source",
+            abstract: "Add, change or remove the sources of a report.",
+            subcommands: [AddSource.self, SetItem<SourceKind>.self, RemoveItem<SourceKind>.self])
+    }
+
+    struct AddEvent: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an event; prints its id.")
+
+        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @Option(help: "ISO date (2024-06-23) or date-time (2024-06-23T14:30Z).") var when: String
+        @Option(help: "Where it happened.") var place: String
+        @Option(help: "Latitude, -90 to 90.") var lat: String?
+        @Option(help: "Longitude, -180 to 180.") var lon: String?
+        @Option(help: "People killed.") var killed: String?
+        @Option(help: "People injured.") var injured: String?
+        @Option(help: "What happened.") var summary = ""
+        @Option(name: .customLong("event-id"), help: "The event's id (made up when left out).") var eventID: String?
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let reportID = try store.resolveReport(id)
+            let itemID = try eventID.map { try FieldRules.itemID($0, field: "event id") } ?? .random(prefix: "e")
+            let field = { (name: FieldPath.EventField) in FieldPath.eventField(itemID, name).description }
+            let event = Event(
+                id: itemID, when: when, place: place,
+                lat: try lat.flatMap { try FieldRules.coordinate($0, field: field(.lat)) },
+                lon: try lon.flatMap { try FieldRules.coordinate($0, field: field(.lon)) },
+                summary: summary,
+                killed: try killed.flatMap { try FieldRules.casualties($0, field: field(.killed)) },
+                injured: try injured.flatMap { try FieldRules.casualties($0, field: field(.injured)) })
+            try store.commitChange(to: reportID) { report in
+                guard report.event(itemID) == nil else { throw CLIError("report \(reportID.rawValue.prefix(8)) already has an event '\(itemID)'") }
+                report.events.append(event)
+            }
+            try ItemOutput.print(itemID, of: reportID, in: store, json: output.json)
+        }
+    }
+
+    struct AddSource: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a source; prints its id.")
+
+        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @Option(help: "What the source is.") var ref: String
+        @Option(help: "Admiralty source reliability, A-F.") var reliability: String?
+        @Option(name: .customLong("source-id"), help: "The source's id (made up when left out).") var sourceID: String?
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let reportID = try store.resolveReport(id)
+            let itemID = try sourceID.map { try FieldRules.itemID($0, field: "source id") } ?? .random(prefix: "s")
+            let source = Source(
+                id: itemID, ref: ref,
+                reliability: try reliability.flatMap { try FieldRules.reliability($0, field: FieldPath.sourceField(itemID, .reliability).description) })
+            try store.commitChange(to: reportID) { report in
+                guard report.source(itemID) == nil else { throw CLIError("report \(reportID.rawValue.prefix(8)) already has a source '\(itemID)'") }
+                report.sources.append(source)
+            }
+            try ItemOutput.print(itemID, of: reportID, in: store, json: output.json)
+        }
+    }
+}
+
+/// What differs between events and sources for the shared `set` and `rm` subcommands.
+protocol ItemKind {
+    static var noun: String { get }
+    /// The noun with its article: "an event", "a source".
+    static var aNoun: String { get }
+    static var fieldNames: [String] { get }
+    static func path(_ id: ItemID, field: String?) -> FieldPath?
+}
+
+enum EventKind: ItemKind {
+    static let noun = "event"
+    static let aNoun = "an event"
+    static let fieldNames = FieldPath.EventField.allCases.map(\.rawValue)
+    static func path(_ id: ItemID, field: String?) -> FieldPath? {
+        guard let field else { return .event(id) }
+        return FieldPath.EventField(rawValue: field).map { .eventField(id, $0) }
+    }
+}
+
+enum SourceKind: ItemKind {
+    static let noun = "source"
+    static let aNoun = "a source"
+    static let fieldNames = FieldPath.SourceField.allCases.map(\.rawValue)
+    static func path(_ id: ItemID, field: String?) -> FieldPath? {
+        guard let field else { return .source(id) }
+        return FieldPath.SourceField(rawValue: field).map { .sourceField(id, $0) }
+    }
+}
+
+struct SetItem<Kind: ItemKind>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "set",
+            abstract: "Change fields of \(Kind.aNoun): FIELD=VALUE with FIELD one of \(Kind.fieldNames.joined(separator: ", ")).")
+    }
+
+    @Argument(help: "The report's id or a unique prefix.") var id: String
+    @Argument(help: "The \(Kind.noun)'s id.") var item: String
+    @Argument(help: "FIELD=VALUE (VALUE 'none' clears an optional field).") var assignments: [String]
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let store = try storeOptions.open()
+        let reportID = try store.resolveReport(id)
+        let itemID = try FieldRules.itemID(item, field: "\(Kind.noun) id")
+        let changes = try assignments.map { text -> (FieldPath, JSONValue) in
+            guard let equals = text.firstIndex(of: "="),
+                  let path = Kind.path(itemID, field: String(text[..<equals]))
+            else {
+                throw CLIError("'\(text)' is not FIELD=VALUE; \(Kind.noun) fields: \(Kind.fieldNames.joined(separator: ", "))")
+            }
+            return (path, try path.parseValue(String(text[text.index(after: equals)...])))
+        }
+        let version = try store.commitChange(to: reportID) { report in
+            guard report.value(at: Kind.path(itemID, field: nil)!) != nil else { throw ItemOutput.missing(Kind.noun, itemID, reportID) }
+            for (path, value) in changes { try report.assign(value, at: path) }
+        }
+        try Change.report(version, of: reportID, in: store, json: output.json)
+    }
+}
+
+struct RemoveItem<Kind: ItemKind>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "rm", abstract: "Remove \(Kind.aNoun) from a report.")
+    }
+
+    @Argument(help: "The report's id or a unique prefix.") var id: String
+    @Argument(help: "The \(Kind.noun)'s id.") var item: String
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let store = try storeOptions.open()
+        let reportID = try store.resolveReport(id)
+        let itemID = try FieldRules.itemID(item, field: "\(Kind.noun) id")
+        let version = try store.commitChange(to: reportID) { report in
+            let presence = Kind.path(itemID, field: nil)!
+            guard report.value(at: presence) != nil else { throw ItemOutput.missing(Kind.noun, itemID, reportID) }
+            try report.assign(.bool(false), at: presence)
+        }
+        try Change.report(version, of: reportID, in: store, json: output.json)
+    }
+}
+
+enum ItemOutput {
+    static func missing(_ noun: String, _ item: ItemID, _ report: ReportID) -> CLIError {
+        CLIError("report \(report.rawValue.prefix(8)) has no \(noun) '\(item)'; `fieldnotes show \(report.rawValue.prefix(8))` lists them")
+    }
+
+    /// `event add` and `source add` print the new item's id (`--json`: the report).
+    static func print(_ item: ItemID, of report: ReportID, in store: Store, json: Bool) throws {
+        if json {
+            Console.printJSON(ReportViews.json(try store.stored(report)))
+        } else {
+            Swift.print(item)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import OfflineStore
+import ReportModels
+import SyncEngine
+
+extension Fieldnotes {
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every version of a report: dot, analyst, time, fields changed.",
+            discussion: "Oldest first. Versions made concurrently, without seeing each other, are marked.")
+
+        @Argument(help: "The report's id or a unique prefix (deleted reports too).") var id: String
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let reportID = try store.resolveReport(id)
+            let history = RecordHistory(try store.versions(of: reportID))
+            let entries = history.log
+            if output.json {
+                Console.printJSON(.array(entries.map { entry in
+                    .object([
+                        "version": .string(entry.version.dot.description),
+                        "replica": .string(entry.version.dot.replica.rawValue),
+                        "author": .string(entry.version.author),
+                        "time": .string(entry.version.time.description),
+                        "clock": entry.version.clock.json,
+                        "changed": .array(entry.changed.map { .string($0.description) }),
+                        "concurrent": .array(entry.concurrent.map { .string($0.description) }),
+                    ])
+                }))
+                return
+            }
+            for entry in entries {
+                let version = entry.version
+                print(Console.bold(version.dot.short) + "  \(version.author)  \(Text.time(version.time))  "
+                    + Console.dim(Text.clock(version.clock)))
+                if entry.isCreation {
+                    print("  created")
+                } else {
+                    let changed = entry.changed.isEmpty ? "(nothing)" : entry.changed.map(\.description).joined(separator: ", ")
+                    print(Text.wrap(changed, prefix: "  changed: ", indent: 11))
+                }
+                if !entry.concurrent.isEmpty {
+                    print(Console.dim("  concurrent with " + entry.concurrent.map(\.short).joined(separator: ", ")))
+                }
+            }
+        }
+    }
+}

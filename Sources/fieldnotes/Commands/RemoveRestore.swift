@@ -1,0 +1,40 @@
+import ArgumentParser
+import OfflineStore
+import ReportModels
+
+extension Fieldnotes {
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm",
+            abstract: "Delete a report (a tombstone: its history stays, and `restore` brings it back).")
+
+        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws { try Tombstone.set(true, id: id, storeOptions: storeOptions, json: output.json) }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Undo `rm`: bring a deleted report back.")
+
+        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws { try Tombstone.set(false, id: id, storeOptions: storeOptions, json: output.json) }
+    }
+}
+
+enum Tombstone {
+    static func set(_ deleted: Bool, id: String, storeOptions: StoreOptions, json: Bool) throws {
+        let store = try storeOptions.open()
+        let reportID = try store.resolveReport(id)
+        let version = try store.commitChange(to: reportID) { try $0.assign(.bool(deleted), at: .deleted) }
+        if !json, version == nil {
+            print(deleted ? "Already deleted." : "Not deleted.")
+            return
+        }
+        try Change.report(version, of: reportID, in: store, json: json)
+    }
+}

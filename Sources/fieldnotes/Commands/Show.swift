@@ -1,0 +1,39 @@
+import ArgumentParser
+import OfflineStore
+import ReportModels
+
+extension Fieldnotes {
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one report.",
+            discussion: "--format md prints the document that `edit` opens; --json (or --format json) the report object.")
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case text, md, json }
+
+        @Argument(help: "The report's id or a unique prefix (4+ characters).") var id: String
+        @Option(help: ArgumentHelp("Show the report as it was right after this version (REPLICA:COUNTER).", valueName: "version"))
+        var at: String?
+        @Option(help: "text (default), md or json.") var format: Format = .text
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let reportID = try store.resolveReport(id)
+            let (report, clock): (Report, VectorClock)
+            if let at {
+                let version = try store.version(of: reportID, named: at)
+                (report, clock) = (version.snapshot, version.clock)
+            } else {
+                let stored = try store.stored(reportID)
+                (report, clock) = (stored.report, stored.clock)
+            }
+            switch output.json ? .json : format {
+            case .json: Console.printJSON(ReportViews.json(report, clock: clock))
+            case .md: print(ReportDocument(report).text, terminator: "")
+            case .text: print(ReportViews.text(report))
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import OfflineStore
+import ReportModels
+import SyncEngine
+
+extension Fieldnotes {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the store: SQLite integrity, version hashes, every report's state recomputed from its versions.",
+            discussion: "Exits 1 and lists what is wrong if anything is.")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let summary = try StoreVerifier.verify(try storeOptions.open())
+            if output.json {
+                Console.printJSON(.object([
+                    "ok": .bool(summary.problems.isEmpty),
+                    "reports": .int(Int64(summary.reports)),
+                    "versions": .int(Int64(summary.versions)),
+                    "problems": .array(summary.problems.map(JSONValue.string)),
+                ]))
+            } else if summary.problems.isEmpty {
+                print("ok: \(Text.plural(summary.reports, "report")) and \(Text.plural(summary.versions, "version")) check out")
+            }
+            guard summary.problems.isEmpty else {
+                if !output.json {
+                    for problem in summary.problems { Console.error(problem) }
+                }
+                throw ExitCode.failure
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+
+/// The `fieldnotes` command: field reports on a laptop that is offline most of the time,
+/// shared through nothing but a folder.
+@main
+struct Fieldnotes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fieldnotes",
+        abstract: "Field reports for analysts who are offline most of the time, shared through a folder.",
+        discussion: """
+            Each laptop keeps a replica: every report and every version of it. Run \
+            `fieldnotes init` once, then `fieldnotes add`. `fieldnotes demo` walks through it all.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Init.self, Add.self, Show.self, List.self, Search.self, Edit.self, SetFields.self,
+            EventCommand.self, SourceCommand.self, Remove.self, Restore.self, Log.self, Diff.self,
+            StatusCommand.self, Verify.self, Demo.self,
+        ]
+    )
+
+    /// Runs the command line. Usage errors, help and exit codes are argument-parser's (its
+    /// message and exit code); every other failure is one `error:` line on stderr and exit
+    /// code 1, never a stack trace.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch where isArgumentParserError(error) {
+            exit(withError: error)
+        } catch {
+            Console.error(Console.message(for: error))
+            exit(withError: ExitCode.failure)
+        }
+    }
+
+    /// Help requests arrive as errors thrown by a help command's `run()`, so errors are told
+    /// apart by the module that defines them.
+    private static func isArgumentParserError(_ error: Error) -> Bool {
+        String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+    }
+}

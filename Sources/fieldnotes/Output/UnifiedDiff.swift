@@ -1,0 +1,62 @@
+/// A unified diff of two texts, line by line, for people.
+enum UnifiedDiff {
+    /// `@@ -a,b +c,d @@` hunks with `context` unchanged lines around each change.
+    static func lines(from old: String, to new: String, context: Int = 2) -> [String] {
+        let before = old.split(separator: "\n", omittingEmptySubsequences: false)
+        let after = new.split(separator: "\n", omittingEmptySubsequences: false)
+        let difference = after.difference(from: before)
+        var removed = Set<Int>()
+        var inserted = Set<Int>()
+        for change in difference {
+            switch change {
+            case .remove(let offset, _, _): removed.insert(offset)
+            case .insert(let offset, _, _): inserted.insert(offset)
+            }
+        }
+        // The edit script as (kind, old line index, new line index).
+        enum Kind { case same, removed, added }
+        var script: [(kind: Kind, old: Int, new: Int)] = []
+        var (i, j) = (0, 0)
+        while i < before.count || j < after.count {
+            if i < before.count, removed.contains(i) {
+                script.append((.removed, i, j))
+                i += 1
+            } else if j < after.count, inserted.contains(j) {
+                script.append((.added, i, j))
+                j += 1
+            } else {
+                script.append((.same, i, j))
+                i += 1
+                j += 1
+            }
+        }
+        let changed = script.indices.filter { script[$0].kind != .same }
+        guard !changed.isEmpty else { return [] }
+        // Group changes whose context windows touch.
+        var groups: [ClosedRange<Int>] = []
+        for index in changed {
+            let window = max(0, index - context)...min(script.count - 1, index + context)
+            if let last = groups.last, window.lowerBound <= last.upperBound + 1 {
+                groups[groups.count - 1] = last.lowerBound...window.upperBound
+            } else {
+                groups.append(window)
+            }
+        }
+        var output: [String] = []
+        for group in groups {
+            let entries = script[group]
+            let oldCount = entries.filter { $0.kind != .added }.count
+            let newCount = entries.filter { $0.kind != .removed }.count
+            let first = entries.first!
+            output.append("@@ -\(first.old + (oldCount > 0 ? 1 : 0)),\(oldCount) +\(first.new + (newCount > 0 ? 1 : 0)),\(newCount) @@")
+            for entry in entries {
+                switch entry.kind {
+                case .same: output.append(" " + before[entry.old])
+                case .removed: output.append("-" + before[entry.old])
+                case .added: output.append("+" + after[entry.new])
+                }
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import OfflineStore
+import ReportModels
+
+/// Where output goes, and whether it is a person reading it.
+enum Console {
+    static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
+    static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+    /// Colour only on a terminal, and never with `NO_COLOR`.
+    static let usesColor = stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    /// Progress for long work: stderr, and only on a terminal.
+    static func progress(_ message: String) {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(message)".utf8))
+    }
+
+    static func endProgress() {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    /// One line, whatever the error: the layers' errors say what to do.
+    static func message(for error: Error) -> String {
+        let text: String
+        switch error {
+        case let error as LocalizedError where error.errorDescription != nil: text = error.errorDescription!
+        case let error as CustomStringConvertible: text = error.description
+        default: text = String(describing: error)
+        }
+        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    static func printJSON(_ value: JSONValue) {
+        print(value.prettyString)
+    }
+
+    static func bold(_ text: String) -> String { usesColor ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    static func dim(_ text: String) -> String { usesColor ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+    static func warning(_ text: String) -> String { usesColor ? "\u{1B}[33m\(text)\u{1B}[0m" : text }
+}
+
+/// Errors of the command line itself.
+struct CLIError: Error, LocalizedError {
+    var errorDescription: String?
+    init(_ message: String) { errorDescription = message }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+@testable import fieldnotes
+import Testing
+
+/// The command line parsed in-process, as swift-argument-parser's own tests do.
+@Suite("Parsing the command line")
+struct ParsingTests {
+    @Test func subcommandsAndOptionsParse() throws {
+        let show = try #require(try Fieldnotes.parseAsRoot(["show", "abcd", "--at", "3f2a:2", "--format", "md"]) as? Fieldnotes.Show)
+        #expect(show.id == "abcd")
+        #expect(show.at == "3f2a:2")
+        #expect(show.format == .md)
+        let set = try #require(try Fieldnotes.parseAsRoot(["set", "abcd", "title=x", "tags+=y"]) as? Fieldnotes.SetFields)
+        #expect(set.assignments == ["title=x", "tags+=y"])
+        let list = try #require(try Fieldnotes.parseAsRoot(["list", "--tag", "crimea", "--conflicted", "--limit", "3", "--json"]) as? Fieldnotes.List)
+        #expect(list.tag == "crimea" && list.conflicted && list.limit == 3 && list.output.json)
+    }
+
+    @Test func addNeedsATitleOrADocument() {
+        #expect(throws: (any Error).self) { try Fieldnotes.parseAsRoot(["add"]) }
+        #expect(throws: (any Error).self) { try Fieldnotes.parseAsRoot(["add", "--title", "t", "--body", "b", "--body-file", "f"]) }
+        #expect(throws: (any Error).self) { try Fieldnotes.parseAsRoot(["list", "--limit", "0"]) }
+    }
+
+    @Test func assignmentsParse() throws {
+        #expect(try Assignment("tags+=crimea").operation == .add)
+        #expect(try Assignment("tags-=crimea").operation == .remove)
+        #expect(try Assignment("title=a=b").value == "a=b")
+        #expect(throws: CLIError.self) { try Assignment("status+=final") }
+        #expect(throws: CLIError.self) { try Assignment("events.e1.place=x") }
+    }
+}

@@ -1,0 +1,101 @@
+import ReportModels
+import Testing
+
+@Suite("Report validation")
+struct ValidationTests {
+    func report(_ change: (inout Report) -> Void = { _ in }) -> Report {
+        var report = Report(title: "Shelling near the bridge", body: "Narrative.", tags: ["bridge"], credibility: 2,
+                            sources: [Source(id: ItemID("s1")!, ref: "Local police", reliability: .b)],
+                            events: [Event(id: ItemID("e1")!, when: "2024-06-23", place: "Derbent", lat: 42.06, lon: 48.29, killed: 1)])
+        change(&report)
+        return report
+    }
+
+    func failure(_ report: Report) -> InvalidField? {
+        do {
+            try report.validate()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func aWellFormedReportPasses() throws {
+        try report().validate()
+    }
+
+    @Test func eachRuleNamesTheFieldTheValueAndWhatIsAllowed() {
+        let cases: [(String, (inout Report) -> Void, String)] = [
+            ("title", { $0.title = "  " }, "must not be empty"),
+            ("title", { $0.title = "two\nlines" }, "single line"),
+            ("tags", { $0.tags = ["Capital"] }, "lowercase"),
+            ("tags", { $0.tags = ["two words"] }, "one lowercase word"),
+            ("credibility", { $0.credibility = 7 }, "1 to 6"),
+            ("sources.s1.ref", { $0.sources[0].ref = "" }, "must not be empty"),
+            ("sources", { $0.sources.append(Source(id: ItemID("s1")!, ref: "again")) }, "only once"),
+            ("events.e1.when", { $0.events[0].when = "2024-13-01" }, "ISO date"),
+            ("events.e1.when", { $0.events[0].when = "2023-02-29" }, "ISO date"),
+            ("events.e1.when", { $0.events[0].when = "23 June" }, "ISO date"),
+            ("events.e1.place", { $0.events[0].place = "" }, "must not be empty"),
+            ("events.e1.lat", { $0.events[0].lat = 91 }, "between -90 and 90"),
+            ("events.e1.lon", { $0.events[0].lon = -180.5 }, "between -180 and 180"),
+            ("events.e1.lon", { $0.events[0].lon = nil }, "both lat and lon"),
+            ("events.e1.killed", { $0.events[0].killed = -3 }, "0 or more"),
+            ("events.e1.injured", { $0.events[0].injured = -1 }, "0 or more"),
+            ("events", { $0.events.append(Event(id: ItemID("e1")!, when: "2024-06-24", place: "x")) }, "only once"),
+        ]
+        for (field, change, allowed) in cases {
+            let error = failure(report(change))
+            #expect(error?.field == field, "\(field)")
+            #expect(error?.allowed.contains(allowed) == true, "\(field): \(error?.allowed ?? "no error")")
+            #expect(error?.description.hasPrefix("invalid \(field) '") == true)
+        }
+    }
+
+    @Test func eventTimesAcceptDatesAndDateTimes() throws {
+        for when in ["2024-06-23", "2024-02-29", "2024-06-23T14:30", "2024-06-23T14:30:05Z", "2024-06-23T14:30:05.25+03:00"] {
+            try report { $0.events[0].when = when }.validate()
+        }
+    }
+
+    @Test(arguments: [("status", "done"), ("credibility", "0"), ("credibility", "seven")])
+    func fieldRulesRefuseBadText(field: String, text: String) {
+        #expect(throws: InvalidField.self) {
+            switch field {
+            case "status": _ = try FieldRules.status(text)
+            default: _ = try FieldRules.credibility(text)
+            }
+        }
+    }
+
+    @Test func reliabilityIsALetterFromAToF() throws {
+        #expect(try FieldRules.reliability("c", field: "r") == .c)
+        #expect(try FieldRules.reliability("none", field: "r") == nil)
+        #expect(throws: InvalidField(field: "sources.s1.reliability", value: "G",
+                                     allowed: "Admiralty reliability is a letter from A to F (or 'none')")) {
+            try FieldRules.reliability("G", field: "sources.s1.reliability")
+        }
+    }
+
+    @Test func tagsAreLowercasedOnTheWayIn() throws {
+        #expect(try FieldRules.tag("North-Caucasus") == "north-caucasus")
+        #expect(try FieldRules.tag("крым") == "крым")
+        #expect(throws: InvalidField.self) { try FieldRules.tag("-leading") }
+    }
+
+    @Test func aConflictMustShowItsDisplayedCandidateAndHoldValidValues() {
+        let a = ReplicaID(), b = ReplicaID()
+        func candidate(_ value: JSONValue, _ replica: ReplicaID) -> Candidate {
+            Candidate(value: value, version: Dot(replica: replica, counter: 1), clock: VectorClock([replica: 1]),
+                      author: "x", time: Timestamp(millisecondsSince1970: 0))
+        }
+        let conflict = Conflict(field: .status, candidates: [candidate(.string("draft"), a), candidate(.string("final"), b)])
+        let shown = report { $0.status = Status(rawValue: conflict.displayed.value.stringValue!)!; $0.conflicts = [conflict] }
+        #expect(failure(shown) == nil)
+        #expect(failure(report { $0.status = .review; $0.conflicts = [conflict] })?.field == "conflicts")
+        let bad = Conflict(field: .status, candidates: [candidate(.string("draft"), a), candidate(.string("done"), b)])
+        #expect(failure(report { $0.status = Status(rawValue: bad.displayed.value.stringValue!) ?? .draft; $0.conflicts = [bad] })?.field == "conflicts")
+        let onTags = Conflict(field: .tags, candidates: [candidate(.array([]), a), candidate(.array([.string("x")]), b)])
+        #expect(failure(report { $0.conflicts = [onTags] })?.field == "conflicts")
+    }
+}

@@ -1,0 +1,64 @@
+import ReportModels
+import Testing
+
+@Suite("Versions and canonical hashing")
+struct VersionTests {
+    let replica = ReplicaID("3f2a9c1b-0000-4000-8000-000000000001")!
+    let reportID = ReportID("9d1c2b3a-0000-4000-8000-000000000002")!
+    let time = Timestamp(millisecondsSince1970: 1_719_144_000_000)
+
+    func report(tags: [String]) -> Report {
+        Report(id: reportID, title: "Strike on the beach", body: "Line one\nLine two", status: .review, tags: Set(tags),
+               credibility: 3, events: [Event(id: ItemID("e1")!, when: "2024-06-23", place: "Sevastopol", lat: 44.62, lon: 33.52, killed: 3)],
+               author: "alice", createdAt: time, updatedAt: time)
+    }
+
+    @Test func theSameReportAlwaysHashesTheSame() {
+        let first = Version(snapshot: report(tags: ["a", "b", "c"]), after: VectorClock(), replica: replica, author: "alice", time: time)
+        let second = Version(snapshot: report(tags: ["c", "a", "b"]), after: VectorClock(), replica: replica, author: "alice", time: time)
+        #expect(first.hash == second.hash)
+        #expect(first.json.canonicalString == second.json.canonicalString)
+    }
+
+    @Test func theHashIsPinned() {
+        // Changing the canonical encoding changes every stored hash: it must be deliberate.
+        let version = Version(snapshot: report(tags: ["a"]), after: VectorClock(), replica: replica, author: "alice", time: time)
+        #expect(version.hash.hex == "21c146f605de98b8bef85ec75e7e20a164e7751f21d89b4d16ff0e720b6824af")
+        #expect(version.snapshot.json.canonicalString.hasPrefix(#"{"author":"alice","body":"Line one\nLine two","conflicts":[],"createdAt":"2024-06-23T12:00:00.000Z","credibility":3,"deleted":false,"events":[{"id":"e1","injured":null,"killed":3,"lat":44.62,"lon":33.52,"place":"Sevastopol","summary":"","when":"2024-06-23"}]"#))
+    }
+
+    @Test func anyChangeChangesTheHash() {
+        let base = Version(snapshot: report(tags: ["a"]), after: VectorClock(), replica: replica, author: "alice", time: time)
+        var edited = report(tags: ["a"])
+        edited.events[0].killed = 4
+        #expect(Version(snapshot: edited, after: VectorClock(), replica: replica, author: "alice", time: time).hash != base.hash)
+        #expect(Version(snapshot: report(tags: ["a"]), after: VectorClock(), replica: replica, author: "bob", time: time).hash != base.hash)
+    }
+
+    @Test func aLocalVersionIncrementsItsReplicasEntryOfTheJoinedHeads() {
+        let other = ReplicaID()
+        let version = Version(snapshot: report(tags: []), after: VectorClock([replica: 2, other: 5]), replica: replica, author: "alice", time: time)
+        #expect(version.clock == VectorClock([replica: 3, other: 5]))
+        #expect(version.dot == Dot(replica: replica, counter: 3))
+    }
+
+    @Test func versionsRoundTripThroughTheirEncoding() throws {
+        let version = Version(snapshot: report(tags: ["x"]), after: VectorClock([ReplicaID(): 2]), replica: replica, author: "alice", time: time)
+        let decoded = try Version(json: JSONValue(parsing: version.json.canonicalString))
+        #expect(decoded == version)
+    }
+
+    @Test func tamperedContentIsDetected() throws {
+        let version = Version(snapshot: report(tags: ["x"]), after: VectorClock(), replica: replica, author: "alice", time: time)
+        let tampered = version.json.canonicalString.replacingOccurrences(of: "Sevastopol", with: "Sevastopo1")
+        #expect(throws: ShapeError.self) { try Version(json: JSONValue(parsing: tampered)) }
+        let wrongDot = version.json.canonicalString.replacingOccurrences(of: "\(replica):1", with: "\(replica):2")
+        #expect(throws: ShapeError.self) { try Version(json: JSONValue(parsing: wrongDot)) }
+    }
+
+    @Test func unknownFieldsInASnapshotAreRefused() throws {
+        var json = report(tags: []).json
+        if case .object(var members) = json { members["priority"] = .string("high"); json = .object(members) }
+        #expect(throws: ShapeError(path: "priority", problem: "unknown field")) { try Report(json: json) }
+    }
+}
