@@ -8,6 +8,12 @@ public struct StoredReport: Sendable {
     public var report: Report
     public var clock: VectorClock
     public var heads: [Dot]
+
+    public init(report: Report, clock: VectorClock, heads: [Dot]) {
+        self.report = report
+        self.clock = clock
+        self.heads = heads
+    }
 }
 
 /// One line of `list`: what can be shown without decoding the whole report.

@@ -14,6 +14,8 @@ public enum StoreError: Error, Equatable, LocalizedError {
     case ambiguousVersion(report: ReportID, version: String, candidates: [String])
     case invalid(InvalidField)
     case corruptRecord(String)
+    case remoteExists(String)
+    case unknownRemote(String)
 
     public var errorDescription: String? {
         switch self {
@@ -37,6 +39,10 @@ public enum StoreError: Error, Equatable, LocalizedError {
             "'\(version)' matches several versions: \(candidates.joined(separator: ", ")); type more of the replica id"
         case .invalid(let error):
             error.description
+        case .remoteExists(let name):
+            "a remote named '\(name)' exists already; `fieldnotes remote rm \(name)` first to change it"
+        case .unknownRemote(let name):
+            "no remote named '\(name)'; `fieldnotes remote list` shows them"
         case .corruptRecord(let detail):
             "the store holds a damaged record (\(detail)); run `fieldnotes verify`"
         }

@@ -19,43 +19,78 @@ public enum LineMerge {
     }
 
     public static func merge(base: String, sides: [String]) -> Outcome {
-        let baseLines = lines(base)
-        var hunks: [Hunk] = []
-        for (index, side) in sides.enumerated() {
-            hunks += Self.hunks(from: baseLines, to: lines(side), side: index)
-        }
-        hunks.sort { ($0.range.lowerBound, $0.range.upperBound, $0.side) < ($1.range.lowerBound, $1.range.upperBound, $1.side) }
+        let analysis = Analysis(base: base, sides: sides)
+        let conflicting = analysis.clusters.filter { $0.clean == nil }
+        guard !conflicting.isEmpty else { return .merged(analysis.assemble(side: nil)) }
+        let involved = Set(conflicting.flatMap(\.bySide.keys))
+        return .conflicted(sides.indices.map { involved.contains($0) ? analysis.assemble(side: $0) : nil })
+    }
 
-        // Clusters of overlapping hunks, in base order.
-        var clusters: [[Hunk]] = []
-        for hunk in hunks {
-            if let last = clusters.last, last.contains(where: { $0.overlaps(hunk) }) {
-                clusters[clusters.count - 1].append(hunk)
-            } else {
-                clusters.append([hunk])
-            }
-        }
+    /// A place where the sides collide: the base's lines there and each side's.
+    public struct Region: Equatable, Sendable {
+        /// The first base line of the region, counting from 1.
+        public var line: Int
+        public var base: [String]
+        /// Each side's lines here (the base's for a side that did not touch the region).
+        public var sides: [[String]]
+    }
 
-        // Each side's text for each cluster, and whether the cluster is a conflict.
-        struct Resolved {
+    /// The regions where the sides' changes collide, in order; empty when they merge.
+    /// Applied to a conflict's candidates, these are exactly the colliding hunks.
+    public static func conflictingRegions(base: String, sides: [String]) -> [Region] {
+        let analysis = Analysis(base: base, sides: sides)
+        return analysis.clusters.filter { $0.clean == nil }.map { cluster in
+            Region(line: cluster.span.lowerBound + 1,
+                   base: analysis.baseLines[cluster.span].map(String.init),
+                   sides: sides.indices.map { (cluster.bySide[$0] ?? Array(analysis.baseLines[cluster.span])).map(String.init) })
+        }
+    }
+
+    /// The sides' hunks against the base, clustered where they overlap.
+    private struct Analysis {
+        struct Cluster {
             var span: Range<Int>
+            /// The cluster's text when every side that touched it agrees.
             var clean: [Substring]?
             var bySide: [Int: [Substring]]
         }
-        let resolved = clusters.map { cluster -> Resolved in
-            let span = cluster.map(\.range.lowerBound).min()!..<cluster.map(\.range.upperBound).max()!
-            var bySide: [Int: [Substring]] = [:]
-            for side in Set(cluster.map(\.side)) {
-                bySide[side] = apply(cluster.filter { $0.side == side }, to: baseLines, within: span)
+
+        let baseLines: [Substring]
+        let clusters: [Cluster]
+
+        init(base: String, sides: [String]) {
+            baseLines = LineMerge.lines(base)
+            var hunks: [Hunk] = []
+            for (index, side) in sides.enumerated() {
+                hunks += LineMerge.hunks(from: baseLines, to: LineMerge.lines(side), side: index)
             }
-            let texts = Array(bySide.values)
-            return Resolved(span: span, clean: texts.allSatisfy { $0 == texts[0] } ? texts[0] : nil, bySide: bySide)
+            hunks.sort { ($0.range.lowerBound, $0.range.upperBound, $0.side) < ($1.range.lowerBound, $1.range.upperBound, $1.side) }
+            var groups: [[Hunk]] = []
+            for hunk in hunks {
+                if let last = groups.last, last.contains(where: { $0.overlaps(hunk) }) {
+                    groups[groups.count - 1].append(hunk)
+                } else {
+                    groups.append([hunk])
+                }
+            }
+            let baseLines = baseLines
+            clusters = groups.map { group in
+                let span = group.map(\.range.lowerBound).min()!..<group.map(\.range.upperBound).max()!
+                var bySide: [Int: [Substring]] = [:]
+                for side in Set(group.map(\.side)) {
+                    bySide[side] = LineMerge.apply(group.filter { $0.side == side }, to: baseLines, within: span)
+                }
+                let texts = Array(bySide.values)
+                return Cluster(span: span, clean: texts.allSatisfy { $0 == texts[0] } ? texts[0] : nil, bySide: bySide)
+            }
         }
 
+        /// The merged text, taking `side`'s version of every colliding cluster (the base's
+        /// when `side` is nil or did not touch it).
         func assemble(side: Int?) -> String {
             var output: [Substring] = []
             var position = 0
-            for cluster in resolved {
+            for cluster in clusters {
                 output += baseLines[position..<cluster.span.lowerBound]
                 if let clean = cluster.clean {
                     output += clean
@@ -67,11 +102,6 @@ public enum LineMerge {
             output += baseLines[position...]
             return output.joined(separator: "\n")
         }
-
-        let conflicting = resolved.filter { $0.clean == nil }
-        guard !conflicting.isEmpty else { return .merged(assemble(side: nil)) }
-        let involved = Set(conflicting.flatMap(\.bySide.keys))
-        return .conflicted(sides.indices.map { involved.contains($0) ? assemble(side: $0) : nil })
     }
 
     static func lines(_ text: String) -> [Substring] {

@@ -42,6 +42,14 @@ public struct RecordHistory: Sendable {
         Self.state(of: versions.filter { version.clock.isDescendant(of: $0.clock) })
     }
 
+    /// The state the candidates of a conflict diverged from: of the versions that every
+    /// candidate's version has seen. Nil when they share no past.
+    public func base(of conflict: Conflict) -> Report? {
+        guard let first = conflict.candidates.first else { return nil }
+        let common = conflict.candidates.dropFirst().reduce(first.clock) { $0.meet($1.clock) }
+        return Self.state(of: versions.filter { common.dominates($0.clock) })
+    }
+
     /// Versions that neither precede nor follow `version`: made concurrently with it.
     public func concurrent(with version: Version) -> [Version] {
         versions.filter { $0.clock.compare(version.clock) == .concurrent }

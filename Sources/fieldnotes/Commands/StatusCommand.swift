@@ -6,7 +6,7 @@ extension Fieldnotes {
     struct StatusCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",
-            abstract: "This replica: analyst, counts, open conflicts.")
+            abstract: "This replica: analyst, counts, unsynced versions, open conflicts, remotes and last sync.")
 
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: JSONOption
@@ -14,6 +14,8 @@ extension Fieldnotes {
         func run() throws {
             let store = try storeOptions.open()
             let counts = try store.counts()
+            let unsynced = try store.unsyncedVersionCount()
+            let remotes = try store.remotes()
             if output.json {
                 Console.printJSON(.object([
                     "store": .string(store.directory.path),
@@ -23,6 +25,9 @@ extension Fieldnotes {
                     "deletedReports": .int(Int64(counts.deletedReports)),
                     "versions": .int(Int64(counts.versions)),
                     "conflicts": .int(Int64(counts.conflicts)),
+                    "conflictedReports": .int(Int64(counts.conflictedReports)),
+                    "unsyncedVersions": .int(Int64(unsynced)),
+                    "remotes": .array(remotes.map(RemoteOutput.json)),
                 ]))
                 return
             }
@@ -30,11 +35,17 @@ extension Fieldnotes {
             print("replica   \(store.identity.replica)")
             print("analyst   \(store.identity.analyst)")
             print("reports   \(counts.reports)" + (counts.deletedReports > 0 ? " (and \(counts.deletedReports) deleted)" : ""))
-            print("versions  \(counts.versions)")
+            print("versions  \(counts.versions)" + (unsynced > 0 ? ", \(unsynced) not yet synced" : ""))
             if counts.conflicts > 0 {
                 print(Console.warning("conflicts \(counts.conflicts) in \(Text.plural(counts.conflictedReports, "report")): `fieldnotes conflicts` shows them"))
             } else {
                 print("conflicts none")
+            }
+            if remotes.isEmpty {
+                print("remotes   none (`fieldnotes remote add NAME FOLDER`)")
+            } else {
+                print("remotes")
+                for remote in remotes { print("  " + RemoteOutput.line(remote)) }
             }
         }
     }

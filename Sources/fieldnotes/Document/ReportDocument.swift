@@ -33,8 +33,10 @@ struct ReportDocument: Equatable {
         events = report.events
     }
 
-    /// Overwrites the fields a document holds; ids, authorship, times and conflicts stay.
+    /// Overwrites the fields a document holds; ids, authorship and times stay. A conflicted
+    /// field whose value the document changes is resolved to that value; the others stay open.
     func apply(to report: inout Report) {
+        let before = report
         report.title = title
         report.body = body
         report.status = status
@@ -42,6 +44,8 @@ struct ReportDocument: Equatable {
         report.credibility = credibility
         report.sources = sources
         report.events = events
+        let after = report
+        report.conflicts.removeAll { after.value(at: $0.field) != before.value(at: $0.field) }
     }
 
     /// A new report holding this document's fields.

@@ -7,7 +7,9 @@ enum Input {
     static func data(from path: String) throws -> Data {
         if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
+            let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? file.close() }
+            return try file.readToEnd() ?? Data()
         } catch {
             throw CLIError("cannot read \(path): \(describe(error))")
         }

@@ -1,0 +1,195 @@
+import Foundation
+import GRDB
+import ReportModels
+
+/// Where a version came from; sync relays to a folder everything that did not come from it.
+public enum VersionOrigin: Hashable, Sendable {
+    case local
+    case folder(id: String)
+    case file
+
+    var column: String? {
+        switch self {
+        case .local: nil
+        case .folder(let id): "folder:\(id)"
+        case .file: "file"
+        }
+    }
+}
+
+/// A place versions are sent to.
+public enum SyncTarget: Hashable, Sendable {
+    case folder(id: String)
+    /// `fieldnotes export` by hand.
+    case export
+
+    var key: String {
+        switch self {
+        case .folder(let id): "folder:\(id)"
+        case .export: "export"
+        }
+    }
+}
+
+/// A folder remembered by name.
+public struct Remote: Hashable, Sendable {
+    public var name: String
+    public var path: String
+    public var lastSync: Timestamp?
+}
+
+/// One import, inside one write transaction: everything done through it is committed
+/// together with the import's bookkeeping, or not at all.
+public struct ImportTransaction {
+    let db: Database
+
+    /// The hash of the version with this dot, if the store holds it.
+    public func hash(of report: ReportID, dot: Dot) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT hash FROM versions WHERE report_id = ? AND replica_id = ? AND counter = ?",
+                            arguments: [report.rawValue, dot.replica.rawValue, dot.counter])
+    }
+
+    /// Appends a version that came from elsewhere. `encoded` is its canonical JSON if the
+    /// caller has it already.
+    public func insert(_ version: Version, encoded: String? = nil, origin: VersionOrigin) throws {
+        try Store.insert(version, encoded: encoded, origin: origin, db)
+    }
+
+    public func versions(of report: ReportID) throws -> [Version] {
+        try String.fetchAll(db, sql: "SELECT encoded FROM versions WHERE report_id = ? ORDER BY seq", arguments: [report.rawValue])
+            .map(Store.decodeVersion)
+    }
+
+    public func stored(_ report: ReportID) throws -> StoredReport? {
+        try Store.fetchStored(db, report)
+    }
+
+    /// Writes a report's state (and its search entry), as computed by the caller.
+    public func save(_ stored: StoredReport) throws {
+        try Store.saveState(stored, db)
+    }
+
+    public func lastImportedSequence(folder: String, writer: ReplicaID) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT sequence FROM imported_changesets WHERE folder = ? AND writer = ?",
+                         arguments: [folder, writer.rawValue]) ?? 0
+    }
+
+    public func recordImported(folder: String, writer: ReplicaID, sequence: Int) throws {
+        try db.execute(sql: """
+            INSERT INTO imported_changesets (folder, writer, sequence) VALUES (?, ?, ?)
+            ON CONFLICT (folder, writer) DO UPDATE SET sequence = excluded.sequence
+            """, arguments: [folder, writer.rawValue, sequence])
+    }
+}
+
+extension Store {
+    /// Runs `body` in one write transaction: it commits if `body` returns, and leaves the
+    /// store exactly as it was if `body` throws.
+    public func importing<T>(_ body: (ImportTransaction) throws -> T) throws -> T {
+        try database.write { db in try body(ImportTransaction(db: db)) }
+    }
+
+    // MARK: Export
+
+    /// A version due to be sent: its local sequence and report.
+    public struct PendingVersion: Sendable, Hashable {
+        public var seq: Int64
+        public var report: String
+    }
+
+    /// The versions not yet sent to `target` (all of them with `all`), leaving out those that
+    /// came from the target itself, ordered by report and then by arrival; and the store's
+    /// latest sequence when they were listed, which is what the target has once they are sent.
+    public func pendingVersions(for target: SyncTarget, all: Bool = false) throws -> (versions: [PendingVersion], through: Int64) {
+        try database.read { db in
+            let mark = all ? 0 : try Self.exportMark(db, target)
+            let versions = try Row.fetchAll(db, sql: """
+                SELECT seq, report_id FROM versions WHERE seq > ? AND origin IS NOT ? ORDER BY report_id, seq
+                """, arguments: [mark, target.key]
+            ).map { PendingVersion(seq: $0["seq"], report: $0["report_id"]) }
+            let through = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM versions") ?? 0
+            return (versions, max(through, mark))
+        }
+    }
+
+    /// Calls `body` with the canonical JSON of each version, in the order given, reading in
+    /// batches so that memory stays bounded.
+    public func forEachEncodedVersion(_ versions: [PendingVersion], _ body: (String) throws -> Void) throws {
+        let batchSize = 500
+        for start in stride(from: 0, to: versions.count, by: batchSize) {
+            let batch = versions[start..<min(start + batchSize, versions.count)]
+            let encoded = try database.read { db in
+                let rows = try Row.fetchAll(db, sql: "SELECT seq, encoded FROM versions WHERE seq IN (\(batch.map { String($0.seq) }.joined(separator: ",")))")
+                return Dictionary(uniqueKeysWithValues: rows.map { ($0["seq"] as Int64, $0["encoded"] as String) })
+            }
+            for version in batch {
+                guard let text = encoded[version.seq] else { throw StoreError.corruptRecord("version \(version.seq) vanished") }
+                try body(text)
+            }
+        }
+    }
+
+    /// Remembers that versions up to `seq` have been sent to `target`.
+    public func markSent(through seq: Int64, to target: SyncTarget, path: String? = nil, at time: Timestamp = .now) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO sync_targets (target, path, exported_through, last_sync) VALUES (?, ?, ?, ?)
+                ON CONFLICT (target) DO UPDATE SET
+                    exported_through = max(exported_through, excluded.exported_through),
+                    path = coalesce(excluded.path, path), last_sync = excluded.last_sync
+                """, arguments: [target.key, path, seq, time.description])
+        }
+    }
+
+    static func exportMark(_ db: Database, _ target: SyncTarget) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT exported_through FROM sync_targets WHERE target = ?", arguments: [target.key]) ?? 0
+    }
+
+    // MARK: Remotes
+
+    public func remotes() throws -> [Remote] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.name, r.path, (SELECT max(t.last_sync) FROM sync_targets t WHERE t.path = r.path) AS last_sync
+                FROM remotes r ORDER BY r.name
+                """).map { row in
+                Remote(name: row["name"], path: row["path"], lastSync: (row["last_sync"] as String?).flatMap(Timestamp.init(iso8601:)))
+            }
+        }
+    }
+
+    public func addRemote(name: String, path: String) throws {
+        try database.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM remotes WHERE name = ?", arguments: [name]) == nil else {
+                throw StoreError.remoteExists(name)
+            }
+            try db.execute(sql: "INSERT INTO remotes (name, path, added_at) VALUES (?, ?, ?)",
+                           arguments: [name, path, Timestamp.now.description])
+        }
+    }
+
+    public func removeRemote(name: String) throws {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM remotes WHERE name = ?", arguments: [name])
+            guard db.changesCount > 0 else { throw StoreError.unknownRemote(name) }
+        }
+    }
+
+    /// Versions that some remote has not been sent yet; with no remotes, versions made or
+    /// received here that no sync or export has carried anywhere.
+    public func unsyncedVersionCount() throws -> Int {
+        try database.read { db in
+            let remotes = try String.fetchAll(db, sql: "SELECT path FROM remotes")
+            if remotes.isEmpty {
+                let mark = try Int64.fetchOne(db, sql: "SELECT max(exported_through) FROM sync_targets") ?? 0
+                return try Int.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE seq > ?", arguments: [mark]) ?? 0
+            }
+            return try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM versions v WHERE EXISTS (
+                    SELECT 1 FROM remotes r LEFT JOIN sync_targets t ON t.path = r.path
+                    WHERE v.seq > coalesce(t.exported_through, 0) AND v.origin IS NOT coalesce(t.target, '')
+                )
+                """) ?? 0
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Crypto
+import Foundation
+import ReportModels
+
+/// Reads changeset files, streaming: the file is read and inflated in pieces and each
+/// version handed over as soon as it is decoded, so memory stays bounded whatever the size.
+enum ChangesetReader {
+    /// No single version may be larger than this (reports are a few kilobytes).
+    static let maximumVersionSize = 16 * 1024 * 1024
+    static let readSize = 256 * 1024
+
+    static func header(of url: URL) throws -> ChangesetHeader {
+        let file = try open(url)
+        defer { try? file.close() }
+        return try ChangesetHeader(parsing: Array(try file.read(upToCount: ChangesetHeader.size) ?? Data()))
+    }
+
+    /// Decodes every version of the file in order, handing each to `body` with its canonical
+    /// JSON. Returns the header once the whole file has checked out: its checksum, size and
+    /// count. Throws `ChangesetError` on any problem — possibly after `body` has seen some
+    /// versions, which the caller must then discard (an import runs in a transaction).
+    @discardableResult
+    static func read(_ url: URL, _ body: (Version, String) throws -> Void) throws -> ChangesetHeader {
+        let file = try open(url)
+        defer { try? file.close() }
+        let header = try ChangesetHeader(parsing: Array(try file.read(upToCount: ChangesetHeader.size) ?? Data()))
+        let inflater: Inflater
+        do { inflater = try Inflater() } catch { throw ChangesetError.corruptCompression("\(error)") }
+        var hasher = SHA256()
+        var size = 0
+        var count = 0
+        var line: [UInt8] = []
+
+        func consume(_ piece: UnsafeRawBufferPointer) throws {
+            size += piece.count
+            guard size <= header.uncompressedSize else { throw ChangesetError.sizeExceeded(declared: header.uncompressedSize) }
+            hasher.update(bufferPointer: piece)
+            var start = piece.startIndex
+            while let newline = piece[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                line.append(contentsOf: piece[start..<newline])
+                try decode(line, index: count)
+                count += 1
+                line.removeAll(keepingCapacity: true)
+                start = newline + 1
+            }
+            line.append(contentsOf: piece[start...])
+            guard line.count <= maximumVersionSize else {
+                throw ChangesetError.malformedVersion(index: count, reason: "larger than \(maximumVersionSize) bytes")
+            }
+        }
+
+        func decode(_ bytes: [UInt8], index: Int) throws {
+            guard count < header.count else { throw ChangesetError.countMismatch(declared: header.count, found: count + 1) }
+            let version: Version
+            do {
+                version = try Version(json: JSONValue(parsing: bytes))
+                try version.snapshot.validate()
+            } catch {
+                throw ChangesetError.malformedVersion(index: index, reason: "\(error)")
+            }
+            try body(version, String(decoding: bytes, as: UTF8.self))
+        }
+
+        while let chunk = try readChunk(file), !chunk.isEmpty {
+            do {
+                let trailing = try chunk.withUnsafeBytes { try inflater.decompress($0, into: consume) }
+                guard trailing == 0 else { throw ChangesetError.trailingData }
+            } catch let error as ZlibError {
+                throw ChangesetError.corruptCompression(error.message)
+            }
+        }
+        guard inflater.finished else { throw ChangesetError.truncated }
+        guard line.isEmpty else { throw ChangesetError.malformedVersion(index: count, reason: "it does not end with a newline") }
+        guard size == header.uncompressedSize else { throw ChangesetError.sizeMismatch(declared: header.uncompressedSize, found: size) }
+        guard Array(hasher.finalize()) == header.payloadHash else { throw ChangesetError.checksumMismatch }
+        guard count == header.count else { throw ChangesetError.countMismatch(declared: header.count, found: count) }
+        return header
+    }
+
+    private static func open(_ url: URL) throws -> FileHandle {
+        do {
+            return try FileHandle(forReadingFrom: url)
+        } catch {
+            throw ChangesetError.unreadable((error as NSError).localizedDescription)
+        }
+    }
+
+    private static func readChunk(_ file: FileHandle) throws -> Data? {
+        do {
+            return try file.read(upToCount: readSize)
+        } catch {
+            throw ChangesetError.unreadable((error as NSError).localizedDescription)
+        }
+    }
+}

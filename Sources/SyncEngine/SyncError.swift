@@ -1,0 +1,20 @@
+import Foundation
+
+/// What can stop a sync before it starts, said so that a person knows what to do.
+public enum SyncError: Error, Equatable, LocalizedError {
+    case folderMissing(String)
+    case folderDamaged(String)
+    case folderFromNewerVersion(String)
+    case cannotWrite(String)
+    case noRemotes
+
+    public var errorDescription: String? {
+        switch self {
+        case .folderMissing(let path): "the folder \(path) does not exist; check the path (is the drive mounted?)"
+        case .folderDamaged(let path): "\(path) is damaged; it should hold the folder's id ({\"format\": 1, \"id\": \"<uuid>\"})"
+        case .folderFromNewerVersion(let path): "the folder \(path) was set up by a newer fieldnotes; upgrade fieldnotes to sync with it"
+        case .cannotWrite(let path): "cannot write \(path)"
+        case .noRemotes: "no folder given and no remotes set up; run `fieldnotes sync FOLDER` or `fieldnotes remote add NAME FOLDER`"
+        }
+    }
+}

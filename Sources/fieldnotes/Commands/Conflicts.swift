@@ -1,0 +1,142 @@
+import ArgumentParser
+import OfflineStore
+import ReportModels
+import SyncEngine
+
+extension Fieldnotes {
+    struct Conflicts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every open conflict: what collided, who wrote each side, and what it was before.",
+            discussion: """
+                For each conflicted field: the base value (before the concurrent edits) and each \
+                candidate with its analyst, replica, time and version. Narratives show only the \
+                colliding passages. `fieldnotes resolve` decides.
+                """)
+
+        @Argument(help: "Only this report (id or unique prefix).") var id: String?
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let reports: [StoredReport]
+            if let id {
+                reports = [try store.stored(try store.resolveReport(id))].filter { !$0.report.conflicts.isEmpty }
+            } else {
+                reports = try store.reports(ReportFilter(conflictedOnly: true))
+                    + store.reports(ReportFilter(conflictedOnly: true, deleted: true))
+            }
+            let views = try reports.flatMap { stored in
+                let history = RecordHistory(try store.versions(of: stored.report.id))
+                return stored.report.conflicts.map { ConflictView(report: stored.report, conflict: $0, history: history) }
+            }
+            if output.json {
+                Console.printJSON(.array(views.map(\.json)))
+                return
+            }
+            guard !views.isEmpty else {
+                print("No open conflicts.")
+                return
+            }
+            var lastReport: ReportID?
+            for view in views {
+                if view.report.id != lastReport {
+                    if lastReport != nil { print("") }
+                    print(Console.bold("\(view.report.id.rawValue.prefix(8))  \(Text.truncate(view.report.title, to: Text.width - 10))"))
+                    lastReport = view.report.id
+                }
+                print(view.text)
+            }
+        }
+    }
+}
+
+/// One open conflict with what a person needs to decide it.
+struct ConflictView {
+    let report: Report
+    let conflict: Conflict
+    /// The field's value in the state the candidates diverged from (nil: it was not there).
+    let base: JSONValue?
+    /// For the narrative: the passages where the candidates collide.
+    let regions: [LineMerge.Region]
+
+    init(report: Report, conflict: Conflict, history: RecordHistory) {
+        self.report = report
+        self.conflict = conflict
+        let baseReport = history.base(of: conflict)
+        base = baseReport?.value(at: conflict.field) ?? Self.absent(conflict.field)
+        if conflict.field == .body {
+            regions = LineMerge.conflictingRegions(base: baseReport?.body ?? "", sides: conflict.candidates.map { $0.value.stringValue ?? "" })
+        } else {
+            regions = []
+        }
+    }
+
+    /// An item that was not in the base reads as not present.
+    private static func absent(_ field: FieldPath) -> JSONValue? {
+        switch field {
+        case .event, .source: .bool(false)
+        default: nil
+        }
+    }
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "report": .string(report.id.rawValue),
+            "title": .string(report.title),
+            "field": .string(conflict.field.description),
+            "base": base ?? .null,
+            "shown": .string(conflict.displayed.version.description),
+            "candidates": .array(conflict.candidates.map(ReportViews.candidateJSON)),
+        ]
+        if !regions.isEmpty {
+            members["hunks"] = .array(regions.map { region in
+                .object([
+                    "line": .int(Int64(region.line)),
+                    "base": .string(region.base.joined(separator: "\n")),
+                    "candidates": .array(zip(conflict.candidates, region.sides).map { candidate, lines in
+                        .object(["version": .string(candidate.version.description), "text": .string(lines.joined(separator: "\n"))])
+                    }),
+                ])
+            })
+        }
+        return .object(members)
+    }
+
+    var text: String {
+        var lines = ["  " + Console.bold(conflict.field.description) + Console.dim("  (\(Text.plural(conflict.candidates.count, "candidate")))")]
+        let shown = conflict.displayed.version
+        func label(_ candidate: Candidate) -> String {
+            "\(candidate.version.short)  \(candidate.author), \(Text.time(candidate.time))" + (candidate.version == shown ? Console.dim("  (shown)") : "")
+        }
+        if conflict.field == .body {
+            for region in regions {
+                lines.append("    " + Console.dim("at line \(region.line), before:"))
+                lines += region.base.map { "      " + $0 }
+                for (candidate, side) in zip(conflict.candidates, region.sides) {
+                    lines.append("    " + label(candidate) + ":")
+                    lines += side.map { "      " + $0 }
+                }
+            }
+            return lines.joined(separator: "\n")
+        }
+        lines.append(Text.wrap(describe(base), prefix: "    before   ", indent: 13))
+        for candidate in conflict.candidates {
+            lines.append(Text.wrap(label(candidate), prefix: "    ", indent: 6))
+            lines.append(Text.wrap(describe(candidate.value), prefix: "             ", indent: 13))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Values as people read them; presence and deletion in words.
+    func describe(_ value: JSONValue?) -> String {
+        switch (conflict.field, value) {
+        case (.deleted, .bool(true)?): "deleted"
+        case (.deleted, .bool(false)?): "not deleted"
+        case (.event, .bool(true)?), (.source, .bool(true)?): "kept (and edited)"
+        case (.event, .bool(false)?), (.source, .bool(false)?): "removed"
+        case (_, nil): "(not there)"
+        case (_, let value?): Text.value(value)
+        }
+    }
+}

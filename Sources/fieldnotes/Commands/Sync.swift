@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import OfflineStore
+import ReportModels
+import SyncEngine
+
+extension Fieldnotes {
+    struct Sync: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Exchange versions through shared folders.",
+            discussion: """
+                For each folder: import the changesets other replicas wrote there, then write \
+                this replica's new versions as one changeset. With no folder, every remote. \
+                A changeset that is refused is named and retried next time; the others are \
+                imported, and the exit code is 1.
+                """)
+
+        @Argument(help: "Shared folders (default: every remote).") var folders: [String] = []
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let store = try storeOptions.open()
+            var targets = folders.map { (name: $0, url: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) }
+            if targets.isEmpty {
+                targets = try store.remotes().map { (name: $0.name, url: URL(fileURLWithPath: $0.path)) }
+                guard !targets.isEmpty else { throw SyncError.noRemotes }
+            }
+            let synchronizer = Synchronizer(store: store, progress: ProgressLine.show)
+            var results: [(name: String, path: String, outcome: Result<SyncSummary, Error>)] = []
+            for target in targets {
+                let outcome = Result { try synchronizer.sync(with: target.url) }
+                ProgressLine.end()
+                results.append((target.name, target.url.path, outcome))
+            }
+            try SyncOutput.report(results, json: output.json)
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import changeset files by hand.",
+            discussion: "Each file is imported on its own; one that is refused is named and does not stop the others (exit code 1).")
+
+        @Argument(help: "Changeset files (.fnc).") var files: [String]
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func validate() throws {
+            if files.isEmpty { throw ValidationError("give one or more changeset files") }
+        }
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let summary = Synchronizer(store: store, progress: ProgressLine.show).importFiles(files.map { URL(fileURLWithPath: $0) })
+            ProgressLine.end()
+            try SyncOutput.report([("import", "", .success(summary))], json: output.json)
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write versions to a changeset file, to carry by hand.",
+            discussion: "Writes the versions no export has carried yet; --all writes every version. Writes no file when there is nothing new.")
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("The file to write.", valueName: "file")) var output: String
+        @Flag(help: "Every version, not only those no export has carried yet.") var all = false
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var json: JSONOption
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let url = URL(fileURLWithPath: (output as NSString).expandingTildeInPath)
+            let count = try Synchronizer(store: store).export(to: url, all: all)
+            var summary = SyncSummary()
+            summary.exportedVersions = count
+            if json.json {
+                Console.printJSON(SyncOutput.json(summary, extra: ["file": count > 0 ? .string(url.path) : .null]))
+            } else if count == 0 {
+                print("Nothing new to export (--all exports every version).")
+            } else {
+                print("Exported \(Text.plural(count, "version")) to \(url.path).")
+            }
+        }
+    }
+}
+
+/// A progress line on stderr while a long import runs (terminals only).
+enum ProgressLine {
+    @Sendable static func show(_ progress: ImportProgress) {
+        Console.progress("importing \(progress.file): \(progress.versions) of \(progress.total) versions")
+    }
+
+    static func end() { Console.endProgress() }
+}
+
+/// How `sync` and `import` report what they did.
+enum SyncOutput {
+    static func json(_ summary: SyncSummary, extra: [String: JSONValue] = [:]) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "importedChangesets": .int(Int64(summary.importedChangesets)),
+            "importedVersions": .int(Int64(summary.importedVersions)),
+            "exportedVersions": .int(Int64(summary.exportedVersions)),
+            "newConflicts": .int(Int64(summary.newConflicts)),
+            "skipped": .array(summary.skipped.map { .object(["file": .string($0.file), "reason": .string($0.reason)]) }),
+            "waiting": .array(summary.waiting.map { .object(["writer": .string($0.writer.rawValue), "missing": .string($0.missing)]) }),
+        ]
+        members.merge(extra) { $1 }
+        return .object(members)
+    }
+
+    /// Prints the outcome of each folder (or of an import), then fails if anything was
+    /// refused or a folder could not be synced.
+    static func report(_ results: [(name: String, path: String, outcome: Result<SyncSummary, Error>)], json: Bool) throws {
+        var total = SyncSummary()
+        var failures: [String] = []
+        var folders: [JSONValue] = []
+        for result in results {
+            switch result.outcome {
+            case .success(let summary):
+                total.importedChangesets += summary.importedChangesets
+                total.importedVersions += summary.importedVersions
+                total.exportedVersions += summary.exportedVersions
+                total.newConflicts += summary.newConflicts
+                total.skipped += summary.skipped
+                total.waiting += summary.waiting
+                folders.append(self.json(summary, extra: ["folder": .string(result.path), "name": .string(result.name)]))
+                if !json { printHuman(summary, name: result.name) }
+            case .failure(let error):
+                failures.append("\(result.name): \(Console.message(for: error))")
+                folders.append(.object(["folder": .string(result.path), "name": .string(result.name),
+                                        "error": .string(Console.message(for: error))]))
+            }
+        }
+        if json {
+            Console.printJSON(self.json(total, extra: results.first?.name == "import" ? [:] : ["folders": .array(folders)]))
+        }
+        if !total.skipped.isEmpty {
+            failures.append("\(Text.plural(total.skipped.count, "changeset")) refused (named above); the rest was imported")
+        }
+        guard failures.isEmpty else {
+            throw CLIError(failures.joined(separator: "; "))
+        }
+    }
+
+    static func printHuman(_ summary: SyncSummary, name: String) {
+        var parts: [String] = []
+        if summary.importedChangesets > 0 || summary.skipped.isEmpty {
+            parts.append("imported \(Text.plural(summary.importedVersions, "version")) from \(Text.plural(summary.importedChangesets, "changeset"))")
+        }
+        if name != "import" { parts.append("wrote \(Text.plural(summary.exportedVersions, "version"))") }
+        if summary.newConflicts > 0 { parts.append(Console.warning("\(Text.plural(summary.newConflicts, "new conflict")) (`fieldnotes conflicts`)")) }
+        print(Text.wrap(parts.joined(separator: ", "), prefix: name == "import" ? "" : "\(name): ", indent: 2))
+        for skipped in summary.skipped {
+            print(Text.wrap("\(skipped.file): \(skipped.reason)", prefix: "  refused ", indent: 4))
+        }
+        for waiting in summary.waiting {
+            print(Text.wrap("for \(waiting.missing) (not in the folder yet)", prefix: "  waiting ", indent: 4))
+        }
+    }
+}
