@@ -6,11 +6,14 @@
 ALTER TABLE versions ADD COLUMN origin TEXT;
 
 -- Each place versions are sent to: a shared folder ('folder:<id>') or hand exports
--- ('export'). Versions with seq <= exported_through have been sent there.
+-- ('export'). Versions with seq <= exported_through have been sent there. A folder holding
+-- a later changeset of this replica than last_written means another store writes as this
+-- replica (a copied store) and is refused.
 CREATE TABLE sync_targets (
     target TEXT PRIMARY KEY,
     path TEXT,                      -- the folder's path when last synced
     exported_through INTEGER NOT NULL DEFAULT 0,
+    last_written INTEGER NOT NULL DEFAULT 0,  -- the last changeset this store wrote there
     last_sync TEXT
 ) STRICT;
 

@@ -141,6 +141,24 @@ extension Store {
         }
     }
 
+    /// Remembers, before writing it, the sequence number of a changeset this store is about
+    /// to write to `target`.
+    public func markWriting(sequence: Int, to target: SyncTarget) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO sync_targets (target, last_written) VALUES (?, ?)
+                ON CONFLICT (target) DO UPDATE SET last_written = max(last_written, excluded.last_written)
+                """, arguments: [target.key, sequence])
+        }
+    }
+
+    /// The sequence number of the last changeset this store wrote to `target` (0: none).
+    public func lastWritten(to target: SyncTarget) throws -> Int {
+        try database.read { db in
+            try Int.fetchOne(db, sql: "SELECT last_written FROM sync_targets WHERE target = ?", arguments: [target.key]) ?? 0
+        }
+    }
+
     static func exportMark(_ db: Database, _ target: SyncTarget) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT exported_through FROM sync_targets WHERE target = ?", arguments: [target.key]) ?? 0
     }

@@ -7,6 +7,7 @@ public enum SyncError: Error, Equatable, LocalizedError {
     case folderFromNewerVersion(String)
     case cannotWrite(String)
     case noRemotes
+    case replicaInUseElsewhere(folder: String, file: String)
 
     public var errorDescription: String? {
         switch self {
@@ -14,6 +15,8 @@ public enum SyncError: Error, Equatable, LocalizedError {
         case .folderDamaged(let path): "\(path) is damaged; it should hold the folder's id ({\"format\": 1, \"id\": \"<uuid>\"})"
         case .folderFromNewerVersion(let path): "the folder \(path) was set up by a newer fieldnotes; upgrade fieldnotes to sync with it"
         case .cannotWrite(let path): "cannot write \(path)"
+        case .replicaInUseElsewhere(let folder, let file):
+            "\(folder) holds \(file) written as this replica, which this store did not write: a copy of this store is in use on another laptop (each laptop needs its own `fieldnotes init`); nothing was written"
         case .noRemotes: "no folder given and no remotes set up; run `fieldnotes sync FOLDER` or `fieldnotes remote add NAME FOLDER`"
         }
     }

@@ -80,13 +80,24 @@ public struct Synchronizer {
             }
         }
         let target = SyncTarget.folder(id: folderID)
+        // Only this store writes in this replica's directory. A later file there than the
+        // last one it wrote means a copy of this store (same replica id) is in use elsewhere,
+        // and writing on would reuse version dots.
+        let written = try store.lastWritten(to: target)
+        if let latest = try folder.changesets(of: me).keys.max(), latest > written {
+            throw SyncError.replicaInUseElsewhere(folder: folder.root.path, file: SharedFolder.fileName(sequence: latest))
+        }
         let pending = try store.pendingVersions(for: target)
         if !pending.versions.isEmpty {
-            let (_, file) = try folder.writeChangeset(for: me, analyst: store.identity.analyst, level: Self.level(for: pending.versions.count)) { writer in
+            // The sequence is recorded before the file is written, so that a crash between
+            // the two is not later mistaken for another store writing as this replica.
+            let sequence = try folder.nextSequence(for: me)
+            try store.markWriting(sequence: sequence, to: target)
+            summary.written = try folder.writeChangeset(for: me, sequence: sequence, analyst: store.identity.analyst,
+                                                        level: Self.level(for: pending.versions.count)) { writer in
                 try store.forEachEncodedVersion(pending.versions) { try writer.append(encodedVersion: $0) }
             }
             summary.exportedVersions = pending.versions.count
-            summary.written = file
         }
         try store.markSent(through: pending.through, to: target, path: folder.root.path)
         return summary

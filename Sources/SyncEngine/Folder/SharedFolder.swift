@@ -94,19 +94,17 @@ public struct SharedFolder: Sendable {
     }
 
     /// Writes a changeset into the writer's own directory: under a temporary name, made
-    /// durable, then renamed into place.
-    func writeChangeset(for writer: ReplicaID, analyst: String, level: Int32,
-                        _ body: (ChangesetWriter) throws -> Void) throws -> (ChangesetHeader, URL) {
+    /// durable, then renamed into place; then the directory's replica.json.
+    func writeChangeset(for writer: ReplicaID, sequence: Int, analyst: String, level: Int32,
+                        _ body: (ChangesetWriter) throws -> Void) throws -> URL {
         let directory = directory(of: writer)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try removeStaleTemporaries(in: directory)
-        let sequence = try nextSequence(for: writer)
         let temporary = directory.appending(path: ".writing-\(UUID().uuidString).partial")
-        let header: ChangesetHeader
         do {
             let changeset = try ChangesetWriter(at: temporary, writer: writer, sequence: sequence, level: level)
             try body(changeset)
-            header = try changeset.finish()
+            _ = try changeset.finish()
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
@@ -117,7 +115,7 @@ public struct SharedFolder: Sendable {
             "format": .int(1), "replica": .string(writer.rawValue), "name": .string(analyst), "latestSequence": .int(Int64(sequence)),
         ])
         try Self.writeAtomically(Data(info.prettyString.utf8), to: directory.appending(path: "replica.json"), replacing: true)
-        return (header, final)
+        return final
     }
 
     private func removeStaleTemporaries(in directory: URL) throws {

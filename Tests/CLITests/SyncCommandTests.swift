@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// Two analysts' stores and a shared folder, through the real binary.
+@Suite("Sync from the command line")
+struct SyncCommandTests {
+    typealias Object = [String: Any]
+
+    /// Alice and bob, each with a store, and a shared folder holding alice's sample report.
+    func team() throws -> (Sandbox, alice: URL, bob: URL, shared: String, id: String) {
+        let sandbox = try Sandbox()
+        let alice = sandbox.folder.appending(path: "alice")
+        let bob = sandbox.folder.appending(path: "bob")
+        try sandbox.initialize(analyst: "alice", at: alice)
+        try sandbox.initialize(analyst: "bob", at: bob)
+        let shared = sandbox.folder.appending(path: "shared").path
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        sandbox.store = alice
+        let id = try sandbox.addSample()
+        try sandbox.ok(["sync", shared])
+        try sandbox.ok(["sync", shared, "--store", bob.path])
+        return (sandbox, alice, bob, shared, id)
+    }
+
+    @Test func editsMergeAndCollisionsBecomeConflicts() throws {
+        let (sandbox, alice, bob, shared, id) = try team()
+        try sandbox.ok(["event", "set", id, "e3", "injured=151", "--store", alice.path])
+        try sandbox.ok(["set", id, "title=Alice's title", "tags+=black-sea", "--store", alice.path])
+        try sandbox.ok(["event", "set", id, "e2", "killed=10", "--store", bob.path])
+        try sandbox.ok(["set", id, "title=Bob's title", "tags+=escalation-risk", "--store", bob.path])
+
+        let first = try #require(try sandbox.json(["sync", shared, "--store", alice.path]) as? Object)
+        #expect(first["exportedVersions"] as? Int == 2 && first["importedVersions"] as? Int == 0)
+        let second = try #require(try sandbox.json(["sync", shared, "--store", bob.path]) as? Object)
+        #expect(second["importedChangesets"] as? Int == 1 && second["importedVersions"] as? Int == 2)
+        #expect(second["exportedVersions"] as? Int == 2 && second["newConflicts"] as? Int == 1)
+        #expect((second["skipped"] as? [Any])?.isEmpty == true)
+        try sandbox.ok(["sync", shared, "--store", alice.path])
+
+        // Both replicas show the same report, byte for byte.
+        #expect(try sandbox.ok(["show", id, "--json", "--store", alice.path]) == sandbox.ok(["show", id, "--json", "--store", bob.path]))
+        let mine = try #require(try sandbox.json(["show", id, "--store", alice.path]) as? Object)
+        let events = try #require(mine["events"] as? [Object])
+        #expect(events.map { $0["killed"] as? Int } == [nil, 10, 3])
+        #expect(events.map { $0["injured"] as? Int } == [nil, 25, 151])
+        #expect((mine["tags"] as? [String])?.contains("black-sea") == true && (mine["tags"] as? [String])?.contains("escalation-risk") == true)
+        let conflicts = try #require(mine["conflicts"] as? [Object])
+        #expect(conflicts.map { $0["field"] as? String } == ["title"])
+        let candidates = try #require(conflicts[0]["candidates"] as? [Object])
+        #expect(Set(candidates.compactMap { $0["value"] as? String }) == ["Alice's title", "Bob's title"])
+        #expect(Set(candidates.compactMap { $0["author"] as? String }) == ["alice", "bob"])
+        #expect(candidates.allSatisfy { ($0["version"] as? String)?.hasPrefix(($0["replica"] as? String) ?? "?") == true })
+
+        let listed = try #require(try sandbox.json(["conflicts", "--store", bob.path]) as? [Object])
+        #expect(listed.count == 1)
+        #expect(listed[0]["report"] as? String == id && listed[0]["field"] as? String == "title")
+        #expect((listed[0]["base"] as? String)?.hasPrefix("Flashpoint") == true)
+        #expect(try sandbox.ok(["conflicts", "--store", bob.path]).contains("Alice's title"))
+        #expect((try sandbox.json(["list", "--conflicted", "--store", bob.path]) as? [Object])?.count == 1)
+        let status = try #require(try sandbox.json(["status", "--store", bob.path]) as? Object)
+        #expect(status["conflicts"] as? Int == 1)
+        #expect(try sandbox.ok(["show", id, "--store", bob.path]).contains("⚠ conflict"))
+        try sandbox.verify(alice)
+        try sandbox.verify(bob)
+    }
+
+    @Test func aRefusedChangesetIsNamedTheRestImportedAndTheExitCodeIsOne() throws {
+        let (sandbox, alice, bob, shared, _) = try team()
+        let carol = sandbox.folder.appending(path: "carol")
+        try sandbox.initialize(analyst: "carol", at: carol)
+        _ = try sandbox.ok(["add", "--title", "Bob's report", "--store", bob.path])
+        try sandbox.ok(["sync", shared, "--store", bob.path])
+        let aliceReplica = try #require((try sandbox.json(["status", "--store", alice.path]) as? Object)?["replica"] as? String)
+        let file = URL(fileURLWithPath: shared).appending(path: "fieldnotes/replicas/\(aliceReplica)/00000001.fnc")
+        var data = try Data(contentsOf: file)
+        data[data.count - 10] ^= 0xFF
+        try data.write(to: file)
+
+        let result = try sandbox.run(["sync", shared, "--store", carol.path, "--json"])
+        #expect(result.status == 1)
+        #expect(result.stderrLines.count == 1 && result.stderr.hasPrefix("error: "))
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? Object)
+        let skipped = try #require(summary["skipped"] as? [Object])
+        #expect(skipped.map { $0["file"] as? String } == ["\(aliceReplica)/00000001.fnc"])
+        #expect((skipped[0]["reason"] as? String)?.isEmpty == false)
+        #expect(summary["importedVersions"] as? Int == 1)
+        let human = try sandbox.run(["sync", shared, "--store", carol.path])
+        #expect(human.status == 1)
+        #expect(human.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("refused \(aliceReplica)/00000001.fnc"))
+        try sandbox.verify(carol)
+    }
+
+    @Test func remotesAreRememberedAndSyncedByName() throws {
+        let (sandbox, alice, _, shared, _) = try team()
+        try sandbox.ok(["remote", "add", "team", shared, "--store", alice.path])
+        let usb = sandbox.folder.appending(path: "usb").path
+        try FileManager.default.createDirectory(atPath: usb, withIntermediateDirectories: true)
+        try sandbox.ok(["remote", "add", "usb", usb, "--store", alice.path])
+        #expect(try sandbox.refused(["remote", "add", "team", usb, "--store", alice.path]).contains("exists already"))
+        let remotes = try #require(try sandbox.json(["remote", "list", "--store", alice.path]) as? [Object])
+        #expect(remotes.map { $0["name"] as? String } == ["team", "usb"])
+        let result = try #require(try sandbox.json(["sync", "--store", alice.path]) as? Object)
+        #expect((result["folders"] as? [Object])?.map { $0["name"] as? String } == ["team", "usb"])
+        #expect(result["exportedVersions"] as? Int == 1)  // to the stick; the share has it already
+        let status = try #require(try sandbox.json(["status", "--store", alice.path]) as? Object)
+        #expect(status["unsyncedVersions"] as? Int == 0)
+        #expect((status["remotes"] as? [Object])?.allSatisfy { $0["lastSync"] is String } == true)
+        try sandbox.ok(["remote", "rm", "usb", "--store", alice.path])
+        #expect(try sandbox.refused(["remote", "rm", "usb", "--store", alice.path]).contains("no remote named 'usb'"))
+        let none = try Sandbox()
+        try none.initialize()
+        #expect(try none.refused(["sync"]).contains("no remotes"))
+        #expect(try none.refused(["sync", none.folder.appending(path: "unplugged").path]).contains("does not exist"))
+    }
+
+    @Test func exportAndImportByHand() throws {
+        let (sandbox, alice, bob, _, id) = try team()
+        try sandbox.ok(["set", id, "status=final", "--store", alice.path])
+        let file = sandbox.folder.appending(path: "carry.fnc").path
+        let exported = try #require(try sandbox.json(["export", "-o", file, "--store", alice.path]) as? Object)
+        #expect(exported["exportedVersions"] as? Int == 2)
+        #expect(try sandbox.ok(["export", "-o", file + ".2", "--store", alice.path]).contains("Nothing new"))
+        let imported = try #require(try sandbox.json(["import", file, "--store", bob.path]) as? Object)
+        #expect(imported["importedVersions"] as? Int == 1)
+        #expect((try sandbox.json(["show", id, "--store", bob.path]) as? Object)?["status"] as? String == "final")
+        let bad = try sandbox.write("bad.fnc", "not a changeset")
+        let result = try sandbox.run(["import", bad, file, "--store", bob.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("refused \(bad): not a fieldnotes changeset"))
+        try sandbox.verify(bob)
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+@testable import OfflineStore
+import ReportModels
+@testable import SyncEngine
+import Testing
+
+/// The changeset file: written and read back, and every kind of bad file refused with the
+/// store left exactly as it was.
+@Suite("Changeset files")
+struct ChangesetTests {
+    /// A store with reports and a changeset of all its versions.
+    func exported(_ workspace: Workspace, reports: Int = 3) throws -> (Store, URL) {
+        let store = try workspace.store("alice")
+        for index in 0..<reports {
+            let id = try store.add("Report \(index)")
+            try store.commitChange(to: id) { $0.status = .final }
+        }
+        let url = workspace.file("all.fnc")
+        #expect(try Synchronizer(store: store).export(to: url, all: true) == reports * 2)
+        return (store, url)
+    }
+
+    @Test func versionsRoundTripInReportOrder() throws {
+        let workspace = try Workspace()
+        let (store, url) = try exported(workspace)
+        var read: [Version] = []
+        let header = try ChangesetReader.read(url) { version, encoded in
+            read.append(version)
+            #expect(encoded == version.json.canonicalString)
+        }
+        #expect(header.writer == store.identity.replica)
+        #expect(header.count == 6)
+        #expect(read.map(\.reportID) == read.map(\.reportID).sorted())
+        let expected = try store.summaries(ReportFilter()).flatMap { try store.versions(of: $0.id) }
+        #expect(Set(read) == Set(expected))
+    }
+
+    @Test func thePayloadIsCompressed() throws {
+        let workspace = try Workspace()
+        let (_, url) = try exported(workspace, reports: 200)
+        let header = try ChangesetReader.header(of: url)
+        let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as! Int
+        #expect(Double(size) < 0.45 * Double(header.uncompressedSize))
+    }
+
+    @Test func importingIntoAnotherStoreReproducesTheReports() throws {
+        let workspace = try Workspace()
+        let (alice, url) = try exported(workspace)
+        let bob = try workspace.store("bob")
+        let summary = Synchronizer(store: bob).importFiles([url])
+        #expect(summary.importedVersions == 6 && summary.skipped.isEmpty)
+        #expect(try bob.canonicalDump() == alice.canonicalDump())
+        try bob.expectVerified()
+    }
+
+    /// Imports `url` into a fresh store holding one report and expects it refused with the
+    /// store unchanged; returns the reason.
+    func expectRefused(_ url: URL, in workspace: Workspace, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let bob = try workspace.store("bob-\(UUID().uuidString.prefix(4))")
+        try bob.add("Bob's own")
+        let before = try bob.rawDump()
+        let summary = Synchronizer(store: bob).importFiles([url])
+        #expect(summary.importedChangesets == 0, sourceLocation: sourceLocation)
+        #expect(summary.skipped.count == 1, sourceLocation: sourceLocation)
+        #expect(try bob.rawDump() == before, "the store changed", sourceLocation: sourceLocation)
+        return summary.skipped.first?.reason ?? ""
+    }
+
+    @Test func aWrongChecksumIsRefused() throws {
+        let workspace = try Workspace()
+        let (_, url) = try exported(workspace)
+        try patch(url, at: 60, with: [0xFF, 0xEE])
+        #expect(try expectRefused(url, in: workspace).contains("does not match its checksum"))
+    }
+
+    @Test(arguments: [0.5, 0.9, 0.99])
+    func aTruncatedFileIsRefused(fraction: Double) throws {
+        let workspace = try Workspace()
+        let (_, url) = try exported(workspace, reports: 20)
+        let data = try Data(contentsOf: url)
+        try data.prefix(Int(Double(data.count) * fraction)).write(to: url)
+        #expect(try expectRefused(url, in: workspace).contains("truncated"))
+    }
+
+    @Test func aFileCutInsideItsHeaderIsRefused() throws {
+        let workspace = try Workspace()
+        let (_, url) = try exported(workspace)
+        try Data(try Data(contentsOf: url).prefix(40)).write(to: url)
+        #expect(try expectRefused(url, in: workspace).contains("truncated"))
+    }
+
+    @Test func aFutureFormatVersionIsRefused() throws {
+        let workspace = try Workspace()
+        let (_, url) = try exported(workspace)
+        try patch(url, at: 8, with: [0, 2])
+        #expect(try expectRefused(url, in: workspace).contains("newer fieldnotes"))
+    }
+
+    @Test func aPayloadThatInflatesPastItsDeclaredSizeIsRefused() throws {
+        let workspace = try Workspace()
+        let (_, url) = try exported(workspace)
+        try patch(url, at: 44, with: bigEndian(UInt64(1000)))
+        #expect(try expectRefused(url, in: workspace).contains("inflates past its declared 1000 bytes"))
+    }
+
+    @Test func aDecompressionBombIsStoppedAtTheDeclaredSize() throws {
+        let workspace = try Workspace()
+        // 64 MB of spaces compress to a few kilobytes; the header claims 1 KB.
+        let url = workspace.file("bomb.fnc")
+        let writer = try ChangesetWriter(at: url, writer: ReplicaID(), sequence: 1, level: 9)
+        let line = String(repeating: " ", count: 1 << 20)
+        for _ in 0..<64 { try writer.append(encodedVersion: line) }
+        _ = try writer.finish()
+        try patch(url, at: 44, with: bigEndian(UInt64(1024)))
+        #expect(try expectRefused(url, in: workspace).contains("decompression bomb"))
+    }
+
+    @Test func aCountThatDoesNotMatchIsRefused() throws {
+        let workspace = try Workspace()
+        let (_, url) = try exported(workspace)
+        try patch(url, at: 36, with: bigEndian(UInt64(7)))
+        #expect(try expectRefused(url, in: workspace).contains("not the declared 7"))
+    }
+
+    @Test func dataAfterTheCompressedStreamIsRefused() throws {
+        let workspace = try Workspace()
+        let (_, url) = try exported(workspace)
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("tail".utf8))
+        try handle.close()
+        #expect(try expectRefused(url, in: workspace).contains("data after the end"))
+    }
+
+    @Test func somethingThatIsNotAChangesetIsRefused() throws {
+        let workspace = try Workspace()
+        let url = workspace.file("notes.fnc")
+        try Data("Just some notes, not a changeset.".utf8).write(to: url)
+        #expect(try expectRefused(url, in: workspace).contains("not a fieldnotes changeset"))
+        let missing = workspace.file("missing.fnc")
+        #expect(try expectRefused(missing, in: workspace).contains("cannot read"))
+    }
+
+    @Test func malformedVersionsAreRefused() throws {
+        let workspace = try Workspace()
+        let alice = try workspace.store("alice")
+        let id = try alice.add("Report")
+        let good = try alice.versions(of: id)[0].json.canonicalString
+        let replica = alice.identity.replica.rawValue
+        var invalidReport = try alice.versions(of: id)[0].snapshot
+        invalidReport.events[0].lat = 91
+        invalidReport.events[0].lon = 0
+        let invalid = Version(snapshot: invalidReport, after: VectorClock(), replica: alice.identity.replica, author: "alice", time: .now)
+        let cases: [(String, String)] = [
+            ("not json at all", "invalid JSON"),
+            (good.replacingOccurrences(of: id.rawValue, with: "not-a-uuid"), "not a UUID"),
+            (good.replacingOccurrences(of: "\"\(replica)\":1", with: "\"\(replica)\":0"), "positive whole number"),
+            (good.replacingOccurrences(of: "\"\(replica)\":1", with: "\"\(replica)\":2"), "not its replica's entry"),
+            (good.replacingOccurrences(of: "\"status\":\"draft\"", with: "\"status\":\"done\""), "unknown status"),
+            (good.replacingOccurrences(of: "Report", with: "Tampered"), "does not match its hash"),
+            (invalid.json.canonicalString, "latitude is between -90 and 90"),
+            (good.replacingOccurrences(of: "\"e1\"", with: "\"e 1\""), "not a valid id"),
+        ]
+        for (index, (line, reason)) in cases.enumerated() {
+            let url = try writeRawChangeset([good, line], to: workspace.file("bad-\(index).fnc"))
+            let refusal = try expectRefused(url, in: workspace)
+            #expect(refusal.contains("version 2 is malformed"), "\(refusal)")
+            #expect(refusal.contains(reason), "\(reason): \(refusal)")
+        }
+    }
+
+    @Test func aKnownDotWithOtherContentIsRefusedLoudly() throws {
+        let workspace = try Workspace()
+        let alice = try workspace.store("alice")
+        let id = try alice.add("Report")
+        let first = workspace.file("first.fnc")
+        _ = try Synchronizer(store: alice).export(to: first, all: true)
+        // A copy of alice's store, edited on another laptop, makes a different version 2.
+        let copy = workspace.root.appending(path: "store-alice-copy")
+        try FileManager.default.copyItem(at: alice.directory, to: copy)
+        let twin = try Store.open(at: copy)
+        try alice.commitChange(to: id) { $0.title = "Edited on the first laptop" }
+        try twin.commitChange(to: id) { $0.title = "Edited on the second laptop" }
+        let fromTwin = workspace.file("twin.fnc")
+        _ = try Synchronizer(store: twin).export(to: fromTwin, all: true)
+        let before = try alice.rawDump()
+        let summary = Synchronizer(store: alice).importFiles([fromTwin])
+        #expect(summary.skipped.first?.reason.contains("already here with different content") == true)
+        #expect(summary.skipped.first?.reason.contains("copies of one store") == true)
+        #expect(try alice.rawDump() == before)
+    }
+
+    @Test func aChangesetIsReadInPiecesWhateverItsSize() throws {
+        let workspace = try Workspace()
+        let url = workspace.file("big.fnc")
+        let alice = try workspace.store("alice")
+        let id = try alice.add("Report")
+        let line = try alice.versions(of: id)[0].json.canonicalString
+        let writer = try ChangesetWriter(at: url, writer: alice.identity.replica, sequence: 1, level: 1)
+        for _ in 0..<3_000 { try writer.append(encodedVersion: line) }
+        let header = try writer.finish()
+        #expect(header.uncompressedSize > 3 * ChangesetReader.readSize)
+        var count = 0
+        try ChangesetReader.read(url) { _, _ in count += 1 }
+        #expect(count == 3_000)
+    }
+}

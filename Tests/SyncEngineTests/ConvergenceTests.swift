@@ -1,0 +1,279 @@
+import Foundation
+@testable import OfflineStore
+import ReportModels
+@testable import SyncEngine
+import Testing
+
+/// The invariant (see `ReportMerge`): replicas that hold the same versions show byte-identical
+/// reports, whatever the order versions arrived in — and no value anyone wrote is lost.
+///
+/// Five replicas make random changes of every kind and exchange them at random through two
+/// shared folders and by hand-carried files (duplicated, reordered, partial). At the end
+/// everyone syncs until nothing is new, and every replica must hold every version and the
+/// same canonical dump.
+///
+/// `FIELDNOTES_SEED=<n>` replays a run; `FIELDNOTES_SOAK=<k>` makes it k times longer.
+@Suite("Randomized convergence")
+struct ConvergenceTests {
+    @Test func replicasThatExchangeEverythingConverge() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let seed = environment["FIELDNOTES_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        let scale = environment["FIELDNOTES_SOAK"].flatMap(Int.init) ?? 1
+        print("convergence: seed \(seed), \(1_000 * scale) operations (replay with FIELDNOTES_SEED=\(seed))")
+        var simulation = try Simulation(seed: seed, replicas: 5, folders: 2)
+        try simulation.run(operations: 1_000 * scale)
+        try simulation.exchangeEverything()
+        try simulation.checkConvergence()
+    }
+}
+
+/// A seeded generator (SplitMix64), so that a failing run can be replayed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+struct Simulation {
+    let seed: UInt64
+    let workspace: Workspace
+    var random: SeededGenerator
+    let stores: [Store]
+    let folders: [URL]
+    /// Files exported by hand, waiting to be carried.
+    var pouch: [URL] = []
+    /// Every version anyone made: dot and hash.
+    var made: Set<String> = []
+    var counts: [String: Int] = [:]
+
+    init(seed: UInt64, replicas: Int, folders: Int) throws {
+        self.seed = seed
+        random = SeededGenerator(state: seed)
+        let workspace = try Workspace()
+        self.workspace = workspace
+        stores = try (0..<replicas).map { try workspace.store("analyst\($0)") }
+        self.folders = try (0..<folders).map { try workspace.folder("folder\($0)") }
+    }
+
+    func context(_ text: String) -> Comment { "seed \(seed): \(text)" }
+
+    mutating func run(operations: Int) throws {
+        for step in 0..<operations {
+            let store = stores.randomElement(using: &random)!
+            let roll = Int.random(in: 0..<100, using: &random)
+            switch roll {
+            case 0..<10: try create(in: store)
+            case 10..<62: try edit(in: store)
+            case 62..<88: _ = try store.sync(folders.randomElement(using: &random)!)
+                counts["sync", default: 0] += 1
+            case 88..<94: try exportByHand(from: store, step: step)
+            default: try carryByHand(to: store)
+            }
+        }
+        print("convergence: \(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+    }
+
+    // MARK: Operations
+
+    mutating func create(in store: Store) throws {
+        var report = Report(title: sentence(), body: paragraph(lines: Int.random(in: 1...6, using: &random)))
+        report.tags = Set((0..<Int.random(in: 0...3, using: &random)).map { _ in tag() })
+        report.events = (0..<Int.random(in: 0...2, using: &random)).map { _ in event() }
+        report.sources = (0..<Int.random(in: 0...2, using: &random)).map { _ in source() }
+        record(try store.create(report))
+        counts["create", default: 0] += 1
+    }
+
+    mutating func edit(in store: Store) throws {
+        let known = try store.summaries(ReportFilter()) + store.summaries(ReportFilter(deleted: true))
+        // Half the edits go to the few most recently updated reports, so that replicas often
+        // edit the same reports concurrently.
+        let hot = Bool.random(using: &random) ? Array(known.prefix(4)) : known
+        guard let target = hot.randomElement(using: &random) else { return try create(in: store) }
+        var generator = random
+        let kind = Int.random(in: 0..<16, using: &generator)
+        let version = try store.commitChange(to: target.id) { report in
+            mutate(&report, kind: kind, using: &generator)
+        }
+        random = generator
+        if let version { record(version) }
+        counts["edit", default: 0] += 1
+    }
+
+    /// One random change of one kind.
+    func mutate(_ report: inout Report, kind: Int, using generator: inout SeededGenerator) {
+        func pick<T>(_ items: [T]) -> T? { items.randomElement(using: &generator) }
+        switch kind {
+        case 0: try? report.assign(.string(sentence(using: &generator)), at: .title)
+        case 1, 2:
+            var lines = report.body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let index = Int.random(in: 0..<max(1, lines.count), using: &generator)
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0 where !lines.isEmpty: lines[index] = sentence(using: &generator)
+            case 1: lines.insert(sentence(using: &generator), at: min(index, lines.count))
+            default: if !lines.isEmpty { lines.remove(at: index) }
+            }
+            try? report.assign(.string(Report.normalizedBody(lines.joined(separator: "\n"))), at: .body)
+        case 3: try? report.assign(.string(pick(Status.allCases)!.rawValue), at: .status)
+        case 4: try? report.assign(Bool.random(using: &generator) ? .int(Int64.random(in: 1...6, using: &generator)) : .null, at: .credibility)
+        case 5: report.tags.insert(tag(using: &generator))
+        case 6: if let tag = pick(Array(report.tags)) { report.tags.remove(tag) }
+        case 7: report.events.append(event(using: &generator))
+        case 8, 9:
+            guard let event = pick(report.events) else { return }
+            let field = pick(FieldPath.EventField.allCases)!
+            let value: JSONValue = switch field {
+            case .when: .string("2024-06-\(10 + Int.random(in: 0..<20, using: &generator))")
+            case .place, .summary: .string(sentence(using: &generator))
+            case .lat, .lon: event.lat == nil ? .null : .double(Double(Int.random(in: -80...80, using: &generator)))
+            case .killed, .injured: .int(Int64.random(in: 0...50, using: &generator))
+            }
+            try? report.assign(value, at: .eventField(event.id, field))
+        case 10: if let event = pick(report.events) { try? report.assign(.bool(false), at: .event(event.id)) }
+        case 11: report.sources.append(source(using: &generator))
+        case 12:
+            guard let source = pick(report.sources) else { return }
+            if Bool.random(using: &generator) {
+                try? report.assign(.string(sentence(using: &generator)), at: .sourceField(source.id, .ref))
+            } else {
+                try? report.assign(.string(pick(Reliability.allCases)!.rawValue), at: .sourceField(source.id, .reliability))
+            }
+        case 13: if let source = pick(report.sources) { try? report.assign(.bool(false), at: .source(source.id)) }
+        case 14: try? report.assign(.bool(true), at: .deleted)
+        default: try? report.assign(.bool(false), at: .deleted)
+        }
+    }
+
+    mutating func exportByHand(from store: Store, step: Int) throws {
+        let file = workspace.file("carried-\(step).fnc")
+        if try Synchronizer(store: store).export(to: file, all: Bool.random(using: &random)) > 0 {
+            pouch.append(file)
+        }
+        counts["export", default: 0] += 1
+    }
+
+    /// Imports some carried files, shuffled, some twice.
+    mutating func carryByHand(to store: Store) throws {
+        guard !pouch.isEmpty else { return }
+        var files = (0..<Int.random(in: 1...4, using: &random)).map { _ in pouch.randomElement(using: &random)! }
+        files.shuffle(using: &random)
+        let summary = Synchronizer(store: store).importFiles(files)
+        #expect(summary.skipped.isEmpty, context("hand import refused: \(summary.skipped)"))
+        counts["import", default: 0] += 1
+    }
+
+    mutating func record(_ version: Version) {
+        made.insert("\(version.dot)=\(version.hash.hex)")
+    }
+
+    // MARK: The end
+
+    /// Everyone syncs with every folder until a whole round brings nothing new.
+    mutating func exchangeEverything() throws {
+        for round in 1...6 {
+            var moved = 0
+            for store in stores {
+                for folder in folders {
+                    let summary = try store.sync(folder)
+                    #expect(summary.skipped.isEmpty && summary.waiting.isEmpty, context("round \(round): \(summary)"))
+                    moved += summary.importedVersions + summary.exportedVersions
+                }
+            }
+            if moved == 0 { return }
+        }
+        Issue.record(context("replicas were still exchanging versions after six rounds"))
+    }
+
+    func checkConvergence() throws {
+        let reference = try stores[0].canonicalDump()
+        #expect(reference.count > 10, context("too few reports to mean anything"))
+        let counts = try stores[0].counts()
+        print("convergence: \(counts.reports) reports (\(counts.deletedReports) deleted), \(counts.versions) versions, \(counts.conflicts) open conflicts in \(counts.conflictedReports) reports")
+        #expect(counts.conflicts > 0, context("the run made no conflicts, so it tested little"))
+        for (index, store) in stores.enumerated() {
+            let dump = try store.canonicalDump()
+            #expect(dump == reference, context("replica \(index) differs from replica 0"))
+            if dump != reference, let first = zip(dump, reference).first(where: { $0 != $1 }) {
+                print("seed \(seed): first difference\n\(first.0)\n---\n\(first.1)")
+            }
+            try store.expectVerified()
+        }
+        var held: Set<String> = []
+        try stores[0].forEachRecord { record in
+            for version in record.versions { held.insert("\(version.replicaID):\(version.counter)=\(version.hash)") }
+        }
+        #expect(held == made, context("versions made: \(made.count), held: \(held.count)"))
+        try checkNothingVanished(in: stores[0])
+    }
+
+    /// Every value a version wrote is in the state, a conflict candidate, or was replaced by
+    /// a later version that had seen it (DESIGN.md §1: nothing is silently lost). Narratives
+    /// merge line by line and tags as sets, so they are left to the convergence check.
+    func checkNothingVanished(in store: Store) throws {
+        var checked = 0
+        try store.forEachRecord { record in
+            let versions = record.versions.compactMap { try? $0.decoded.get() }
+            let history = RecordHistory(versions)
+            guard let state = history.state else { return }
+            for version in versions {
+                let before = history.state(before: version)
+                for path in version.snapshot.changedFields(since: before) where path != .body && path != .tags {
+                    let value = Self.value(version.snapshot, at: path)
+                    checked += 1
+                    if Self.value(state, at: path) == value { continue }
+                    if state.conflict(at: path)?.candidates.contains(where: { $0.value == value }) == true { continue }
+                    let replaced = versions.contains { later in
+                        later.clock.isDescendant(of: version.clock) && Self.value(later.snapshot, at: path) != value
+                    }
+                    #expect(replaced, context("report \(record.id): \(path) = \(value.map(\.canonicalString) ?? "absent") by \(version.dot) vanished"))
+                }
+            }
+        }
+        #expect(checked > 100, context("too few values checked"))
+    }
+
+    /// A field's value, with an absent item reading as not present.
+    static func value(_ report: Report, at path: FieldPath) -> JSONValue? {
+        switch path {
+        case .event, .source: report.value(at: path) ?? .bool(false)
+        default: report.value(at: path)
+        }
+    }
+
+    // MARK: Random content
+
+    static let words = ["attack", "border", "bridge", "convoy", "drone", "ferry", "harbour", "militia", "patrol",
+                        "refinery", "shelling", "strike", "village", "checkpoint", "ceasefire", "protest", "port", "railway"]
+    static let places = ["Derbent", "Makhachkala", "Sevastopol", "Grozny", "Kaspiysk", "Kerch", "Mariupol", "Nalchik"]
+
+    func sentence(using generator: inout SeededGenerator) -> String {
+        (0..<Int.random(in: 2...6, using: &generator)).map { _ in Self.words.randomElement(using: &generator)! }
+            .joined(separator: " ").capitalized
+    }
+
+    func tag(using generator: inout SeededGenerator) -> String { Self.words.randomElement(using: &generator)! }
+
+    func event(using generator: inout SeededGenerator) -> Event {
+        let located = Bool.random(using: &generator)
+        return Event(
+            id: ItemID("e\(UInt32.random(in: 0...UInt32.max, using: &generator))")!, when: "2024-06-\(10 + Int.random(in: 0..<20, using: &generator))",
+            place: Self.places.randomElement(using: &generator)!, lat: located ? 43.0 : nil, lon: located ? 47.0 : nil,
+            summary: sentence(using: &generator), killed: Bool.random(using: &generator) ? Int.random(in: 0...20, using: &generator) : nil)
+    }
+
+    func source(using generator: inout SeededGenerator) -> Source {
+        Source(id: ItemID("s\(UInt32.random(in: 0...UInt32.max, using: &generator))")!, ref: sentence(using: &generator),
+               reliability: Reliability.allCases.randomElement(using: &generator))
+    }
+
+    mutating func sentence() -> String { sentence(using: &random) }
+    mutating func tag() -> String { tag(using: &random) }
+    mutating func event() -> Event { event(using: &random) }
+    mutating func source() -> Source { source(using: &random) }
+    mutating func paragraph(lines: Int) -> String { (0..<lines).map { _ in sentence() }.joined(separator: "\n") }
+}

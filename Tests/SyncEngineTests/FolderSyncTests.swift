@@ -1,0 +1,229 @@
+import Foundation
+@testable import OfflineStore
+import ReportModels
+@testable import SyncEngine
+import Testing
+
+/// Replicas exchanging versions through shared folders, with the things file-sync tools
+/// and USB sticks do to files.
+@Suite("Sync through shared folders")
+struct FolderSyncTests {
+    @Test func twoAnalystsConvergeThroughOneFolder() throws {
+        let workspace = try Workspace()
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let shared = try workspace.folder("shared")
+        let id = try alice.add("Attacks in Dagestan")
+        #expect(try alice.sync(shared).exportedVersions == 1)
+        #expect(try bob.sync(shared).importedVersions == 1)
+        try alice.commitChange(to: id) { $0.events[0].killed = 1; $0.tags.insert("alpha") }
+        try bob.commitChange(to: id) { $0.events[1].killed = 10; $0.tags.insert("beta") }
+        _ = try alice.sync(shared)
+        let bobs = try bob.sync(shared)
+        #expect(bobs.importedVersions == 1 && bobs.exportedVersions == 1 && bobs.newConflicts == 0)
+        _ = try alice.sync(shared)
+        #expect(try alice.canonicalDump() == bob.canonicalDump())
+        let state = try alice.stored(id).report
+        #expect(state.tags.isSuperset(of: ["alpha", "beta"]))
+        #expect(state.events.map(\.killed) == [1, 10])
+        try alice.expectVerified()
+        try bob.expectVerified()
+    }
+
+    @Test func theFolderHasTheDocumentedLayout() throws {
+        let workspace = try Workspace()
+        let alice = try workspace.store("alice")
+        let shared = try workspace.folder("shared")
+        try alice.add("One")
+        _ = try alice.sync(shared)
+        try alice.add("Two")
+        _ = try alice.sync(shared)
+        let directory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["00000001.fnc", "00000002.fnc", "replica.json"])
+        let info = try JSONValue(parsing: try Data(contentsOf: directory.appending(path: "replica.json")))
+        #expect(info["name"] == .string("alice"))
+        #expect(info["latestSequence"] == .int(2))
+        #expect(FileManager.default.fileExists(atPath: shared.appending(path: "fieldnotes/folder.json").path))
+        #expect(try ChangesetReader.header(of: directory.appending(path: "00000002.fnc")).sequence == 2)
+    }
+
+    @Test func syncingNothingNewWritesNothingAndReadsNoOldFile() throws {
+        let workspace = try Workspace()
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let shared = try workspace.folder("shared")
+        try alice.add("One")
+        _ = try alice.sync(shared)
+        _ = try bob.sync(shared)
+        // Old files are never opened again: damaging them after import goes unnoticed.
+        let aliceDirectory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        try Data("damaged".utf8).write(to: aliceDirectory.appending(path: "00000001.fnc"))
+        let before = try bob.rawDump().filter { !$0.hasPrefix("sync_targets") }
+        let summary = try bob.sync(shared)
+        #expect(summary == SyncSummary())
+        #expect(try bob.rawDump().filter { !$0.hasPrefix("sync_targets") } == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shared.appending(path: "fieldnotes/replicas").path).count == 1)
+    }
+
+    @Test func temporaryFilesAndConflictCopiesAreIgnored() throws {
+        let workspace = try Workspace()
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let shared = try workspace.folder("shared")
+        try alice.add("One")
+        _ = try alice.sync(shared)
+        let directory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        let first = try Data(contentsOf: directory.appending(path: "00000001.fnc"))
+        for name in [".syncthing.00000002.fnc.tmp", "00000002.sync-conflict-20240623-101010-ABCDEFG.fnc",
+                     "00000002 (conflicted copy 2024-06-23).fnc", "00000002.fnc.partial", "~00000002.fnc", "2.fnc", "notes.txt"] {
+            try Data(first.prefix(50)).write(to: directory.appending(path: name))
+        }
+        try Data("junk".utf8).write(to: shared.appending(path: "fieldnotes/replicas/not-a-replica"))
+        let summary = try bob.sync(shared)
+        #expect(summary.importedChangesets == 1 && summary.skipped.isEmpty && summary.waiting.isEmpty)
+    }
+
+    @Test func aMissingFileHoldsBackTheWritersLaterFilesAndIsNamed() throws {
+        let workspace = try Workspace()
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let shared = try workspace.folder("shared")
+        for title in ["One", "Two", "Three"] {
+            try alice.add(title)
+            _ = try alice.sync(shared)
+        }
+        let directory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        let aside = workspace.file("aside.fnc")
+        try FileManager.default.moveItem(at: directory.appending(path: "00000002.fnc"), to: aside)
+        let first = try bob.sync(shared)
+        #expect(first.importedChangesets == 1)
+        #expect(first.waiting.map(\.missing) == ["\(alice.identity.replica)/00000002.fnc"])
+        #expect(try bob.summaries(ReportFilter()).map(\.title) == ["One"])
+        try FileManager.default.moveItem(at: aside, to: directory.appending(path: "00000002.fnc"))
+        let second = try bob.sync(shared)
+        #expect(second.importedChangesets == 2 && second.waiting.isEmpty)
+        #expect(Set(try bob.summaries(ReportFilter()).map(\.title)) == ["One", "Two", "Three"])
+    }
+
+    @Test func aRefusedFileIsNamedRetriedAndDoesNotStopOtherWriters() throws {
+        let workspace = try Workspace()
+        let (alice, bob, carol) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("carol"))
+        let shared = try workspace.folder("shared")
+        try alice.add("Alice's")
+        _ = try alice.sync(shared)
+        try bob.add("Bob's")
+        _ = try bob.sync(shared)
+        let aliceFile = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)/00000001.fnc")
+        let good = try Data(contentsOf: aliceFile)
+        try good.prefix(good.count / 2).write(to: aliceFile)  // still copying
+        let summary = try carol.sync(shared)
+        #expect(summary.skipped.map(\.file) == ["\(alice.identity.replica)/00000001.fnc"])
+        #expect(summary.skipped.first?.reason.contains("truncated") == true)
+        #expect(try carol.summaries(ReportFilter()).map(\.title) == ["Bob's"])
+        try good.write(to: aliceFile)  // the copy finished
+        #expect(try carol.sync(shared).importedVersions == 1)
+        #expect(Set(try carol.summaries(ReportFilter()).map(\.title)) == ["Alice's", "Bob's"])
+    }
+
+    @Test func aFileInTheWrongWritersFolderIsRefused() throws {
+        let workspace = try Workspace()
+        let (alice, bob, carol) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("carol"))
+        let shared = try workspace.folder("shared")
+        try alice.add("Alice's")
+        _ = try alice.sync(shared)
+        try bob.add("Bob's")
+        _ = try bob.sync(shared)
+        // Bob's file dropped into alice's directory as her next file.
+        try FileManager.default.copyItem(
+            at: shared.appending(path: "fieldnotes/replicas/\(bob.identity.replica)/00000001.fnc"),
+            to: shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)/00000002.fnc"))
+        let summary = try carol.sync(shared)
+        #expect(summary.skipped.first?.reason.contains("sits in the folder of \(alice.identity.replica.short)") == true)
+    }
+
+    @Test func importingTheSameFileTwiceChangesNothing() throws {
+        let workspace = try Workspace()
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        try alice.add("One")
+        let file = workspace.file("one.fnc")
+        _ = try Synchronizer(store: alice).export(to: file, all: false)
+        #expect(Synchronizer(store: bob).importFiles([file]).importedVersions == 1)
+        let before = try bob.rawDump()
+        let again = Synchronizer(store: bob).importFiles([file, file])
+        #expect(again.importedChangesets == 2 && again.importedVersions == 0)
+        #expect(try bob.rawDump() == before)
+    }
+
+    @Test func versionsAreRelayedFromFolderToFolder() throws {
+        let workspace = try Workspace()
+        let (alice, bob, carol) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("carol"))
+        let (stick, share) = (try workspace.folder("usb-stick"), try workspace.folder("team-share"))
+        let id = try alice.add("From alice")
+        _ = try alice.sync(stick)
+        _ = try bob.sync(stick)
+        #expect(try bob.sync(share).exportedVersions == 1)
+        #expect(try carol.sync(share).importedVersions == 1)
+        try carol.commitChange(to: id) { $0.status = .final }
+        _ = try carol.sync(share)
+        _ = try bob.sync(share)
+        // Bob carries carol's version back to the stick, but not alice's own version.
+        #expect(try bob.sync(stick).exportedVersions == 1)
+        _ = try alice.sync(stick)
+        #expect(try alice.stored(id).report.status == .final)
+        #expect(try alice.canonicalDump() == carol.canonicalDump())
+    }
+
+    @Test func exportAndImportByHandCarryWhatNoExportHasCarried() throws {
+        let workspace = try Workspace()
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let id = try alice.add("One")
+        let sync = Synchronizer(store: alice)
+        #expect(try sync.export(to: workspace.file("1.fnc"), all: false) == 1)
+        #expect(try sync.export(to: workspace.file("2.fnc"), all: false) == 0)
+        #expect(!FileManager.default.fileExists(atPath: workspace.file("2.fnc").path))
+        try alice.commitChange(to: id) { $0.status = .review }
+        #expect(try sync.export(to: workspace.file("3.fnc"), all: false) == 1)
+        #expect(try sync.export(to: workspace.file("all.fnc"), all: true) == 2)
+        // Out of order, and twice: imports are idempotent and order-free.
+        let summary = Synchronizer(store: bob).importFiles([workspace.file("3.fnc"), workspace.file("1.fnc"), workspace.file("all.fnc")])
+        #expect(summary.importedVersions == 2 && summary.skipped.isEmpty)
+        #expect(try bob.canonicalDump() == alice.canonicalDump())
+        try bob.expectVerified()
+    }
+
+    @Test func aCopiedStoreWritingAsTheSameReplicaIsDetected() throws {
+        let workspace = try Workspace()
+        let (alice, carol) = (try workspace.store("alice"), try workspace.store("carol"))
+        let shared = try workspace.folder("shared")
+        let id = try alice.add("One")
+        _ = try alice.sync(shared)
+        let copy = workspace.root.appending(path: "store-alice-copy")
+        try FileManager.default.copyItem(at: alice.directory, to: copy)
+        let twin = try Store.open(at: copy)
+        try twin.commitChange(to: id) { $0.title = "Edited on the second laptop" }
+        _ = try twin.sync(shared)
+        try alice.commitChange(to: id) { $0.title = "Edited on the first laptop" }
+        #expect(throws: SyncError.self) { try alice.sync(shared) }
+        // A third replica importing the twin's file alongside alice's would also refuse.
+        _ = try carol.sync(shared)
+        try carol.expectVerified()
+    }
+
+    @Test func aFolderThatDoesNotExistIsAnError() throws {
+        let workspace = try Workspace()
+        let alice = try workspace.store("alice")
+        #expect(throws: SyncError.folderMissing(workspace.root.appending(path: "unplugged").path)) {
+            try alice.sync(workspace.root.appending(path: "unplugged"))
+        }
+    }
+
+    @Test func importsRecomputeTheSearchIndex() throws {
+        let workspace = try Workspace()
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let shared = try workspace.folder("shared")
+        let id = try alice.add("One")
+        _ = try alice.sync(shared)
+        _ = try bob.sync(shared)
+        try alice.commitChange(to: id) { $0.body = "A ferry capsized." }
+        _ = try alice.sync(shared)
+        _ = try bob.sync(shared)
+        #expect(try bob.search("ferry", limit: 5).map(\.id) == [id])
+        #expect(try bob.integrityProblems().isEmpty)
+    }
+}
