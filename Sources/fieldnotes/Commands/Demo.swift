@@ -6,8 +6,8 @@ import ReportModels
 extension Fieldnotes {
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A self-contained walk-through in a temporary folder.",
-            discussion: "Runs real commands against a new store in a temporary folder, which it removes afterwards (unless --keep).")
+            abstract: "A walk-through: two analysts, one shared folder, a merge and a conflict.",
+            discussion: "Runs real commands against new stores in a temporary folder, which it removes afterwards (unless --keep).")
 
         @Flag(help: "Keep the temporary folder and print its path.") var keep = false
 
@@ -23,46 +23,62 @@ extension Fieldnotes {
     }
 }
 
-/// The demo's story, told by running real `fieldnotes` commands in-process.
+/// The demo's story, told by running real `fieldnotes` commands in-process: two analysts,
+/// each with a store, and one shared folder, all in the temporary folder.
 struct DemoScript {
     let folder: URL
 
     mutating func run() throws {
-        let alice = folder.appending(path: "alice").path
+        let shared = folder.appending(path: "shared-folder")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
         let sample = folder.appending(path: "flashpoint-sitrep.md")
         try Data(DemoSample.document.utf8).write(to: sample)
 
-        narrate("Alice sets up fieldnotes on her laptop and adds a situation report.")
-        try command(["init", "--analyst", "alice"], store: alice)
-        try command(["add", "--from", sample.path], store: alice)
-        let id = try String(Store.open(at: URL(fileURLWithPath: alice)).summaries(ReportFilter(limit: 1))[0].id.rawValue.prefix(8))
+        narrate("Alice and Bob each keep a replica on their laptop. Their team shares nothing but a folder.")
+        try command("alice", ["init", "--analyst", "alice"])
+        try command("bob", ["init", "--analyst", "bob"])
+        try command("alice", ["remote", "add", "team", shared.path])
+        try command("bob", ["remote", "add", "team", shared.path])
 
-        narrate("She reviews it, updates a casualty figure and adds a source.")
-        try command(["show", id], store: alice)
-        try command(["event", "set", id, "e3", "injured=151"], store: alice)
-        try command(["source", "add", id, "--ref", "Sevastopol governor's statement", "--reliability", "B", "--source-id", "s3"], store: alice)
-        try command(["set", id, "status=final", "tags+=black-sea"], store: alice)
+        narrate("Alice adds a situation report and syncs; Bob syncs and has it too.")
+        try command("alice", ["add", "--from", sample.path])
+        let id = try String(Store.open(at: store("alice")).summaries(ReportFilter(limit: 1))[0].id.rawValue.prefix(8))
+        try command("alice", ["sync"])
+        try command("bob", ["sync"])
 
-        narrate("Every change is a version with its vector clock; nothing is overwritten.")
-        try command(["log", id], store: alice)
-        try command(["diff", id], store: alice)
+        narrate("Offline, both work on it. They update different events and add different tags — and both retitle it.")
+        try command("alice", ["event", "set", id, "e3", "injured=151"])
+        try command("alice", ["set", id, "tags+=black-sea", "title=Dagestan and Sevastopol: two attacks, one escalation risk"])
+        try command("bob", ["event", "set", id, "e2", "killed=10"])
+        try command("bob", ["set", id, "tags+=terrorism", "title=Flashpoint: Dagestan attacks and the Sevastopol strike"])
 
-        narrate("Full-text search covers titles, narratives, places, summaries and sources.")
-        try command(["search", "synagogue"], store: alice)
-        try command(["verify"], store: alice)
+        narrate("Back online, they sync. Changes to different fields merge by themselves; the two titles collide.")
+        try command("alice", ["sync"])
+        try command("bob", ["sync"])
+        try command("alice", ["sync"])
+
+        narrate("Both laptops now show the same report: both casualty updates, both tags, and a title in conflict.")
+        try command("bob", ["show", id])
+
+        narrate("The conflict keeps both titles, who wrote each, and what it was before, until someone decides.")
+        try command("alice", ["conflicts"])
+        try command("alice", ["log", id])
+        try command("alice", ["verify"])
     }
+
+    func store(_ analyst: String) -> URL { folder.appending(path: analyst) }
 
     func narrate(_ text: String) {
-        print("\n" + Console.bold("# " + text))
+        print("\n" + Console.bold(Text.wrap(text, prefix: "# ", indent: 2)))
     }
 
-    /// Prints the command line as a person would type it, then runs it.
-    func command(_ arguments: [String], store: String) throws {
-        let analyst = URL(fileURLWithPath: store).lastPathComponent
-        let shown = arguments.map { $0.contains(" ") || $0.contains("'") ? "\"\($0)\"" : $0 }
-            .map { $0.hasPrefix(folder.path) ? String($0.dropFirst(folder.path.count + 1)) : $0 }
+    /// Prints the command line as the analyst would type it, then runs it against their store.
+    func command(_ analyst: String, _ arguments: [String]) throws {
+        let shown = arguments
+            .map { $0.hasPrefix(folder.path + "/") ? String($0.dropFirst(folder.path.count + 1)) : $0 }
+            .map { $0.contains(" ") || $0.contains("'") ? "\"\($0)\"" : $0 }
         print("\n" + Console.dim("\(analyst)$ fieldnotes \(shown.joined(separator: " "))"))
-        var command = try Fieldnotes.parseAsRoot(arguments + ["--store", store])
+        var command = try Fieldnotes.parseAsRoot(arguments + ["--store", store(analyst).path])
         try command.run()
     }
 }

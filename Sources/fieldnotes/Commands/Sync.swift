@@ -145,8 +145,10 @@ enum SyncOutput {
 
     static func printHuman(_ summary: SyncSummary, name: String) {
         var parts: [String] = []
-        if summary.importedChangesets > 0 || summary.skipped.isEmpty {
-            parts.append("imported \(Text.plural(summary.importedVersions, "version")) from \(Text.plural(summary.importedChangesets, "changeset"))")
+        if summary.importedChangesets > 0 {
+            parts.append("imported \(Text.plural(summary.importedVersions, "new version")) from \(Text.plural(summary.importedChangesets, "changeset"))")
+        } else if summary.skipped.isEmpty {
+            parts.append("nothing new to import")
         }
         if name != "import" { parts.append("wrote \(Text.plural(summary.exportedVersions, "version"))") }
         if summary.newConflicts > 0 { parts.append(Console.warning("\(Text.plural(summary.newConflicts, "new conflict")) (`fieldnotes conflicts`)")) }

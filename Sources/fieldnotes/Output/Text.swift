@@ -11,12 +11,14 @@ enum Text {
         var lines: [String] = []
         var line = prefix
         var lineHasWord = false
-        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+        // Empty "words" are runs of spaces: kept inside a line, dropped at a break.
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
             if lineHasWord, line.count + 1 + word.count > width {
                 lines.append(line)
                 line = String(repeating: " ", count: indent)
                 lineHasWord = false
             }
+            if word.isEmpty && !lineHasWord { continue }
             line += (lineHasWord ? " " : "") + word
             lineHasWord = true
         }
