@@ -37,7 +37,7 @@ struct EditTests {
         let before = try sandbox.dump()
         let output = try sandbox.run(["edit", id], environment: ["EDITOR": "true"])
         #expect(output.status == 0)
-        #expect(output.stderr.contains("No changes."))
+        #expect(output.stdout.contains("No changes."))
         #expect(try sandbox.dump() == before)
     }
 

@@ -6,20 +6,9 @@ import Testing
 struct SyncCommandTests {
     typealias Object = [String: Any]
 
-    /// Alice and bob, each with a store, and a shared folder holding alice's sample report.
     func team() throws -> (Sandbox, alice: URL, bob: URL, shared: String, id: String) {
-        let sandbox = try Sandbox()
-        let alice = sandbox.folder.appending(path: "alice")
-        let bob = sandbox.folder.appending(path: "bob")
-        try sandbox.initialize(analyst: "alice", at: alice)
-        try sandbox.initialize(analyst: "bob", at: bob)
-        let shared = sandbox.folder.appending(path: "shared").path
-        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
-        sandbox.store = alice
-        let id = try sandbox.addSample()
-        try sandbox.ok(["sync", shared])
-        try sandbox.ok(["sync", shared, "--store", bob.path])
-        return (sandbox, alice, bob, shared, id)
+        let team = try Team()
+        return (team.sandbox, team.store("alice"), team.store("bob"), team.shared, team.id)
     }
 
     @Test func editsMergeAndCollisionsBecomeConflicts() throws {

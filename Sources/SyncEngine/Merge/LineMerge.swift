@@ -35,14 +35,44 @@ public enum LineMerge {
         public var sides: [[String]]
     }
 
-    /// The regions where the sides' changes collide, in order; empty when they merge.
-    /// Applied to a conflict's candidates, these are exactly the colliding hunks.
-    public static func conflictingRegions(base: String, sides: [String]) -> [Region] {
+    /// A text cut into what all sides agree on and where they collide.
+    public enum Segment: Equatable, Sendable {
+        case common([String])
+        case conflict(Region)
+    }
+
+    /// The merge of the sides as segments, in order: runs of lines every side agrees on
+    /// (clean merges included) and the regions where their changes collide. Applied to a
+    /// conflict's candidates, the conflict segments are exactly the colliding hunks.
+    public static func segments(base: String, sides: [String]) -> [Segment] {
         let analysis = Analysis(base: base, sides: sides)
-        return analysis.clusters.filter { $0.clean == nil }.map { cluster in
-            Region(line: cluster.span.lowerBound + 1,
-                   base: analysis.baseLines[cluster.span].map(String.init),
-                   sides: sides.indices.map { (cluster.bySide[$0] ?? Array(analysis.baseLines[cluster.span])).map(String.init) })
+        var segments: [Segment] = []
+        var common: [String] = []
+        var position = 0
+        for cluster in analysis.clusters {
+            common += analysis.baseLines[position..<cluster.span.lowerBound].map(String.init)
+            if let clean = cluster.clean {
+                common += clean.map(String.init)
+            } else {
+                if !common.isEmpty { segments.append(.common(common)) }
+                common = []
+                segments.append(.conflict(Region(
+                    line: cluster.span.lowerBound + 1,
+                    base: analysis.baseLines[cluster.span].map(String.init),
+                    sides: sides.indices.map { (cluster.bySide[$0] ?? Array(analysis.baseLines[cluster.span])).map(String.init) })))
+            }
+            position = cluster.span.upperBound
+        }
+        common += analysis.baseLines[position...].map(String.init)
+        if !common.isEmpty { segments.append(.common(common)) }
+        return segments
+    }
+
+    /// The regions where the sides' changes collide, in order; empty when they merge.
+    public static func conflictingRegions(base: String, sides: [String]) -> [Region] {
+        segments(base: base, sides: sides).compactMap { segment in
+            if case .conflict(let region) = segment { return region }
+            return nil
         }
     }
 

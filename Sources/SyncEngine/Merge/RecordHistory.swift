@@ -68,6 +68,8 @@ extension RecordHistory {
         public var concurrent: [Dot]
         /// The version has no causal past: it created the report.
         public var isCreation: Bool
+        /// Fields whose conflict this version decided.
+        public var resolved: [FieldPath]
     }
 
     /// Every version, ancestors before descendants (then by time and dot).
@@ -80,7 +82,8 @@ extension RecordHistory {
                     version: version,
                     changed: version.snapshot.changedFields(since: before),
                     concurrent: concurrent(with: version).map(\.dot).sorted(),
-                    isCreation: before == nil)
+                    isCreation: before == nil,
+                    resolved: (before?.conflicts ?? []).map(\.field).filter { version.snapshot.conflict(at: $0) == nil })
             }
     }
 

@@ -133,7 +133,7 @@ struct ConflictView {
         switch (conflict.field, value) {
         case (.deleted, .bool(true)?): "deleted"
         case (.deleted, .bool(false)?): "not deleted"
-        case (.event, .bool(true)?), (.source, .bool(true)?): "kept (and edited)"
+        case (.event, .bool(true)?), (.source, .bool(true)?): "present"
         case (.event, .bool(false)?), (.source, .bool(false)?): "removed"
         case (_, nil): "(not there)"
         case (_, let value?): Text.value(value)

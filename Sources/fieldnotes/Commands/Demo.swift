@@ -6,7 +6,7 @@ import ReportModels
 extension Fieldnotes {
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A walk-through: two analysts, one shared folder, a merge and a conflict.",
+            abstract: "A walk-through: two analysts, one shared folder, a merge and a conflict resolved.",
             discussion: "Runs real commands against new stores in a temporary folder, which it removes afterwards (unless --keep).")
 
         @Flag(help: "Keep the temporary folder and print its path.") var keep = false
@@ -61,6 +61,12 @@ struct DemoScript {
         try command("bob", ["show", id])
 
         narrate("The conflict keeps both titles, who wrote each, and what it was before, until someone decides.")
+        try command("alice", ["conflicts"])
+
+        narrate("Bob prefers Alice's title. His decision is a new version, and the next sync carries it to Alice.")
+        try command("bob", ["resolve", id, "--field", "title", "--take", "theirs"])
+        try command("bob", ["sync"])
+        try command("alice", ["sync"])
         try command("alice", ["conflicts"])
         try command("alice", ["log", id])
         try command("alice", ["verify"])

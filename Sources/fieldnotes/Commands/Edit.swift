@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OfflineStore
 import ReportModels
+import SyncEngine
 
 extension Fieldnotes {
     struct Edit: ParsableCommand {
@@ -11,6 +12,10 @@ extension Fieldnotes {
                 Opens the report as a document (see `show --format md`). Saving it unchanged \
                 writes nothing. If the edited text is not a valid report, nothing is written \
                 and the text is kept in a recovery file whose path is printed.
+
+                Open conflicts appear between git-style markers (<<<<<<< mine / ======= / \
+                >>>>>>> theirs). Keep the side you want and delete the marker lines to decide; \
+                leave a block exactly as it is to decide later. Other leftover markers are refused.
                 """)
 
         @Argument(help: "The report's id or a unique prefix.") var id: String
@@ -19,29 +24,51 @@ extension Fieldnotes {
         func run() throws {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
-            let original = ReportDocument(try store.stored(reportID).report).text
+            let original = try store.stored(reportID).report
+            let bodyBase = try original.conflict(at: .body).map { RecordHistory(try store.versions(of: reportID)).base(of: $0)?.body ?? "" }
+            let marked = MarkedDocument(report: original, me: store.identity.replica, bodyBase: bodyBase)
 
             let folder = FileManager.default.temporaryDirectory.appending(path: "fieldnotes-edit-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { try? FileManager.default.removeItem(at: folder) }
             let file = folder.appending(path: "\(reportID.rawValue.prefix(8)).md")
-            try Data(original.utf8).write(to: file)
+            try Data(marked.text.utf8).write(to: file)
 
             try Editor.edit(file)
             let edited = try Data(contentsOf: file)
-            guard edited != Data(original.utf8) else {
-                Console.note("No changes.")
+            guard edited != Data(marked.text.utf8) else {
+                print("No changes.")
                 return
             }
             let version: Version?
+            var decided: Set<FieldPath> = []
             do {
-                let document = try ReportDocument(data: edited)
-                version = try store.commitChange(to: reportID) { document.apply(to: &$0) }
+                guard let text = String(data: edited, encoding: .utf8) else {
+                    throw CLIError("the edited text is not UTF-8")
+                }
+                let reading = try marked.read(text)
+                decided = reading.decided
+                version = try store.commitChange(to: reportID) { report in
+                    // Applying a document made from an older state would undo what arrived since.
+                    guard report == original else {
+                        throw CLIError("the report changed while you were editing it (a sync or another edit); run `fieldnotes edit` again")
+                    }
+                    reading.document.apply(to: &report, deciding: decided)
+                }
             } catch {
                 let saved = try Recovery.save(edited, for: reportID, in: store)
                 throw CLIError("\(Console.message(for: error)); nothing was written, and your text is saved in \(saved.path)")
             }
-            Console.note(version.map { "Saved version \($0.dot.short)." } ?? "No changes.")
+            guard let version else {
+                print("No changes.")
+                return
+            }
+            var message = "Saved version \(version.dot.short)."
+            if !decided.isEmpty { message += " Decided \(decided.map(\.description).sorted().joined(separator: ", "))." }
+            if !version.snapshot.conflicts.isEmpty {
+                message += " \(Text.plural(version.snapshot.conflicts.count, "conflict")) still open."
+            }
+            print(message)
         }
     }
 }

@@ -6,8 +6,8 @@ import SyncEngine
 extension Fieldnotes {
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Every version of a report: dot, analyst, time, fields changed.",
-            discussion: "Oldest first. Versions made concurrently, without seeing each other, are marked.")
+            abstract: "Every version of a report: dot, analyst, time, clock, fields changed.",
+            discussion: "Oldest first. Versions made concurrently, without seeing each other, are marked, and so are conflicts a version resolved.")
 
         @Argument(help: "The report's id or a unique prefix (deleted reports too).") var id: String
         @OptionGroup var storeOptions: StoreOptions
@@ -28,6 +28,7 @@ extension Fieldnotes {
                         "clock": entry.version.clock.json,
                         "changed": .array(entry.changed.map { .string($0.description) }),
                         "concurrent": .array(entry.concurrent.map { .string($0.description) }),
+                        "resolved": .array(entry.resolved.map { .string($0.description) }),
                     ])
                 }))
                 return
@@ -39,7 +40,9 @@ extension Fieldnotes {
                 if entry.isCreation {
                     print("  created")
                 } else {
-                    let changed = entry.changed.isEmpty ? "(nothing)" : entry.changed.map(\.description).joined(separator: ", ")
+                    let changed = entry.changed.isEmpty ? "(nothing)" : entry.changed.map { field in
+                        entry.resolved.contains(field) ? "\(field) (resolved)" : field.description
+                    }.joined(separator: ", ")
                     print(Text.wrap(changed, prefix: "  changed: ", indent: 11))
                 }
                 if !entry.concurrent.isEmpty {

@@ -3,33 +3,60 @@ import ReportModels
 extension ReportDocument {
     /// The document as text, in the layout of CLI.md: front matter in a fixed key order,
     /// then the body. Reading the text back gives the same document.
-    var text: String {
-        var lines = ["---", "title: \(yamlScalar(title))", "status: \(status.rawValue)"]
+    var text: String { Self.join(lines()) }
+
+    /// The document's lines. `field` may replace the lines of any field (an item's presence
+    /// path stands for the whole item, `.body` for the narrative): conflict markers use it.
+    func lines(header: [String] = [], field: (FieldPath, [String]) -> [String] = { $1 }) -> [String] {
+        let report = report
+        func value(at path: FieldPath) -> JSONValue { report.value(at: path) ?? .null }
+        func itemLines(_ paths: [FieldPath], id: ItemID) -> [String] {
+            ["  - id: \(id)"] + paths.flatMap { field($0, Self.lines(for: $0, value(at: $0))) }
+        }
+        var lines = ["---"] + header
+        for path in [FieldPath.title, .status] {
+            lines += field(path, Self.lines(for: path, value(at: path)))
+        }
         lines.append("tags: [\(tags.sorted().map(yamlScalar).joined(separator: ", "))]")
-        if let credibility { lines.append("credibility: \(credibility)") }
+        lines += field(.credibility, Self.lines(for: .credibility, value(at: .credibility)))
         if !sources.isEmpty {
             lines.append("sources:")
             for source in sources {
-                lines.append("  - id: \(source.id)")
-                lines.append("    ref: \(yamlScalar(source.ref))")
-                if let reliability = source.reliability { lines.append("    reliability: \(reliability.rawValue)") }
+                let paths = Self.sourceKeys.dropFirst().map { FieldPath.sourceField(source.id, FieldPath.SourceField(rawValue: $0)!) }
+                lines += field(.source(source.id), itemLines(paths, id: source.id))
             }
         }
         if !events.isEmpty {
             lines.append("events:")
             for event in events {
-                lines.append("  - id: \(event.id)")
-                lines.append("    when: \(yamlScalar(event.when))")
-                lines.append("    place: \(yamlScalar(event.place))")
-                if let lat = event.lat { lines.append("    lat: \(lat)") }
-                if let lon = event.lon { lines.append("    lon: \(lon)") }
-                if let killed = event.killed { lines.append("    killed: \(killed)") }
-                if let injured = event.injured { lines.append("    injured: \(injured)") }
-                if !event.summary.isEmpty { lines.append("    summary: \(yamlScalar(event.summary))") }
+                let paths = Self.eventKeys.dropFirst().map { FieldPath.eventField(event.id, FieldPath.EventField(rawValue: $0)!) }
+                lines += field(.event(event.id), itemLines(paths, id: event.id))
             }
         }
         lines.append("---")
-        return lines.joined(separator: "\n") + "\n" + (body.isEmpty ? "" : body + "\n")
+        if !body.isEmpty { lines += field(.body, body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)) }
+        return lines
+    }
+
+    /// The line (or none) that shows `value` for a front-matter field.
+    static func lines(for path: FieldPath, _ value: JSONValue) -> [String] {
+        let (indent, key): (String, String) = switch path {
+        case .eventField(_, let field): ("    ", field.rawValue)
+        case .sourceField(_, let field): ("    ", field.rawValue)
+        default: ("", path.description)
+        }
+        switch value {
+        case .null: return []
+        case .string(let text) where text.isEmpty && key == "summary": return []
+        case .string(let text) where path == .status || key == "reliability": return ["\(indent)\(key): \(text)"]
+        case .string(let text): return ["\(indent)\(key): \(yamlScalar(text))"]
+        case .double(let number): return ["\(indent)\(key): \(number)"]
+        default: return ["\(indent)\(key): \(value.canonicalString)"]
+        }
+    }
+
+    static func join(_ lines: [String]) -> String {
+        lines.joined(separator: "\n") + "\n"
     }
 }
 

@@ -34,8 +34,9 @@ struct ReportDocument: Equatable {
     }
 
     /// Overwrites the fields a document holds; ids, authorship and times stay. A conflicted
-    /// field whose value the document changes is resolved to that value; the others stay open.
-    func apply(to report: inout Report) {
+    /// field is resolved to the document's value when it is in `decided` or the document
+    /// changes its value; the other conflicts stay open.
+    func apply(to report: inout Report, deciding decided: Set<FieldPath> = []) {
         let before = report
         report.title = title
         report.body = body
@@ -45,7 +46,7 @@ struct ReportDocument: Equatable {
         report.sources = sources
         report.events = events
         let after = report
-        report.conflicts.removeAll { after.value(at: $0.field) != before.value(at: $0.field) }
+        report.conflicts.removeAll { decided.contains($0.field) || after.value(at: $0.field) != before.value(at: $0.field) }
     }
 
     /// A new report holding this document's fields.

@@ -1,0 +1,69 @@
+import ArgumentParser
+import OfflineStore
+import ReportModels
+import SyncEngine
+
+extension Fieldnotes {
+    struct Resolve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decide conflicts of a report.",
+            discussion: """
+                --take picks a candidate: mine, theirs (when there is one other), a replica id \
+                prefix, or a version (REPLICA:COUNTER as `conflicts` shows it). --set gives a \
+                new value instead (body=@FILE style: --set @FILE for a narrative). Without \
+                --field, every open conflict of the report. The decision is a new version that \
+                has every head as parent; after the next sync the conflict is gone everywhere.
+
+                  fieldnotes resolve 7dda --field title --take mine
+                  fieldnotes resolve 7dda --take 5550              (bob's side of every conflict)
+                  fieldnotes resolve 7dda --field title --set "A better title"
+                """)
+
+        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @Option(name: .customLong("field"), help: ArgumentHelp("A conflicted field (repeat for several): title, body, events.e1.killed…", valueName: "path"))
+        var fields: [String] = []
+        @Option(help: ArgumentHelp("mine, theirs, a replica id prefix, or a version.", valueName: "choice")) var take: String?
+        @Option(help: ArgumentHelp("A new value for the field.", valueName: "value")) var set: String?
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func validate() throws {
+            guard (take == nil) != (set == nil) else { throw ValidationError("give either --take CHOICE or --set VALUE") }
+        }
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let reportID = try store.resolveReport(id)
+            let paths = try fields.map { text in
+                guard let path = FieldPath(text) else {
+                    throw CLIError("'\(text)' is not a field path; paths: title, body, status, credibility, deleted, events.<id>[.<field>], sources.<id>[.<field>]")
+                }
+                return path
+            }
+            let me = store.identity.replica
+            var decided: [FieldPath] = []
+            let version = try store.commitChange(to: reportID) { report in
+                let conflicts = try report.conflicts(named: paths)
+                if set != nil, conflicts.count > 1 {
+                    throw CLIError("--set gives one value: name one field with --field (open: \(conflicts.map(\.field.description).joined(separator: ", ")))")
+                }
+                // Every choice is made before anything changes, so one bad choice decides nothing.
+                let values = try conflicts.map { conflict -> (FieldPath, JSONValue) in
+                    if let take { return (conflict.field, try conflict.candidate(CandidateChoice(take), me: me).value) }
+                    var text = set!
+                    if conflict.field == .body, text.hasPrefix("@") { text = try Input.text(from: String(text.dropFirst())) }
+                    return (conflict.field, try conflict.field.parseValue(text))
+                }
+                for (field, value) in values {
+                    try report.assign(value, at: field)
+                    decided.append(field)
+                }
+            }
+            if output.json {
+                Console.printJSON(ReportViews.json(try store.stored(reportID)))
+            } else if let version {
+                print("Resolved \(decided.map(\.description).joined(separator: ", ")) in version \(version.dot.short); sync to share the decision.")
+            }
+        }
+    }
+}
