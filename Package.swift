@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fieldnotes", targets: ["fieldnotes"]),
+        .executable(name: "fieldnotes-bench", targets: ["fieldnotes-bench"]),
         .library(name: "ReportModels", targets: ["ReportModels"]),
         .library(name: "OfflineStore", targets: ["OfflineStore"]),
         .library(name: "SyncEngine", targets: ["SyncEngine"]),
@@ -45,6 +46,15 @@ let package = Package(
                 "ReportModels", "OfflineStore", "SyncEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // How fast fieldnotes is, next to raw SQLite, raw zlib and git (run it release-built).
+        .executableTarget(
+            name: "fieldnotes-bench",
+            dependencies: [
+                "ReportModels", "OfflineStore", "SyncEngine",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // zlib, reached through one small C boundary.

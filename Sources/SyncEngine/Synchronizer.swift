@@ -178,7 +178,7 @@ public struct Synchronizer {
 
     /// zlib level by size: small deltas at 6 (their cost is small, every byte saved is kept
     /// in the folder for good); bulk transfers at 1, five times faster for ~16% more bytes.
-    static func level(for count: Int) -> Int32 {
+    public static func level(for count: Int) -> Int32 {
         count <= 10_000 ? 6 : 1
     }
 

@@ -40,15 +40,15 @@ struct EditConflictTests {
         #expect(try team.ok("alice", ["edit", team.id], environment: ["EDITOR": capture]).contains("No changes."))
         let text = try String(contentsOf: team.sandbox.folder.appending(path: "captured.md"), encoding: .utf8)
         let (alice, bob) = (try team.replica("alice"), try team.replica("bob"))
-        // Candidates are tagged with the head version that holds them: alice's latest, :3.
+        // Each candidate is tagged with the version that wrote it.
         #expect(text.contains("""
-            <<<<<<< mine (alice, \(alice.prefix(8)):3)
+            <<<<<<< mine (alice, \(alice.prefix(8)):2)
             title: Alice's title
             =======
             title: Bob's title
-            >>>>>>> theirs (bob, \(bob.prefix(8)):2)
+            >>>>>>> theirs (bob, \(bob.prefix(8)):1)
             """))
-        #expect(text.contains("<<<<<<< mine (alice, \(alice.prefix(8)):3)\n    killed: 10\n=======\n    killed: 12\n>>>>>>> theirs"))
+        #expect(text.contains("<<<<<<< mine (alice, \(alice.prefix(8)):3)\n    killed: 10\n=======\n    killed: 12\n>>>>>>> theirs (bob, \(bob.prefix(8)):2)"))
         #expect(text.contains("# This report has 2 open conflicts."))
     }
 

@@ -39,7 +39,6 @@ struct ValidationTests {
             ("events.e1.place", { $0.events[0].place = "" }, "must not be empty"),
             ("events.e1.lat", { $0.events[0].lat = 91 }, "between -90 and 90"),
             ("events.e1.lon", { $0.events[0].lon = -180.5 }, "between -180 and 180"),
-            ("events.e1.lon", { $0.events[0].lon = nil }, "both lat and lon"),
             ("events.e1.killed", { $0.events[0].killed = -3 }, "0 or more"),
             ("events.e1.injured", { $0.events[0].injured = -1 }, "0 or more"),
             ("events", { $0.events.append(Event(id: ItemID("e1")!, when: "2024-06-24", place: "x")) }, "only once"),
@@ -50,6 +49,34 @@ struct ValidationTests {
             #expect(error?.allowed.contains(allowed) == true, "\(field): \(error?.allowed ?? "no error")")
             #expect(error?.description.hasPrefix("invalid \(field) '") == true)
         }
+    }
+
+    @Test func whatAPersonEntersGivesLatAndLonTogether() throws {
+        var event = report().events[0]
+        event.lon = nil
+        try report { $0.events[0] = event }.validate()  // a merge may separate them
+        #expect(throws: InvalidField(field: "events.e1.lon", value: "none", allowed: "give both lat and lon, or neither")) {
+            try event.validateEntry()
+        }
+    }
+
+    @Test func controlCharactersAndOversizedTextAreRefused() {
+        #expect(failure(report { $0.title = "red\u{1B}[31m" })?.allowed.contains("control characters") == true)
+        #expect(failure(report { $0.body = "tab\tand\nnewline are fine, bell \u{7} is not" })?.field == "body")
+        #expect(failure(report { $0.body = String(repeating: "x", count: Report.maximumBodyBytes + 1) })?.field == "body")
+        #expect(failure(report { $0.events = (0...Report.maximumItems).map { Event(id: ItemID("e\($0)")!, when: "2024-06-23", place: "x") } })?.field == "events")
+        #expect(failure(report { $0.body = "tab\tand\nnewline are fine" }) == nil)
+    }
+
+    @Test func eventsAreOrderedByTheMomentTheyHappened() {
+        var report = Report(title: "t", events: [
+            Event(id: ItemID("a")!, when: "2024-06-23T20:00Z", place: "x"),
+            Event(id: ItemID("b")!, when: "2024-06-23T23:00+05:00", place: "x"),  // 18:00Z
+            Event(id: ItemID("c")!, when: "2024-06-23T10:00-12:00", place: "x"),  // 22:00Z
+            Event(id: ItemID("d")!, when: "2024-06-23", place: "x"),
+        ])
+        report.sortEvents()
+        #expect(report.events.map(\.id.rawValue) == ["d", "b", "a", "c"])
     }
 
     @Test func eventTimesAcceptDatesAndDateTimes() throws {

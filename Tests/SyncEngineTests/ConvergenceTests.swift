@@ -212,8 +212,9 @@ struct Simulation {
     }
 
     /// Every value a version wrote is in the state, a conflict candidate, or was replaced by
-    /// a later version that had seen it (DESIGN.md §1: nothing is silently lost). Narratives
-    /// merge line by line and tags as sets, so they are left to the convergence check.
+    /// a later version that had seen it (DESIGN.md §1: nothing is silently lost); every tag a
+    /// version added is in the state or was removed by a later version that had seen it.
+    /// Narratives merge line by line, so they are left to the convergence check.
     func checkNothingVanished(in store: Store) throws {
         var checked = 0
         try store.forEachRecord { record in
@@ -231,10 +232,28 @@ struct Simulation {
                         later.clock.isDescendant(of: version.clock) && Self.value(later.snapshot, at: path) != value
                     }
                     #expect(replaced, context("report \(record.id): \(path) = \(value.map(\.canonicalString) ?? "absent") by \(version.dot) vanished"))
+                    if !replaced { Self.printHistory(history, at: path) }
+                }
+                for tag in version.snapshot.tags.subtracting(before?.tags ?? []) where !state.tags.contains(tag) {
+                    checked += 1
+                    let removed = versions.contains { $0.clock.isDescendant(of: version.clock) && !$0.snapshot.tags.contains(tag) }
+                    #expect(removed, context("report \(record.id): tag \(tag) added by \(version.dot) vanished"))
                 }
             }
         }
         #expect(checked > 100, context("too few values checked"))
+    }
+
+    /// For a failure: each version's clock, value and conflict at `path`, and the state.
+    static func printHistory(_ history: RecordHistory, at path: FieldPath) {
+        for entry in history.log {
+            let version = entry.version
+            let conflict = version.snapshot.conflict(at: path).map { " conflict \($0.candidates.map { "\($0.value.canonicalString)@\($0.version.short)" })" } ?? ""
+            print("  \(version.dot.short) \(Text.clock(version.clock)) \(path)=\(value(version.snapshot, at: path)?.canonicalString ?? "nil")\(conflict) changed \(entry.changed)")
+        }
+        if let state = history.state {
+            print("  state: \(value(state, at: path)?.canonicalString ?? "nil") \(state.conflict(at: path).map { "\($0.candidates.map { "\($0.value.canonicalString)@\($0.version.short)" })" } ?? "")")
+        }
     }
 
     /// A field's value, with an absent item reading as not present.
@@ -276,4 +295,10 @@ struct Simulation {
     mutating func event() -> Event { event(using: &random) }
     mutating func source() -> Source { source(using: &random) }
     mutating func paragraph(lines: Int) -> String { (0..<lines).map { _ in sentence() }.joined(separator: "\n") }
+}
+
+private enum Text {
+    static func clock(_ clock: VectorClock) -> String {
+        "{" + clock.counters.sorted { $0.key < $1.key }.map { "\($0.key.short):\($0.value)" }.joined(separator: ",") + "}"
+    }
 }

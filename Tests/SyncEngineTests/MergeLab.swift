@@ -14,8 +14,10 @@ struct MergeLab {
         [alice: "alice", bob: "bob", carol: "carol"][replica] ?? "someone"
     }
 
-    mutating func create(_ report: Report, by replica: ReplicaID) -> Version {
+    mutating func create(_ report: Report, by replica: ReplicaID? = nil, _ change: (inout Report) -> Void = { _ in }) -> Version {
+        let replica = replica ?? alice
         var snapshot = report
+        change(&snapshot)
         snapshot.author = name(replica)
         snapshot.createdAt = nextTime()
         snapshot.updatedAt = snapshot.createdAt

@@ -266,4 +266,67 @@ struct MergeTests {
             #expect(RecordHistory(lab.versions.shuffled(using: &generator)).state == expected)
         }
     }
+
+    // MARK: Decisions made after a branch point that another head never saw
+
+    @Test func anEventRemovedBySomeoneWhoSawItAddedStaysRemoved() {
+        var lab = MergeLab()
+        let created = lab.create(.sample(), by: lab.alice)
+        _ = lab.edit([created], by: lab.carol) { $0.status = .review }  // never sees the new event
+        let added = lab.edit([created], by: lab.alice) { $0.events.append(Event(id: ItemID("ea")!, when: "2024-06-24", place: "Kaspiysk")) }
+        _ = lab.edit([added], by: lab.alice) { $0.title = "Alice keeps working" }
+        _ = lab.edit([added], by: lab.bob) { $0.events.removeAll { $0.id.rawValue == "ea" } }
+        #expect(lab.state.event(ItemID("ea")!) == nil)
+        #expect(lab.state.conflicts.isEmpty)
+        #expect(lab.state.status == .review && lab.state.title == "Alice keeps working")
+    }
+
+    @Test func aTagRemovedBySomeoneWhoSawItAddedStaysRemoved() {
+        var lab = MergeLab()
+        let created = lab.create(.sample(), by: lab.alice)
+        _ = lab.edit([created], by: lab.carol) { $0.status = .review }
+        let added = lab.edit([created], by: lab.alice) { $0.tags.insert("crimea") }
+        _ = lab.edit([added], by: lab.alice) { $0.title = "Alice keeps working" }
+        _ = lab.edit([added], by: lab.bob) { $0.tags.remove("crimea") }
+        #expect(!lab.state.tags.contains("crimea"))
+    }
+
+    @Test func aTagAddedAndRemovedConcurrentlyStays() {
+        var lab = MergeLab()
+        let created = lab.create(.sample(), by: lab.alice)
+        _ = lab.edit([created], by: lab.alice) { $0.tags.remove("dagestan") }
+        let readded = lab.edit([created], by: lab.bob) { $0.tags.remove("dagestan") }
+        _ = lab.edit([readded], by: lab.bob) { $0.tags.insert("dagestan") }
+        #expect(lab.state.tags.contains("dagestan"))
+    }
+
+    @Test func aValueSetBackBySomeoneWhoSawTheChangeWins() {
+        var lab = MergeLab()
+        let created = lab.create(.sample(), by: lab.alice)
+        _ = lab.edit([created], by: lab.carol) { $0.status = .review }
+        let changed = lab.edit([created], by: lab.alice) { $0.title = "A new title" }
+        _ = lab.edit([changed], by: lab.alice) { $0.credibility = 1 }
+        _ = lab.edit([changed], by: lab.bob) { $0.title = "Attacks in Dagestan" }  // set back
+        #expect(lab.state.title == "Attacks in Dagestan")
+        #expect(lab.state.conflicts.isEmpty)
+        #expect(lab.state.credibility == 1 && lab.state.status == .review)
+    }
+
+    @Test func candidatesAreTaggedWithTheVersionThatWroteThem() throws {
+        var lab = MergeLab()
+        let created = lab.create(.sample(), by: lab.alice)
+        let wrote = lab.edit([created], by: lab.alice) { $0.title = "Alice's title" }
+        _ = lab.edit([wrote], by: lab.alice) { $0.status = .review }  // a later version holds it
+        let theirs = lab.edit([created], by: lab.bob) { $0.title = "Bob's title" }
+        let conflict = try #require(lab.state.conflict(at: .title))
+        #expect(conflict.candidates.map(\.version) == [wrote.dot, theirs.dot])
+    }
+
+    @Test func aMergedNarrativeIsInNormalForm() {
+        var lab = MergeLab()
+        let created = lab.create(.sample()) { $0.body = "a\nb\n\nc" }
+        _ = lab.edit([created], by: lab.alice) { $0.body = "b\n\nc" }
+        _ = lab.edit([created], by: lab.bob) { $0.body = "a\n\nc" }
+        #expect(lab.state.body == "c")
+    }
 }

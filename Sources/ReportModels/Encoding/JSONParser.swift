@@ -78,12 +78,12 @@ private struct JSONParser {
 
     mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enter()
-        var members: [String: JSONValue] = [:]
+        var members: [JSONObject.Member] = []
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return .object(members)
+            return .object(JSONObject(members))
         }
         while true {
             skipWhitespace()
@@ -92,8 +92,7 @@ private struct JSONParser {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             position += 1
-            let value = try parseValue()
-            guard members.updateValue(value, forKey: key) == nil else { throw fail("duplicate key \"\(key)\"") }
+            members.append(JSONObject.Member(key: key, value: try parseValue()))
             skipWhitespace()
             guard position < bytes.count else { throw fail("unexpected end of input") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -101,7 +100,13 @@ private struct JSONParser {
             throw fail("expected ',' or '}'")
         }
         depth -= 1
-        return .object(members)
+        // Canonical input is sorted already; anything else is sorted, and a key given twice refused.
+        guard JSONObject.isStrictlySorted(members) else {
+            let object = JSONObject(members)
+            guard object.count == members.count else { throw fail("duplicate key") }
+            return .object(object)
+        }
+        return .object(JSONObject(members))
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSONValue {

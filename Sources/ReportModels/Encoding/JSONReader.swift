@@ -16,9 +16,12 @@ public struct ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
 /// Keys it was not asked for are refused by ``finish()``, so a misspelt or unknown field is
 /// never silently dropped.
 struct ObjectReader {
-    let members: [String: JSONValue]
+    let members: JSONObject
     let path: String
-    private var read: Set<String> = []
+    /// How many of the object's members have been read (each is read once).
+    private var read = 0
+    /// Every key asked for, to name an unknown one.
+    private var asked: [String] = []
 
     init(_ value: JSONValue, path: String) throws(ShapeError) {
         guard case .object(let members) = value else { throw ShapeError(path: path, problem: "expected an object") }
@@ -29,16 +32,20 @@ struct ObjectReader {
     func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     mutating func value(_ key: String) throws(ShapeError) -> JSONValue {
-        read.insert(key)
+        asked.append(key)
         guard let value = members[key] else { throw ShapeError(path: childPath(key), problem: "missing") }
+        read += 1
         return value
     }
 
     mutating func optional(_ key: String) -> JSONValue? {
-        read.insert(key)
-        guard let value = members[key], value != .null else { return nil }
-        return value
+        asked.append(key)
+        guard let value = members[key] else { return nil }
+        read += 1
+        return value == .null ? nil : value
     }
+
+
 
     mutating func string(_ key: String) throws(ShapeError) -> String {
         guard case .string(let text) = try value(key) else { throw ShapeError(path: childPath(key), problem: "expected a string") }
@@ -93,7 +100,8 @@ struct ObjectReader {
 
     /// Refuses members that were never asked for.
     func finish() throws(ShapeError) {
-        if let unknown = members.keys.filter({ !read.contains($0) }).sorted().first {
+        guard read < members.count else { return }
+        if let unknown = members.keys.first(where: { !asked.contains($0) }) {
             throw ShapeError(path: childPath(unknown), problem: "unknown field")
         }
     }

@@ -10,7 +10,7 @@ public enum JSONValue: Hashable, Sendable {
     case double(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 }
 
 extension JSONValue {
@@ -33,7 +33,7 @@ extension JSONValue {
     /// The canonical UTF-8 encoding (see the type's documentation).
     public var canonicalBytes: [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(256)
+        output.reserveCapacity(4096)
         write(to: &output)
         return output
     }
@@ -55,21 +55,16 @@ extension JSONValue {
                 element.write(to: &output)
             }
             output.append(UInt8(ascii: "]"))
-        case .object(let members):
+        case .object(let object):
             output.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted(by: Self.utf8Order).enumerated() {
+            for (index, member) in object.members.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                Self.writeString(key, to: &output)
+                Self.writeString(member.key, to: &output)
                 output.append(UInt8(ascii: ":"))
-                members[key]!.write(to: &output)
+                member.value.write(to: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// Keys are ordered by their UTF-8 bytes, not by `String`'s Unicode-aware `<`.
-    static func utf8Order(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     /// Shortest round-trip form; integral values keep a `.0` so they read back as doubles.
@@ -78,22 +73,32 @@ extension JSONValue {
         return value == 0 ? "0.0" : value.description
     }
 
+    /// Copies runs that need no escaping in bulk: most text has no quote, backslash or
+    /// control character at all.
     static func writeString(_ string: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
-            case UInt8(ascii: "\n"): output.append(contentsOf: #"\n"#.utf8)
-            case UInt8(ascii: "\r"): output.append(contentsOf: #"\r"#.utf8)
-            case UInt8(ascii: "\t"): output.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: #"\u00"#.utf8)
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0xF)])
-            default: output.append(byte)
+        var string = string
+        string.withUTF8 { bytes in
+            var start = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
+                case UInt8(ascii: "\n"): output.append(contentsOf: #"\n"#.utf8)
+                case UInt8(ascii: "\r"): output.append(contentsOf: #"\r"#.utf8)
+                case UInt8(ascii: "\t"): output.append(contentsOf: #"\t"#.utf8)
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    output.append(contentsOf: #"\u00"#.utf8)
+                    output.append(hex[Int(byte >> 4)])
+                    output.append(hex[Int(byte & 0xF)])
+                }
+                start = index + 1
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         output.append(UInt8(ascii: "\""))
     }
@@ -124,14 +129,14 @@ extension JSONValue {
             }
             newline(indent)
             output.append(UInt8(ascii: "]"))
-        case .object(let members) where !members.isEmpty:
+        case .object(let object) where !object.isEmpty:
             output.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted(by: Self.utf8Order).enumerated() {
+            for (index, member) in object.members.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 newline(indent + 1)
-                Self.writeString(key, to: &output)
+                Self.writeString(member.key, to: &output)
                 output.append(contentsOf: ": ".utf8)
-                members[key]!.writePretty(to: &output, indent: indent + 1)
+                member.value.writePretty(to: &output, indent: indent + 1)
             }
             newline(indent)
             output.append(UInt8(ascii: "}"))

@@ -3,20 +3,21 @@
 
 extension Report {
     public var json: JSONValue {
+        // Keys in canonical (byte) order, so that nothing needs sorting.
         .object([
-            "id": .string(id.rawValue),
-            "title": .string(title),
+            "author": .string(author),
             "body": .string(body),
+            "conflicts": .array(conflicts.map(\.json)),
+            "createdAt": .string(createdAt.description),
+            "credibility": credibility.map { .int(Int64($0)) } ?? .null,
+            "deleted": .bool(deleted),
+            "events": .array(events.map(\.json)),
+            "id": .string(id.rawValue),
+            "sources": .array(sources.map(\.json)),
             "status": .string(status.rawValue),
             "tags": .array(tags.sorted().map(JSONValue.string)),
-            "credibility": credibility.map { .int(Int64($0)) } ?? .null,
-            "sources": .array(sources.map(\.json)),
-            "events": .array(events.map(\.json)),
-            "deleted": .bool(deleted),
-            "author": .string(author),
-            "createdAt": .string(createdAt.description),
+            "title": .string(title),
             "updatedAt": .string(updatedAt.description),
-            "conflicts": .array(conflicts.map(\.json)),
         ])
     }
 
@@ -64,13 +65,13 @@ extension Event {
     public var json: JSONValue {
         .object([
             "id": .string(id.rawValue),
-            "when": .string(when),
-            "place": .string(place),
+            "injured": injured.map { .int(Int64($0)) } ?? .null,
+            "killed": killed.map { .int(Int64($0)) } ?? .null,
             "lat": lat.map(JSONValue.double) ?? .null,
             "lon": lon.map(JSONValue.double) ?? .null,
+            "place": .string(place),
             "summary": .string(summary),
-            "killed": killed.map { .int(Int64($0)) } ?? .null,
-            "injured": injured.map { .int(Int64($0)) } ?? .null,
+            "when": .string(when),
         ])
     }
 
@@ -115,7 +116,7 @@ extension Source {
 
 extension Conflict {
     public var json: JSONValue {
-        .object(["field": .string(field.description), "candidates": .array(candidates.map(\.json))])
+        .object(["candidates": .array(candidates.map(\.json)), "field": .string(field.description)])
     }
 
     init(json: JSONValue, path: String) throws(ShapeError) {
@@ -135,11 +136,11 @@ extension Conflict {
 extension Candidate {
     public var json: JSONValue {
         .object([
+            "author": .string(author),
+            "clock": clock.json,
+            "time": .string(time.description),
             "value": value,
             "version": .string(version.description),
-            "clock": clock.json,
-            "author": .string(author),
-            "time": .string(time.description),
         ])
     }
 
@@ -160,7 +161,7 @@ extension Candidate {
 extension VectorClock {
     /// `{"<replica-id>": counter, …}`.
     public var json: JSONValue {
-        .object(Dictionary(uniqueKeysWithValues: counters.map { ($0.key.rawValue, .int(Int64($0.value))) }))
+        .object(JSONObject(Dictionary(uniqueKeysWithValues: counters.map { ($0.key.rawValue, JSONValue.int(Int64($0.value))) })))
     }
 
     public init(json: JSONValue, path: String = "clock") throws(ShapeError) {
@@ -170,8 +171,9 @@ extension VectorClock {
             guard let replica = ReplicaID(key), replica.rawValue == key else {
                 throw ShapeError(path: path, problem: "'\(key)' is not a lowercase replica id")
             }
-            guard case .int(let counter) = value, counter > 0, let small = Int(exactly: counter) else {
-                throw ShapeError(path: "\(path).\(key)", problem: "expected a positive whole number")
+            // Far beyond any real history, and far from overflowing when incremented.
+            guard case .int(let counter) = value, counter > 0, counter < 1 << 40, let small = Int(exactly: counter) else {
+                throw ShapeError(path: "\(path).\(key)", problem: "expected a positive whole number below 2^40")
             }
             counters[replica] = small
         }

@@ -38,11 +38,11 @@ public struct Version: Hashable, Sendable {
 
     private static func hashedJSON(dot: Dot, clock: VectorClock, author: String, time: Timestamp, snapshot: Report) -> JSONValue {
         .object([
-            "dot": .string(dot.description),
-            "clock": clock.json,
             "author": .string(author),
-            "time": .string(time.description),
+            "clock": clock.json,
+            "dot": .string(dot.description),
             "snapshot": snapshot.json,
+            "time": .string(time.description),
         ])
     }
 

@@ -177,7 +177,8 @@ extension FieldPath {
             }
         case .eventField(_, let field):
             switch field {
-            case .when, .place, .summary: return .string(text)
+            case .when, .place: return .string(text)
+            case .summary: return .string(text == "none" ? "" : text)
             case .lat, .lon: return try FieldRules.coordinate(text, field: description).map(JSONValue.double) ?? .null
             case .killed, .injured: return try FieldRules.casualties(text, field: description).map { .int(Int64($0)) } ?? .null
             }

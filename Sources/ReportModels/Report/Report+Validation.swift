@@ -66,7 +66,10 @@ public enum FieldRules {
 
     public static func coordinate(_ text: String, field: String) throws(InvalidField) -> Double? {
         if text.isEmpty || text == "none" { return nil }
-        guard let value = Double(text), value.isFinite else {
+        let decimal = text.drop { $0 == "-" || $0 == "+" }
+        guard text.count - decimal.count <= 1, !decimal.isEmpty,
+              decimal.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), decimal.filter({ $0 == "." }).count <= 1,
+              let value = Double(text), value.isFinite else {
             throw InvalidField(field: field, value: text, allowed: "use a decimal number of degrees")
         }
         return value
@@ -97,18 +100,27 @@ public enum FieldRules {
 // MARK: - Checking a whole report
 
 extension Report {
+    /// Sizes that keep every version well inside what a changeset reader accepts.
+    public static let maximumBodyBytes = 1_000_000
+    public static let maximumItems = 500
+    public static let maximumTags = 100
+
     /// Checks every rule of the report format and throws the first one broken.
     public func validate() throws(InvalidField) {
         try Self.checkLine(title, field: "title", required: true, maximum: FieldRules.maximumTitleLength)
+        try Self.checkText(body, field: "body", maximumBytes: Self.maximumBodyBytes)
+        guard tags.count <= Self.maximumTags else {
+            throw InvalidField(field: "tags", value: "\(tags.count) tags", allowed: "at most \(Self.maximumTags)")
+        }
         for tag in tags.sorted() { try FieldRules.checkTag(tag, as: tag) }
         if let credibility, !(1...6).contains(credibility) {
             _ = try FieldRules.credibility(String(credibility))
         }
-        try Self.checkUnique(sources.map(\.id), field: "sources")
+        try Self.checkItems(sources.map(\.id), field: "sources")
         for source in sources {
             try Self.checkLine(source.ref, field: "sources.\(source.id).ref", required: true, maximum: 1000)
         }
-        try Self.checkUnique(events.map(\.id), field: "events")
+        try Self.checkItems(events.map(\.id), field: "events")
         for event in events { try event.validate() }
         try Self.checkLine(author, field: "author", required: false, maximum: 200)
         try validateConflicts()
@@ -144,6 +156,7 @@ extension Report {
         }
     }
 
+    /// One line of text: no line breaks or other control characters.
     static func checkLine(_ text: String, field: String, required: Bool, maximum: Int) throws(InvalidField) {
         if required, text.allSatisfy(\.isWhitespace) {
             throw InvalidField(field: field, value: text, allowed: "it must not be empty")
@@ -151,12 +164,32 @@ extension Report {
         if text.contains(where: \.isNewline) {
             throw InvalidField(field: field, value: text, allowed: "it must be a single line")
         }
+        if text.unicodeScalars.contains(where: isControl) {
+            throw InvalidField(field: field, value: text, allowed: "it must not hold control characters")
+        }
         if text.count > maximum {
             throw InvalidField(field: field, value: text, allowed: "at most \(maximum) characters")
         }
     }
 
-    static func checkUnique(_ ids: [ItemID], field: String) throws(InvalidField) {
+    /// Text of several lines: tabs and line breaks, but no other control characters.
+    static func checkText(_ text: String, field: String, maximumBytes: Int) throws(InvalidField) {
+        if text.unicodeScalars.contains(where: { isControl($0) && $0 != "\n" && $0 != "\t" }) {
+            throw InvalidField(field: field, value: text, allowed: "it must not hold control characters other than tabs and line breaks")
+        }
+        if text.utf8.count > maximumBytes {
+            throw InvalidField(field: field, value: "\(text.utf8.count) bytes", allowed: "at most \(maximumBytes) bytes")
+        }
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    static func checkItems(_ ids: [ItemID], field: String) throws(InvalidField) {
+        guard ids.count <= maximumItems else {
+            throw InvalidField(field: field, value: "\(ids.count) items", allowed: "at most \(maximumItems)")
+        }
         var seen = Set<ItemID>()
         for id in ids where !seen.insert(id).inserted {
             throw InvalidField(field: field, value: id.rawValue, allowed: "each id may appear only once in a report")
@@ -165,32 +198,38 @@ extension Report {
 }
 
 extension Event {
-    /// Checks the event's fields; messages name them as `events.<id>.<field>`.
-    public func validate() throws(InvalidField) {
-        let prefix = "events.\(id)"
+    /// Checks the event's fields; messages name them as `<name>.<field>`, by default
+    /// `events.<id>`.
+    public func validate(as name: String? = nil) throws(InvalidField) {
+        let prefix = name ?? "events.\(id)"
         guard ISODateTime(when) != nil else {
             throw InvalidField(field: "\(prefix).when", value: when,
-                                  allowed: "use an ISO date (2024-06-23) or date-time (2024-06-23T14:30Z)")
+                               allowed: "use an ISO date (2024-06-23) or date-time (2024-06-23T14:30Z)")
         }
         try Report.checkLine(place, field: "\(prefix).place", required: true, maximum: 500)
-        if summary.count > 10_000 {
-            throw InvalidField(field: "\(prefix).summary", value: summary, allowed: "at most 10000 characters")
-        }
+        try Report.checkText(summary, field: "\(prefix).summary", maximumBytes: 8_000)
         if let lat, !(lat.isFinite && (-90...90).contains(lat)) {
             throw InvalidField(field: "\(prefix).lat", value: lat.description, allowed: "latitude is between -90 and 90")
         }
         if let lon, !(lon.isFinite && (-180...180).contains(lon)) {
             throw InvalidField(field: "\(prefix).lon", value: lon.description, allowed: "longitude is between -180 and 180")
         }
-        if (lat == nil) != (lon == nil) {
-            throw InvalidField(field: "\(prefix).\(lat == nil ? "lat" : "lon")", value: "none",
-                                  allowed: "give both lat and lon, or neither")
-        }
         for (name, figure) in [("killed", killed), ("injured", injured)] {
             if let figure, figure < 0 {
                 throw InvalidField(field: "\(prefix).\(name)", value: String(figure),
-                                      allowed: "casualty figures are whole numbers, 0 or more")
+                                   allowed: "casualty figures are whole numbers, 0 or more")
             }
+        }
+    }
+
+    /// What a person enters must also give lat and lon together. This is a rule for input,
+    /// not of the report: two analysts each changing one of them merge to a half position,
+    /// which stays visible (and mendable) rather than making the report unreadable.
+    public func validateEntry(as name: String? = nil) throws(InvalidField) {
+        try validate(as: name)
+        if (lat == nil) != (lon == nil) {
+            throw InvalidField(field: "\(name ?? "events.\(id)").\(lat == nil ? "lat" : "lon")", value: "none",
+                               allowed: "give both lat and lon, or neither")
         }
     }
 }

@@ -60,9 +60,10 @@ public struct Report: Hashable, Sendable, Identifiable {
         self.conflicts = conflicts
     }
 
-    /// Puts events in their canonical order; call after changing `events`.
+    /// Puts events in their canonical order, by the moment they happened (a date counts as
+    /// its midnight UTC), then as written, then by id; call after changing `events`.
     public mutating func sortEvents() {
-        events.sort { ($0.when, $0.id) < ($1.when, $1.id) }
+        events.sort { ($0.moment, $0.when, $0.id) < ($1.moment, $1.when, $1.id) }
     }
 
     public func event(_ id: ItemID) -> Event? { events.first { $0.id == id } }
@@ -107,6 +108,11 @@ public struct Event: Hashable, Sendable, Identifiable {
         self.killed = killed
         self.injured = injured
     }
+}
+
+extension Event {
+    /// When it happened, in milliseconds since 1970 (Int64.max when `when` is not a date).
+    var moment: Int64 { ISODateTime(when)?.millisecondsSince1970 ?? .max }
 }
 
 /// Where information came from, and how far it can be trusted.

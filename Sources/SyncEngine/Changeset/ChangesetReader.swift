@@ -4,12 +4,12 @@ import ReportModels
 
 /// Reads changeset files, streaming: the file is read and inflated in pieces and each
 /// version handed over as soon as it is decoded, so memory stays bounded whatever the size.
-enum ChangesetReader {
+public enum ChangesetReader {
     /// No single version may be larger than this (reports are a few kilobytes).
     static let maximumVersionSize = 16 * 1024 * 1024
     static let readSize = 256 * 1024
 
-    static func header(of url: URL) throws -> ChangesetHeader {
+    public static func header(of url: URL) throws -> ChangesetHeader {
         let file = try open(url)
         defer { try? file.close() }
         return try ChangesetHeader(parsing: Array(try file.read(upToCount: ChangesetHeader.size) ?? Data()))
@@ -20,7 +20,7 @@ enum ChangesetReader {
     /// count. Throws `ChangesetError` on any problem — possibly after `body` has seen some
     /// versions, which the caller must then discard (an import runs in a transaction).
     @discardableResult
-    static func read(_ url: URL, _ body: (Version, String) throws -> Void) throws -> ChangesetHeader {
+    public static func read(_ url: URL, _ body: (Version, String) throws -> Void) throws -> ChangesetHeader {
         let file = try open(url)
         defer { try? file.close() }
         let header = try ChangesetHeader(parsing: Array(try file.read(upToCount: ChangesetHeader.size) ?? Data()))

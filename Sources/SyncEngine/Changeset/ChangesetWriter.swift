@@ -5,7 +5,7 @@ import ReportModels
 /// Writes a changeset file as versions are handed to it: each is hashed and compressed as
 /// it comes, and the header is filled in at the end, so memory stays bounded whatever the
 /// number of versions.
-final class ChangesetWriter {
+public final class ChangesetWriter {
     let writer: ReplicaID
     let sequence: Int
     let level: Int32
@@ -18,7 +18,7 @@ final class ChangesetWriter {
     private static let flushSize = 256 * 1024
 
     /// Starts a changeset at `url`, which must not exist.
-    init(at url: URL, writer: ReplicaID, sequence: Int, level: Int32) throws {
+    public init(at url: URL, writer: ReplicaID, sequence: Int, level: Int32) throws {
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw ChangesetError.unreadable("cannot create \(url.path)")
         }
@@ -32,7 +32,7 @@ final class ChangesetWriter {
     }
 
     /// Appends one version, given as its canonical JSON.
-    func append(encodedVersion text: String) throws {
+    public func append(encodedVersion text: String) throws {
         var line = Array(text.utf8)
         line.append(UInt8(ascii: "\n"))
         hasher.update(data: line)
@@ -41,12 +41,12 @@ final class ChangesetWriter {
         try line.withUnsafeBytes { try deflater.compress($0, finish: false, into: write) }
     }
 
-    func append(_ version: Version) throws {
+    public func append(_ version: Version) throws {
         try append(encodedVersion: version.json.canonicalString)
     }
 
     /// Ends the stream, writes the header, and makes the file durable.
-    func finish() throws -> ChangesetHeader {
+    public func finish() throws -> ChangesetHeader {
         try deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, into: write)
         try file.write(contentsOf: pending)
         pending = []

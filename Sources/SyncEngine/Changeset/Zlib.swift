@@ -111,3 +111,12 @@ final class Inflater {
 
 /// zlib's version, for `fieldnotes --version`-style reports.
 public var zlibVersionString: String { String(cString: zlibVersion()) }
+
+/// Compresses `bytes` in one stream at `level` and returns the compressed size: raw zlib,
+/// the baseline that `fieldnotes-bench` measures exports against.
+public func zlibCompressedSize(of bytes: [UInt8], level: Int32) throws -> Int {
+    let deflater = try Deflater(level: level)
+    var size = 0
+    try bytes.withUnsafeBytes { try deflater.compress($0, finish: true) { size += $0.count } }
+    return size
+}

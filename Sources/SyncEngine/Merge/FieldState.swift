@@ -26,41 +26,49 @@ extension Report {
 }
 
 /// The merge of one field across concurrent heads, against their common base.
-enum FieldMerge {
+struct FieldMerge {
     /// A head's state of the field, with the head itself.
     struct Side {
         var version: Version
         var state: FieldState
     }
 
-    /// - Nobody changed the field → the base state.
+    let provenance: Provenance
+    /// What every head has seen: the clock of the base.
+    let common: VectorClock
+
+    /// - Nobody changed the field → the base state. A head that holds the base's state
+    ///   changed it all the same if it wrote it back after something else was there since
+    ///   the base (an item added and removed again, a value set and set back): its decision
+    ///   takes part like any other, and the superseding rule below keeps the latest.
     /// - One distinct new state → that state (a plain value, or a conflict a head carries).
-    /// - Several → a conflict of every candidate: each plain value tagged with its head, each
-    ///   carried conflict flattened in; a candidate whose version is an ancestor of another
-    ///   candidate's is superseded (that line of history saw it and moved on) and dropped;
-    ///   equal values keep one candidate (the greatest dot). One left → a plain value.
+    /// - Several → a conflict of every candidate: each plain value tagged with the version
+    ///   that wrote it, each carried conflict flattened in; a candidate whose version is an
+    ///   ancestor of another candidate's is superseded (that line of history saw it and moved
+    ///   on) and dropped; equal values keep one candidate (the greatest dot). One left → a
+    ///   plain value.
     ///
     /// `base` is nil when the field did not exist in the base (a new item, or no base).
-    static func merge(base: FieldState?, sides: [Side]) -> FieldState? {
-        let changed = sides.filter { $0.state != base }
+    func merge(_ path: FieldPath, base: FieldState?, sides: [Side]) -> FieldState? {
+        merge(MergedField(path), base: base, sides: sides)
+    }
+
+    func merge(_ field: MergedField, base: FieldState?, sides: [Side]) -> FieldState? {
+        let changed = sides.filter { $0.state != base || provenance.rewrote($0.version, field, since: common, base: base) }
         var distinct: [FieldState] = []
         for side in changed where !distinct.contains(side.state) { distinct.append(side.state) }
         switch distinct.count {
         case 0: return base
         case 1: return distinct[0]
-        default: return conflict(of: changed.flatMap(candidates))
+        default: return Self.conflict(of: changed.flatMap { candidates(of: $0, at: field) })
         }
     }
 
-    static func candidates(of side: Side) -> [Candidate] {
+    func candidates(of side: Side, at field: MergedField) -> [Candidate] {
         switch side.state {
-        case .value(let value): [candidate(value, from: side.version)]
+        case .value(let value): [provenance.candidate(value, heldBy: side.version, at: field)]
         case .conflict(let candidates): candidates
         }
-    }
-
-    static func candidate(_ value: JSONValue, from version: Version) -> Candidate {
-        Candidate(value: value, version: version.dot, clock: version.clock, author: version.author, time: version.time)
     }
 
     /// Drops superseded candidates, keeps one per value, and returns a plain value when only

@@ -29,12 +29,19 @@ public struct RecordHistory: Sendable {
     /// snapshot; several → their merge against the state of the versions whose clocks are ≤
     /// the pointwise minimum of the heads' clocks (recursively).
     public static func state(of set: [Version]) -> Report? {
+        state(of: set, provenance: Provenance(set))
+    }
+
+    private static func state(of set: [Version], provenance: Provenance) -> Report? {
         let heads = heads(of: set)
         guard let first = heads.first else { return nil }
         guard heads.count > 1 else { return first.snapshot }
         let common = heads.dropFirst().reduce(first.clock) { $0.meet($1.clock) }
-        let base = state(of: set.filter { common.dominates($0.clock) })
-        return ReportMerge.merge(base: base, heads: heads)
+        let past = set.filter { common.dominates($0.clock) }
+        // The past is strictly smaller than the set in any real history; a forged one (two
+        // versions with one clock) must not recurse for ever. Imports refuse such histories.
+        let base = past.count < set.count ? state(of: past, provenance: provenance) : nil
+        return ReportMerge.merge(base: base, heads: heads, provenance: provenance)
     }
 
     /// The state just before `version`: of every version in its causal past.

@@ -14,10 +14,12 @@ enum ReportMerge {
     /// - Parameters:
     ///   - base: the state of the versions all heads have seen; nil when there are none.
     ///   - heads: two or more concurrent versions of one report.
-    static func merge(base: Report?, heads unsorted: [Version]) -> Report {
+    ///   - provenance: which version wrote each value, for tagging candidates.
+    static func merge(base: Report?, heads unsorted: [Version], provenance: Provenance) -> Report {
         let heads = unsorted.sorted { $0.dot < $1.dot }
         let origin = base ?? heads[0].snapshot
-        var merger = Merger(base: base, heads: heads)
+        let common = heads.dropFirst().reduce(heads[0].clock) { $0.meet($1.clock) }
+        var merger = Merger(base: base, heads: heads, fields: FieldMerge(provenance: provenance, common: common))
         merger.result = Report(
             id: origin.id, title: "", author: origin.author, createdAt: origin.createdAt,
             updatedAt: heads.map(\.snapshot.updatedAt).max()!
@@ -39,12 +41,18 @@ enum ReportMerge {
 private struct Merger {
     let base: Report?
     let heads: [Version]
+    let fields: FieldMerge
     var result = Report(title: "")
     var conflicts: [Conflict] = []
 
-    init(base: Report?, heads: [Version]) {
+    init(base: Report?, heads: [Version], fields: FieldMerge) {
         self.base = base
         self.heads = heads
+        self.fields = fields
+    }
+
+    func candidate(_ value: JSONValue, heldBy version: Version, at path: FieldPath) -> Candidate {
+        fields.provenance.candidate(value, heldBy: version, at: path)
     }
 
     func sides(_ path: FieldPath, of versions: [Version]? = nil) -> [FieldMerge.Side] {
@@ -67,13 +75,14 @@ private struct Merger {
     }
 
     func mergeReportField(_ path: FieldPath) -> FieldState {
-        FieldMerge.merge(base: base?.fieldState(at: path), sides: sides(path))!
+        fields.merge(path, base: base?.fieldState(at: path), sides: sides(path))!
     }
 
     // MARK: Body: line by line
 
     /// Several heads that changed a plain body → diff3; a conflict only where their hunks
-    /// overlap, each candidate carrying everyone's clean changes.
+    /// overlap, each candidate carrying everyone's clean changes. Merged texts are brought
+    /// to the body's normal form, so that the next edit does not change them unasked.
     func mergeBody() -> FieldState {
         let baseState = base?.fieldState(at: .body)
         let sides = sides(.body)
@@ -89,26 +98,31 @@ private struct Merger {
         let texts = representatives.keys.sorted { representatives[$0]!.dot < representatives[$1]!.dot }
         switch LineMerge.merge(base: baseText, sides: texts) {
         case .merged(let text):
-            return .value(.string(text))
+            return .value(.string(Report.normalizedBody(text)))
         case .conflicted(let candidates):
-            return FieldMerge.conflict(of: zip(texts, candidates).compactMap { text, candidate in
-                candidate.map { FieldMerge.candidate(.string($0), from: representatives[text]!) }
+            return FieldMerge.conflict(of: zip(texts, candidates).compactMap { text, merged in
+                merged.map { candidate(.string(Report.normalizedBody($0)), heldBy: representatives[text]!, at: .body) }
             })
         }
     }
 
     // MARK: Tags: a set
 
-    /// `(base − removed by anyone) ∪ added by anyone`; never a conflict.
+    /// Tag by tag, like an item's presence: what anyone added is in, what anyone removed is
+    /// out, a removal by someone who had seen the tag added wins over that add, and a tag
+    /// added and removed concurrently stays (`(base − removed) ∪ added`). Never a conflict.
     func mergeTags() -> Set<String> {
         let baseTags = base?.tags ?? []
-        var removed = Set<String>()
-        var added = Set<String>()
-        for head in heads {
-            removed.formUnion(baseTags.subtracting(head.snapshot.tags))
-            added.formUnion(head.snapshot.tags.subtracting(baseTags))
+        var all = baseTags
+        for head in heads { all.formUnion(head.snapshot.tags) }
+        return all.filter { tag in
+            let field = MergedField(tag: tag)
+            let sides = heads.map { FieldMerge.Side(version: $0, state: field.read($0.snapshot)!) }
+            switch fields.merge(field, base: .value(.bool(baseTags.contains(tag))), sides: sides)! {
+            case .value(let value): return value == .bool(true)
+            case .conflict: return true
+            }
         }
-        return baseTags.subtracting(removed).union(added)
     }
 
     // MARK: Events and sources: by id
@@ -138,21 +152,22 @@ private struct Merger {
         for id in order {
             let presence = presencePath(id)
             let basePresence = base?.fieldState(at: presence) ?? .value(.bool(false))
-            var presenceState = FieldMerge.merge(base: basePresence, sides: sides(presence))!
+            var presenceState = fields.merge(presence, base: basePresence, sides: sides(presence))!
             let holders = heads.filter { $0.snapshot.value(at: presence) != nil }
             let fieldStates = fieldPaths(id).map { path in
-                (path, FieldMerge.merge(base: base?.fieldState(at: path), sides: sides(path, of: holders)))
+                (path, fields.merge(path, base: base?.fieldState(at: path), sides: sides(path, of: holders)))
             }
             let baseHasItem = base?.value(at: presence) != nil
             if presenceState == .value(.bool(false)), baseHasItem {
-                let editors = holders.filter { holder in
-                    fieldPaths(id).contains { holder.snapshot.fieldState(at: $0) != base?.fieldState(at: $0) }
+                // Each editor is tagged with the version that wrote its first edited field.
+                let edits = holders.compactMap { holder -> (Version, FieldPath)? in
+                    fieldPaths(id).first { holder.snapshot.fieldState(at: $0) != base?.fieldState(at: $0) }.map { (holder, $0) }
                 }
-                if !editors.isEmpty {
+                if !edits.isEmpty {
                     let removers = heads.filter { $0.snapshot.fieldState(at: presence) == .value(.bool(false)) }
                     presenceState = FieldMerge.conflict(
-                        of: removers.map { FieldMerge.candidate(.bool(false), from: $0) }
-                            + editors.map { FieldMerge.candidate(.bool(true), from: $0) })
+                        of: removers.map { candidate(.bool(false), heldBy: $0, at: presence) }
+                            + edits.map { candidate(.bool(true), heldBy: $0.0, at: $0.1) })
                 }
             }
             let visible = switch presenceState {
@@ -179,13 +194,17 @@ private struct Merger {
         let merged = mergeReportField(.deleted)
         guard merged == .value(.bool(true)), baseState != .value(.bool(true)) else { return merged }
         let deleters = heads.filter { $0.snapshot.fieldState(at: .deleted) == .value(.bool(true)) }
-        let editors = heads.filter { head in
-            head.snapshot.fieldState(at: .deleted) != .value(.bool(true))
-                && head.snapshot.changedFields(since: base).contains { $0 != .deleted }
+        // Each editor is tagged with the version that wrote its first edited field.
+        let edits = heads.compactMap { head -> (Version, FieldPath)? in
+            guard head.snapshot.fieldState(at: .deleted) != .value(.bool(true)) else { return nil }
+            return head.snapshot.changedFields(since: base).first { $0 != .deleted }.map { (head, $0) }
         }
-        guard !editors.isEmpty else { return merged }
+        guard !edits.isEmpty else { return merged }
         return FieldMerge.conflict(
-            of: deleters.map { FieldMerge.candidate(.bool(true), from: $0) }
-                + editors.map { FieldMerge.candidate(.bool(false), from: $0) })
+            of: deleters.map { candidate(.bool(true), heldBy: $0, at: .deleted) }
+                + edits.map { edit in
+                    let writer = fields.provenance.writer(of: edit.0, at: edit.1)
+                    return Candidate(value: .bool(false), version: writer.dot, clock: writer.clock, author: writer.author, time: writer.time)
+                })
     }
 }

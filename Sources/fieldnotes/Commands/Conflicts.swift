@@ -81,7 +81,7 @@ struct ConflictView {
     }
 
     var json: JSONValue {
-        var members: [String: JSONValue] = [
+        var members: JSONObject = [
             "report": .string(report.id.rawValue),
             "title": .string(report.title),
             "field": .string(conflict.field.description),

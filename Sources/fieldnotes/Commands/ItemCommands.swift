@@ -44,6 +44,7 @@ extension Fieldnotes {
                 summary: summary,
                 killed: try killed.flatMap { try FieldRules.casualties($0, field: field(.killed)) },
                 injured: try injured.flatMap { try FieldRules.casualties($0, field: field(.injured)) })
+            try event.validateEntry()
             try store.commitChange(to: reportID) { report in
                 guard report.event(itemID) == nil else { throw CLIError("report \(reportID.rawValue.prefix(8)) already has an event '\(itemID)'") }
                 report.events.append(event)
@@ -85,6 +86,8 @@ protocol ItemKind {
     static var aNoun: String { get }
     static var fieldNames: [String] { get }
     static func path(_ id: ItemID, field: String?) -> FieldPath?
+    /// Rules for what a person enters that go beyond the report's own.
+    static func checkEntry(_ report: Report, _ id: ItemID) throws
 }
 
 enum EventKind: ItemKind {
@@ -94,6 +97,10 @@ enum EventKind: ItemKind {
     static func path(_ id: ItemID, field: String?) -> FieldPath? {
         guard let field else { return .event(id) }
         return FieldPath.EventField(rawValue: field).map { .eventField(id, $0) }
+    }
+
+    static func checkEntry(_ report: Report, _ id: ItemID) throws {
+        try report.event(id)?.validateEntry()
     }
 }
 
@@ -105,6 +112,8 @@ enum SourceKind: ItemKind {
         guard let field else { return .source(id) }
         return FieldPath.SourceField(rawValue: field).map { .sourceField(id, $0) }
     }
+
+    static func checkEntry(_ report: Report, _ id: ItemID) throws {}
 }
 
 struct SetItem<Kind: ItemKind>: ParsableCommand {
@@ -135,6 +144,7 @@ struct SetItem<Kind: ItemKind>: ParsableCommand {
         let version = try store.commitChange(to: reportID) { report in
             guard report.value(at: Kind.path(itemID, field: nil)!) != nil else { throw ItemOutput.missing(Kind.noun, itemID, reportID) }
             for (path, value) in changes { try report.assign(value, at: path) }
+            try Kind.checkEntry(report, itemID)
         }
         try Change.report(version, of: reportID, in: store, json: output.json)
     }

@@ -96,8 +96,8 @@ enum ProgressLine {
 
 /// How `sync` and `import` report what they did.
 enum SyncOutput {
-    static func json(_ summary: SyncSummary, extra: [String: JSONValue] = [:]) -> JSONValue {
-        var members: [String: JSONValue] = [
+    static func json(_ summary: SyncSummary, extra: JSONObject = [:]) -> JSONValue {
+        let members: JSONObject = [
             "importedChangesets": .int(Int64(summary.importedChangesets)),
             "importedVersions": .int(Int64(summary.importedVersions)),
             "exportedVersions": .int(Int64(summary.exportedVersions)),
@@ -105,8 +105,7 @@ enum SyncOutput {
             "skipped": .array(summary.skipped.map { .object(["file": .string($0.file), "reason": .string($0.reason)]) }),
             "waiting": .array(summary.waiting.map { .object(["writer": .string($0.writer.rawValue), "missing": .string($0.missing)]) }),
         ]
-        members.merge(extra) { $1 }
-        return .object(members)
+        return .object(members.merging(extra))
     }
 
     /// Prints the outcome of each folder (or of an import), then fails if anything was

@@ -232,23 +232,27 @@ private struct FrontMatterReader {
         return try fields(of: mapping, allowed: allowed, what: "\(list) item \(index + 1)")
     }
 
-    func itemID(_ fields: [String: Node], prefix: Character, list: String, index: Int) throws(DocumentError) -> ItemID {
-        guard let node = fields["id"], try optionalText(node, field: "\(list)[\(index)].id") != nil else {
-            return .random(prefix: prefix)
+    /// The item's id (made up when left out) and how messages name it: by its id, or by its
+    /// place in the list when it has none yet.
+    func itemID(_ fields: [String: Node], prefix: Character, list: String, index: Int) throws(DocumentError) -> (ItemID, String) {
+        let position = "\(list)[\(index + 1)]"
+        guard let node = fields["id"], try optionalText(node, field: "\(position).id") != nil else {
+            return (.random(prefix: prefix), position)
         }
-        return try parse(node, field: "id") { text throws(InvalidField) in try FieldRules.itemID(text, field: "\(list)[\(index)].id") }
+        let id = try parse(node, field: "id") { text throws(InvalidField) in try FieldRules.itemID(text, field: "\(position).id") }
+        return (id, "\(list).\(id)")
     }
 
     func source(_ node: Node, index: Int) throws(DocumentError) -> Source {
         let fields = try itemFields(node, list: "sources", index: index, allowed: ReportDocument.sourceKeys)
-        let id = try itemID(fields, prefix: "s", list: "sources", index: index)
-        guard let refNode = fields["ref"], let ref = try optionalText(refNode, field: "sources.\(id).ref") else {
-            throw DocumentError(line: line(node), message: "source \(id) has no 'ref'")
+        let (id, name) = try itemID(fields, prefix: "s", list: "sources", index: index)
+        guard let refNode = fields["ref"], let ref = try optionalText(refNode, field: "\(name).ref") else {
+            throw DocumentError(line: line(node), message: "\(name) has no 'ref'")
         }
         var source = Source(id: id, ref: ref)
         if let node = fields["reliability"] {
             source.reliability = try parse(node, field: "reliability") { text throws(InvalidField) in
-                try FieldRules.reliability(text, field: "sources.\(id).reliability")
+                try FieldRules.reliability(text, field: "\(name).reliability")
             }
         }
         return source
@@ -256,27 +260,27 @@ private struct FrontMatterReader {
 
     func event(_ node: Node, index: Int) throws(DocumentError) -> Event {
         let fields = try itemFields(node, list: "events", index: index, allowed: ReportDocument.eventKeys)
-        let id = try itemID(fields, prefix: "e", list: "events", index: index)
+        let (id, name) = try itemID(fields, prefix: "e", list: "events", index: index)
         func required(_ key: String) throws(DocumentError) -> String {
-            guard let valueNode = fields[key], let value = try optionalText(valueNode, field: "events.\(id).\(key)") else {
-                throw DocumentError(line: line(node), message: "event \(id) has no '\(key)'")
+            guard let valueNode = fields[key], let value = try optionalText(valueNode, field: "\(name).\(key)") else {
+                throw DocumentError(line: line(node), message: "\(name) has no '\(key)'")
             }
             return value
         }
         var event = Event(id: id, when: try required("when"), place: try required("place"))
-        if let node = fields["summary"] { event.summary = try text(node, field: "events.\(id).summary") }
-        for (key, rule) in [("lat", FieldRules.coordinate), ("lon", FieldRules.coordinate)] {
+        if let node = fields["summary"] { event.summary = try text(node, field: "\(name).summary") }
+        for key in ["lat", "lon"] {
             guard let node = fields[key] else { continue }
-            let value = try parse(node, field: key) { text throws(InvalidField) in try rule(text, "events.\(id).\(key)") }
+            let value = try parse(node, field: key) { text throws(InvalidField) in try FieldRules.coordinate(text, field: "\(name).\(key)") }
             if key == "lat" { event.lat = value } else { event.lon = value }
         }
         for key in ["killed", "injured"] {
             guard let node = fields[key] else { continue }
-            let value = try parse(node, field: key) { text throws(InvalidField) in try FieldRules.casualties(text, field: "events.\(id).\(key)") }
+            let value = try parse(node, field: key) { text throws(InvalidField) in try FieldRules.casualties(text, field: "\(name).\(key)") }
             if key == "killed" { event.killed = value } else { event.injured = value }
         }
         do {
-            try event.validate()
+            try event.validateEntry(as: name)
         } catch {
             throw DocumentError(line: line(node), message: error.description)
         }

@@ -1,0 +1,339 @@
+import Foundation
+import GRDB
+import OfflineStore
+import ReportModels
+import SyncEngine
+
+/// The scenarios of issue 5, each timed next to its baseline in the same run.
+final class Scenarios {
+    let n: Int
+    let repetitions: Int
+    let work: URL
+    let corpus: [Version]
+    let replica = ReplicaID("b0b0b0b0-0000-4000-8000-000000000001")!
+    let changeset: URL
+    let level: Int32
+    var results: [Result] = []
+    /// A store holding the corpus, left by the import scenario for the others.
+    var loaded: URL?
+
+    init(n: Int, seed: UInt64, repetitions: Int, work: URL) throws {
+        self.n = n
+        self.repetitions = repetitions
+        self.work = work
+        var generator = Corpus(seed: seed)
+        Self.log("generating \(n) reports (seed \(seed))")
+        corpus = generator.versions(count: n, replica: replica)
+        changeset = work.appending(path: "new-reports.fnc")
+        level = Synchronizer.level(for: n)
+        let writer = try ChangesetWriter(at: changeset, writer: replica, sequence: 1, level: level)
+        for version in corpus.sorted(by: { $0.reportID < $1.reportID }) { try writer.append(version) }
+        let header = try writer.finish()
+        Self.log("corpus: \(header.uncompressedSize / n) bytes per version on average, \(header.uncompressedSize / 1_048_576) MB in all")
+    }
+
+    func log(_ text: String) { Self.log(text) }
+
+    static func log(_ text: String) {
+        FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
+    }
+
+    func fresh(_ name: String) -> URL {
+        let url = work.appending(path: "\(name)-\(UUID().uuidString.prefix(8))")
+        return url
+    }
+
+    // MARK: Import
+
+    /// fieldnotes importing a changeset of N new reports into an empty store (in a child
+    /// process, so its peak memory is its own), against raw SQLite inserting the same rows
+    /// through GRDB with the same FTS5 index, and with no index.
+    func importScenario() throws {
+        var ours: [Double] = []
+        var memory: [Double] = []
+        for repetition in 0..<repetitions {
+            let store = fresh("import")
+            log("import \(repetition + 1)/\(repetitions): fieldnotes")
+            let child = try Measure.child(["child-import", "--store", store.path, "--file", changeset.path])
+            ours.append(Double(child.output) ?? .nan)
+            memory.append(child.peakMemoryMB)
+            if loaded == nil { loaded = store } else { try? FileManager.default.removeItem(at: store) }
+        }
+        let rows = corpus.map(RawRow.init)
+        var withIndex: [Double] = []
+        var withoutIndex: [Double] = []
+        for repetition in 0..<repetitions {
+            log("import \(repetition + 1)/\(repetitions): raw SQLite with and without FTS5")
+            withIndex.append(try RawSQLite.insert(rows, at: fresh("raw-fts"), index: true))
+            withoutIndex.append(try RawSQLite.insert(rows, at: fresh("raw-plain"), index: false))
+        }
+        let (mine, raw, plain) = (Measure.median(ours), Measure.median(withIndex), Measure.median(withoutIndex))
+        results.append(Result(
+            scenario: "import \(n) new reports", measured: seconds(mine),
+            baseline: "raw SQLite + FTS5 \(seconds(raw)) (no index \(seconds(plain)))",
+            ratio: String(format: "%.2f×", mine / raw), budget: "≤ 1.5×", met: mine / raw <= 1.5,
+            figures: ["seconds": .double(mine), "rawSQLiteFTSSeconds": .double(raw), "rawSQLiteNoIndexSeconds": .double(plain),
+                      "ratio": .double(mine / raw), "ratioToNoIndex": .double(mine / plain),
+                      "repetitions": .array(ours.map(JSONValue.double))]))
+        let peak = memory.max() ?? .nan
+        memoryFigures["import"] = peak
+    }
+
+    var memoryFigures: [String: Double] = [:]
+
+    // MARK: Export
+
+    /// fieldnotes exporting every version of the loaded store to a changeset, against zlib
+    /// deflating the same payload bytes in memory at the same level.
+    func exportScenario() throws {
+        guard let store = loaded else { return }
+        var ours: [Double] = []
+        var memory: [Double] = []
+        var file = work.appending(path: "export.fnc")
+        for repetition in 0..<repetitions {
+            log("export \(repetition + 1)/\(repetitions): fieldnotes")
+            file = work.appending(path: "export-\(repetition).fnc")
+            let child = try Measure.child(["child-export", "--store", store.path, "--file", file.path])
+            ours.append(Double(child.output) ?? .nan)
+            memory.append(child.peakMemoryMB)
+        }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(try ChangesetReader.header(of: file).uncompressedSize)
+        try ChangesetReader.read(file) { _, encoded in
+            payload.append(contentsOf: encoded.utf8)
+            payload.append(UInt8(ascii: "\n"))
+        }
+        var zlib: [Double] = []
+        var rawSize = 0
+        for repetition in 0..<repetitions {
+            log("export \(repetition + 1)/\(repetitions): raw zlib level \(level)")
+            zlib.append(try Measure.time { rawSize = try zlibCompressedSize(of: payload, level: level) })
+        }
+        let size = try FileManager.default.attributesOfItem(atPath: file.path)[.size] as! Int
+        let (mine, raw) = (Measure.median(ours), Measure.median(zlib))
+        results.append(Result(
+            scenario: "export \(n) versions (zlib level \(level))", measured: seconds(mine), baseline: "raw zlib \(seconds(raw))",
+            ratio: String(format: "%.2f×", mine / raw), budget: "≤ 1.5×", met: mine / raw <= 1.5,
+            figures: ["seconds": .double(mine), "rawZlibSeconds": .double(raw), "ratio": .double(mine / raw), "level": .int(Int64(level)),
+                      "repetitions": .array(ours.map(JSONValue.double))]))
+        let share = Double(size) / Double(payload.count)
+        results.append(Result(
+            scenario: "changeset size", measured: "\(size / 1_048_576) MB", baseline: "payload \(payload.count / 1_048_576) MB, raw zlib \(rawSize / 1_048_576) MB",
+            ratio: String(format: "%.1f%%", share * 100), budget: "≤ 45%", met: share <= 0.45,
+            figures: ["bytes": .int(Int64(size)), "payloadBytes": .int(Int64(payload.count)), "rawZlibBytes": .int(Int64(rawSize)),
+                      "share": .double(share)]))
+        memoryFigures["export"] = memory.max() ?? .nan
+    }
+
+    // MARK: Memory
+
+    /// Peak memory of import and export at N/10 and at N: flat, not growing with the file.
+    func memoryScenario() throws {
+        let small = max(1, n / 10)
+        let smallFile = work.appending(path: "small.fnc")
+        let writer = try ChangesetWriter(at: smallFile, writer: replica, sequence: 1, level: level)
+        for version in corpus.prefix(small).sorted(by: { $0.reportID < $1.reportID }) { try writer.append(version) }
+        _ = try writer.finish()
+        let store = fresh("memory")
+        log("memory: import and export of \(small) reports")
+        let importSmall = try Measure.child(["child-import", "--store", store.path, "--file", smallFile.path]).peakMemoryMB
+        let exportSmall = try Measure.child(["child-export", "--store", store.path, "--file", work.appending(path: "small-export.fnc").path]).peakMemoryMB
+        for (name, smallPeak) in [("import", importSmall), ("export", exportSmall)] {
+            guard let peak = memoryFigures[name] else { continue }
+            results.append(Result(
+                scenario: "peak memory, \(name)", measured: String(format: "%.0f MB at %d", peak, n),
+                baseline: String(format: "%.0f MB at %d", smallPeak, small),
+                ratio: String(format: "%.0f MB", peak), budget: "< 300 MB", met: peak < 300,
+                figures: ["peakMB": .double(peak), "peakMBAtTenth": .double(smallPeak), "reports": .int(Int64(n))]))
+        }
+    }
+
+    // MARK: Search
+
+    /// Full-text search latency over the loaded store: words an analyst would look for
+    /// (places, and words past the few hundred most common), one or two at a time.
+    func searchScenario() throws {
+        guard let url = loaded else { return }
+        let store = try Store.open(at: url)
+        var generator = Corpus(seed: 7)
+        var queries: [String] = []
+        while queries.count < 300 {
+            let word = generator.word()
+            guard !Corpus.common.contains(word) else { continue }
+            queries.append(queries.count % 3 == 0 ? Corpus.places.randomElement(using: &generator.random)!
+                : queries.count % 3 == 1 ? word : "\(word) \(Corpus.places.randomElement(using: &generator.random)!)")
+        }
+        _ = try store.search(queries[0], limit: 20)  // warm the cache, as a running laptop would be
+        var latencies: [Double] = []
+        var hits = 0
+        for query in queries {
+            latencies.append(try Measure.time { hits += try store.search(query, limit: 20).count })
+        }
+        let (p50, p99) = (Measure.percentile(latencies, 0.5), Measure.percentile(latencies, 0.99))
+        results.append(Result(
+            scenario: "search at \(n) reports (\(queries.count) queries)", measured: "p50 \(milliseconds(p50)), p99 \(milliseconds(p99))",
+            baseline: "\(hits / queries.count) hits per query (limit 20)", ratio: milliseconds(p50), budget: "p50 < 20 ms", met: p50 < 0.020,
+            figures: ["p50Seconds": .double(p50), "p99Seconds": .double(p99), "queries": .int(Int64(queries.count))]))
+    }
+
+    // MARK: A 1% edit, fieldnotes against git
+
+    /// One analyst edits 1% of the reports and the other gets the edit: fieldnotes' sync out
+    /// and sync in through a folder, against Markdown files through git add, commit, bundle
+    /// create, fetch and merge. The edits themselves are not timed on either side.
+    func editSyncScenario() throws {
+        guard let loaded else { return }
+        let edits = max(1, n / 100)
+        let folder = work.appending(path: "shared")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let alice = try Store.open(at: loaded)
+        log("edit sync: seeding the shared folder and a second replica")
+        _ = try Synchronizer(store: alice).sync(with: folder)
+        let bob = try Store.create(at: fresh("bob"), analyst: "bob")
+        _ = try Synchronizer(store: bob).sync(with: folder)
+
+        log("edit sync: seeding two git repositories with \(n) Markdown files")
+        let repoA = work.appending(path: "git-alice")
+        let repoB = work.appending(path: "git-bob")
+        try FileManager.default.createDirectory(at: repoA, withIntermediateDirectories: true)
+        for version in corpus { try markdown(version.snapshot).write(to: repoA.appending(path: "\(version.reportID).md"), atomically: false, encoding: .utf8) }
+        try Measure.run("git", ["init", "-q", "-b", "main"], in: repoA)
+        try Measure.run("git", ["-c", "user.name=alice", "-c", "user.email=a@example.org", "add", "-A"], in: repoA)
+        try Measure.run("git", ["-c", "user.name=alice", "-c", "user.email=a@example.org", "commit", "-q", "-m", "reports"], in: repoA)
+        try Measure.run("git", ["clone", "-q", repoA.path, repoB.path], in: work)
+
+        var ours: [Double] = []
+        var git: [Double] = []
+        var random = SeededGenerator(state: 99)
+        let ids = corpus.map(\.reportID)
+        for repetition in 0..<repetitions {
+            let chosen = Array(ids.shuffled(using: &random).prefix(edits))
+            for id in chosen {
+                try alice.commitChange(to: id) { $0.title = "Revised \(repetition): " + $0.title.prefix(60) }
+            }
+            log("edit sync \(repetition + 1)/\(repetitions): fieldnotes")
+            ours.append(try Measure.time {
+                _ = try Synchronizer(store: alice).sync(with: folder)
+                let received = try Synchronizer(store: bob).sync(with: folder)
+                guard received.importedVersions == edits else { throw BenchError("bob received \(received.importedVersions) of \(edits) edits") }
+            })
+
+            for id in chosen {
+                let file = repoA.appending(path: "\(id).md")
+                try ("# Revised \(repetition)\n" + (try String(contentsOf: file, encoding: .utf8))).write(to: file, atomically: false, encoding: .utf8)
+            }
+            log("edit sync \(repetition + 1)/\(repetitions): git")
+            let identity = ["-c", "user.name=alice", "-c", "user.email=a@example.org"]
+            let bundle = work.appending(path: "edit-\(repetition).bundle").path
+            git.append(try Measure.time {
+                try Measure.run("git", identity + ["add", "-A"], in: repoA)
+                try Measure.run("git", identity + ["commit", "-q", "-m", "edits \(repetition)"], in: repoA)
+                try Measure.run("git", ["bundle", "create", "-q", bundle, "main~1..main"], in: repoA)
+                try Measure.run("git", ["fetch", "-q", bundle, "main"], in: repoB)
+                try Measure.run("git", ["-c", "user.name=bob", "-c", "user.email=b@example.org", "merge", "-q", "--ff-only", "FETCH_HEAD"], in: repoB)
+            })
+        }
+        let (mine, theirs) = (Measure.median(ours), Measure.median(git))
+        results.append(Result(
+            scenario: "1% edit (\(edits) reports) to a second replica", measured: seconds(mine), baseline: "git \(seconds(theirs))",
+            ratio: String(format: "%.1f× faster", theirs / mine), budget: "≥ 5× faster", met: theirs / mine >= 5,
+            figures: ["seconds": .double(mine), "gitSeconds": .double(theirs), "speedup": .double(theirs / mine), "edits": .int(Int64(edits))]))
+    }
+
+    /// A report as a Markdown file, for the git baseline.
+    func markdown(_ report: ReportModels.Report) -> String {
+        var text = "# \(report.title)\n\nstatus: \(report.status.rawValue), tags: \(report.tags.sorted().joined(separator: ", "))\n\n\(report.body)\n\n## Events\n\n"
+        for event in report.events { text += "- \(event.when) \(event.place): \(event.summary)\n" }
+        text += "\n## Sources\n\n"
+        for source in report.sources { text += "- \(source.ref) (\(source.reliability?.rawValue ?? "-"))\n" }
+        return text
+    }
+
+    // MARK: No-op sync
+
+    /// A sync that finds nothing new, with 1,000 changesets (from ten replicas) in the folder.
+    func noOpSyncScenario() throws {
+        let folder = work.appending(path: "busy-folder")
+        var generator = Corpus(seed: 4242)
+        log("no-op sync: writing 1000 changesets")
+        for writerIndex in 0..<10 {
+            let writer = ReplicaID(String(format: "00000000-0000-4000-8000-%012d", writerIndex + 1))!
+            let directory = folder.appending(path: "fieldnotes/replicas/\(writer)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for sequence in 1...100 {
+                let file = directory.appending(path: String(format: "%08d.fnc", sequence))
+                let changeset = try ChangesetWriter(at: file, writer: writer, sequence: sequence, level: 6)
+                for version in generator.versions(count: 2, replica: writer) { try changeset.append(version) }
+                _ = try changeset.finish()
+            }
+        }
+        let store = try Store.create(at: fresh("busy"), analyst: "carol")
+        let synchronizer = Synchronizer(store: store)
+        let first = try synchronizer.sync(with: folder)
+        guard first.importedChangesets == 1_000 else { throw BenchError("imported \(first.importedChangesets) of 1000 changesets") }
+        var times: [Double] = []
+        for _ in 0..<max(20, repetitions) {
+            times.append(try Measure.time {
+                let summary = try synchronizer.sync(with: folder)
+                guard summary.importedChangesets == 0, summary.exportedVersions == 0 else { throw BenchError("the no-op sync was not") }
+            })
+        }
+        let median = Measure.median(times)
+        results.append(Result(
+            scenario: "sync, nothing new, 1000 changesets in the folder", measured: milliseconds(median), baseline: "",
+            ratio: milliseconds(median), budget: "< 100 ms", met: median < 0.1,
+            figures: ["seconds": .double(median), "runs": .int(Int64(times.count))]))
+    }
+}
+
+/// A report as a plain row, for the raw SQLite baseline: its fields and its JSON document,
+/// prepared before the clock starts.
+struct RawRow {
+    var id, title, body, tags, events, sources, document: String
+
+    init(_ version: Version) {
+        let report = version.snapshot
+        id = report.id.rawValue
+        title = report.title
+        body = report.body
+        tags = report.tags.sorted().joined(separator: " ")
+        events = report.events.map { "\($0.place): \($0.summary)" }.joined(separator: "\n")
+        sources = report.sources.map(\.ref).joined(separator: "\n")
+        document = report.json.canonicalString
+    }
+}
+
+/// The baseline: what an application storing these reports with search would do, and no
+/// more — one table, the same FTS5 index as fieldnotes (same columns, same tokenizer), the
+/// same pragmas, prepared statements, one transaction.
+enum RawSQLite {
+    static func insert(_ rows: [RawRow], at url: URL, index: Bool) throws -> Double {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+        }
+        let database = try DatabaseQueue(path: url.appending(path: "raw.sqlite").path, configuration: configuration)
+        try database.write { db in
+            try db.execute(sql: "CREATE TABLE reports (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT, document TEXT) STRICT")
+            if index {
+                try db.execute(sql: "CREATE VIRTUAL TABLE search USING fts5(title, body, tags, events, sources, tokenize = 'porter unicode61 remove_diacritics 2')")
+            }
+        }
+        let seconds = try Measure.time {
+            try database.write { db in
+                let insertRow = try db.makeStatement(sql: "INSERT INTO reports (id, title, document) VALUES (?, ?, ?)")
+                let insertText = index
+                    ? try db.makeStatement(sql: "INSERT INTO search (rowid, title, body, tags, events, sources) VALUES (?, ?, ?, ?, ?, ?)")
+                    : nil
+                for row in rows {
+                    try insertRow.execute(arguments: [row.id, row.title, row.document])
+                    try insertText?.execute(arguments: [db.lastInsertedRowID, row.title, row.body, row.tags, row.events, row.sources])
+                }
+            }
+        }
+        try database.close()
+        try? FileManager.default.removeItem(at: url)
+        return seconds
+    }
+}
