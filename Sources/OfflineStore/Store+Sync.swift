@@ -49,10 +49,10 @@ public struct ImportTransaction {
                             arguments: [report.rawValue, dot.replica.rawValue, dot.counter])
     }
 
-    /// Appends a version that came from elsewhere. `encoded` is its canonical JSON if the
-    /// caller has it already.
-    public func insert(_ version: Version, encoded: String? = nil, origin: VersionOrigin) throws {
-        try Store.insert(version, encoded: encoded, origin: origin, db)
+    /// Appends a version that came from elsewhere (in its canonical form, whatever form it
+    /// arrived in).
+    public func insert(_ version: Version, origin: VersionOrigin) throws {
+        try Store.insert(version, origin: origin, db)
     }
 
     public func versions(of report: ReportID) throws -> [Version] {
@@ -77,7 +77,7 @@ public struct ImportTransaction {
     public func recordImported(folder: String, writer: ReplicaID, sequence: Int) throws {
         try db.execute(sql: """
             INSERT INTO imported_changesets (folder, writer, sequence) VALUES (?, ?, ?)
-            ON CONFLICT (folder, writer) DO UPDATE SET sequence = excluded.sequence
+            ON CONFLICT (folder, writer) DO UPDATE SET sequence = max(sequence, excluded.sequence)
             """, arguments: [folder, writer.rawValue, sequence])
     }
 }

@@ -67,11 +67,11 @@ extension Store {
 
     /// Appends a version; returns its local sequence number.
     @discardableResult
-    static func insert(_ version: Version, encoded: String? = nil, origin: VersionOrigin = .local, _ db: Database) throws -> Int64 {
+    static func insert(_ version: Version, origin: VersionOrigin = .local, _ db: Database) throws -> Int64 {
         try db.execute(
             sql: "INSERT INTO versions (report_id, replica_id, counter, hash, encoded, origin) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [version.reportID.rawValue, version.dot.replica.rawValue, version.dot.counter,
-                        version.hash.hex, encoded ?? version.json.canonicalString, origin.column])
+                        version.hash.hex, version.encoded, origin.column])
         return db.lastInsertedRowID
     }
 

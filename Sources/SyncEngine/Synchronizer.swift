@@ -146,8 +146,8 @@ public struct Synchronizer {
     /// was imported. Any problem leaves the store as it was.
     func importChangeset(at url: URL, origin: VersionOrigin, expecting: (writer: ReplicaID, sequence: Int)?,
                          into summary: inout SyncSummary) throws {
-        let header = try ChangesetReader.header(of: url)
-        if let expecting {
+        func check(_ header: ChangesetHeader) throws {
+            guard let expecting else { return }
             guard header.writer == expecting.writer else {
                 throw ChangesetError.unexpectedWriter(expected: expecting.writer, found: header.writer)
             }
@@ -155,16 +155,20 @@ public struct Synchronizer {
                 throw ChangesetError.unexpectedSequence(expected: expecting.sequence, found: header.sequence)
             }
         }
+        // Checked before reading the payload, and again on the header the read verified.
+        let total = try ChangesetReader.header(of: url)
+        try check(total)
         let result = try store.importing { transaction in
-            var merger = IncrementalMerge(transaction: transaction)
+            var merger = IncrementalMerge(transaction: transaction, me: me)
             var seen = 0
-            try ChangesetReader.read(url) { version, encoded in
-                try merger.add(version, encoded: encoded, origin: origin)
+            let header = try ChangesetReader.read(url) { version in
+                try merger.add(version, origin: origin)
                 seen += 1
                 if seen % 5_000 == 0 {
-                    progress?(ImportProgress(file: url.lastPathComponent, versions: seen, total: header.count))
+                    progress?(ImportProgress(file: url.lastPathComponent, versions: seen, total: total.count))
                 }
             }
+            try check(header)
             try merger.finish()
             if case .folder(let folderID) = origin, let expecting {
                 try transaction.recordImported(folder: folderID, writer: expecting.writer, sequence: expecting.sequence)
@@ -192,16 +196,18 @@ public struct Synchronizer {
 /// report) and at the end.
 struct IncrementalMerge {
     let transaction: ImportTransaction
+    let me: ReplicaID
     private(set) var imported = 0
     private(set) var newConflicts = 0
     private var current: ReportID?
     private var added: [Version] = []
 
-    init(transaction: ImportTransaction) {
+    init(transaction: ImportTransaction, me: ReplicaID) {
         self.transaction = transaction
+        self.me = me
     }
 
-    mutating func add(_ version: Version, encoded: String, origin: VersionOrigin) throws {
+    mutating func add(_ version: Version, origin: VersionOrigin) throws {
         if let known = try transaction.hash(of: version.reportID, dot: version.dot) {
             // The same version by another path changes nothing; another version with the
             // same dot means two stores share one replica id and must not be merged.
@@ -210,11 +216,16 @@ struct IncrementalMerge {
             }
             return
         }
+        // Only this store makes versions as this replica: one it does not hold was made by a
+        // copy of this store, and would collide with the versions this store makes next.
+        guard version.dot.replica != me else {
+            throw ChangesetError.versionOfThisReplica(report: version.reportID, version: version.dot)
+        }
         if version.reportID != current {
             try finish()
             current = version.reportID
         }
-        try transaction.insert(version, encoded: encoded, origin: origin)
+        try transaction.insert(version, origin: origin)
         added.append(version)
         imported += 1
     }
@@ -225,11 +236,15 @@ struct IncrementalMerge {
         defer { added = [] }
         let previous = try transaction.stored(report)
         let stored: StoredReport
-        if previous == nil, added.count == 1 {
-            // A new report with one version: its state is that version's snapshot.
+        if added.count == 1, previous.map({ added[0].clock.dominates($0.clock) }) ?? true {
+            // A new report, or one version that has seen every head (the usual case): it is
+            // the only head, so the state is its snapshot.
             stored = StoredReport(report: added[0].snapshot, clock: added[0].clock, heads: [added[0].dot])
         } else {
             let history = RecordHistory(try transaction.versions(of: report))
+            if let problem = history.inconsistency {
+                throw ChangesetError.malformedVersion(index: imported - 1, reason: problem)
+            }
             guard let state = history.state else { return }
             stored = StoredReport(report: state, clock: history.clock, heads: history.heads.map(\.dot))
         }

@@ -99,8 +99,8 @@ final class Scenarios {
         }
         var payload: [UInt8] = []
         payload.reserveCapacity(try ChangesetReader.header(of: file).uncompressedSize)
-        try ChangesetReader.read(file) { _, encoded in
-            payload.append(contentsOf: encoded.utf8)
+        try ChangesetReader.read(file) { version in
+            payload.append(contentsOf: version.encoded.utf8)
             payload.append(UInt8(ascii: "\n"))
         }
         var zlib: [Double] = []

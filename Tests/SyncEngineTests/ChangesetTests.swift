@@ -24,9 +24,9 @@ struct ChangesetTests {
         let workspace = try Workspace()
         let (store, url) = try exported(workspace)
         var read: [Version] = []
-        let header = try ChangesetReader.read(url) { version, encoded in
+        let header = try ChangesetReader.read(url) { version in
             read.append(version)
-            #expect(encoded == version.json.canonicalString)
+            #expect(version.encoded == version.json.canonicalString)
         }
         #expect(header.writer == store.identity.replica)
         #expect(header.count == 6)
@@ -201,7 +201,42 @@ struct ChangesetTests {
         let header = try writer.finish()
         #expect(header.uncompressedSize > 3 * ChangesetReader.readSize)
         var count = 0
-        try ChangesetReader.read(url) { _, _ in count += 1 }
+        try ChangesetReader.read(url) { _ in count += 1 }
         #expect(count == 3_000)
+    }
+
+    @Test func aVersionMadeAsThisReplicaButNotByThisStoreIsRefused() throws {
+        let workspace = try Workspace()
+        let bob = try workspace.store("bob")
+        let forged = Version(snapshot: Report.sample(), after: VectorClock(), replica: bob.identity.replica, author: "bob", time: .now)
+        let url = try writeRawChangeset([forged.encoded], to: workspace.file("forged.fnc"))
+        let before = try bob.rawDump()
+        let summary = Synchronizer(store: bob).importFiles([url])
+        #expect(summary.skipped.first?.reason.contains("made as this replica but not by this store") == true)
+        #expect(try bob.rawDump() == before)
+    }
+
+    @Test(arguments: ["same clock", "out of order"])
+    func anImpossibleHistoryIsRefusedNotMerged(kind: String) throws {
+        let workspace = try Workspace()
+        let (x, y) = (ReplicaID(), ReplicaID())
+        var report = Report.sample()
+        report.author = "x"
+        let first: Version
+        let second: Version
+        if kind == "same clock" {
+            // Each claims to have seen the other.
+            first = Version(snapshot: report, after: VectorClock([y: 1]), replica: x, author: "x", time: .now)
+            report.title = "Other"
+            second = Version(snapshot: report, after: VectorClock([x: 1]), replica: y, author: "y", time: .now)
+        } else {
+            // x's second version has not seen what x's first had.
+            first = Version(snapshot: report, after: VectorClock([y: 5]), replica: x, author: "x", time: .now)
+            report.title = "Other"
+            second = Version(snapshot: report, after: VectorClock([x: 1]), replica: x, author: "x", time: .now)
+        }
+        let url = try writeRawChangeset([first.encoded, second.encoded], to: workspace.file("impossible.fnc"))
+        let reason = try expectRefused(url, in: workspace)
+        #expect(reason.contains(kind == "same clock" ? "have the same clock" : "has not seen"), "\(reason)")
     }
 }

@@ -17,6 +17,9 @@ public struct Version: Hashable, Sendable {
     public let time: Timestamp
     public let snapshot: Report
     public let hash: ContentHash
+    /// The canonical JSON of the whole version, hash included: what stores keep and
+    /// changesets carry, one line each.
+    public let encoded: String
 
     public var reportID: ReportID { snapshot.id }
 
@@ -33,17 +36,28 @@ public struct Version: Hashable, Sendable {
         self.author = author
         self.time = time
         self.snapshot = snapshot
-        hash = ContentHash(of: Self.hashedJSON(dot: dot, clock: clock, author: author, time: time, snapshot: snapshot))
-    }
-
-    private static func hashedJSON(dot: Dot, clock: VectorClock, author: String, time: Timestamp, snapshot: Report) -> JSONValue {
-        .object([
-            "author": .string(author),
-            "clock": clock.json,
-            "dot": .string(dot.description),
-            "snapshot": snapshot.json,
-            "time": .string(time.description),
-        ])
+        // The hash covers the canonical encoding of every member but "hash"; the full
+        // encoding is the same bytes with the hash member inserted where its key sorts
+        // (after "dot", before "snapshot"), so the version is encoded once.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(4096)
+        bytes.append(contentsOf: #"{"author":"#.utf8)
+        JSONValue.string(author).write(to: &bytes)
+        bytes.append(contentsOf: #","clock":"#.utf8)
+        clock.json.write(to: &bytes)
+        bytes.append(contentsOf: #","dot":"#.utf8)
+        JSONValue.string(dot.description).write(to: &bytes)
+        bytes.append(UInt8(ascii: ","))
+        let split = bytes.count
+        bytes.append(contentsOf: #""snapshot":"#.utf8)
+        snapshot.json.write(to: &bytes)
+        bytes.append(contentsOf: #","time":"#.utf8)
+        JSONValue.string(time.description).write(to: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        let hash = ContentHash(bytes: Array(SHA256.hash(data: bytes)))
+        self.hash = hash
+        bytes.insert(contentsOf: Array(#""hash":"\#(hash.hex)","#.utf8), at: split)
+        encoded = String(decoding: bytes, as: UTF8.self)
     }
 
     /// Whether `self` is in `other`'s causal past.
@@ -53,12 +67,16 @@ public struct Version: Hashable, Sendable {
 // MARK: - Encoding
 
 extension Version {
-    /// The canonical form, with the hash: what stores keep and changesets carry.
+    /// The canonical form as a value (``encoded`` is its text).
     public var json: JSONValue {
-        guard case .object(var members) = Self.hashedJSON(dot: dot, clock: clock, author: author, time: time, snapshot: snapshot)
-        else { preconditionFailure() }
-        members["hash"] = .string(hash.hex)
-        return .object(members)
+        .object([
+            "author": .string(author),
+            "clock": clock.json,
+            "dot": .string(dot.description),
+            "hash": .string(hash.hex),
+            "snapshot": snapshot.json,
+            "time": .string(time.description),
+        ])
     }
 
     /// Decodes a version and checks that it is whole: its dot is its own clock entry, and its

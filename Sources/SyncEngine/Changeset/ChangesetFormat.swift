@@ -99,6 +99,7 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
     case unexpectedWriter(expected: ReplicaID, found: ReplicaID)
     case unexpectedSequence(expected: Int, found: Int)
     case conflictingVersion(report: ReportID, version: Dot)
+    case versionOfThisReplica(report: ReportID, version: Dot)
     case unreadable(String)
 
     public var errorDescription: String? {
@@ -119,6 +120,8 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
         case .unexpectedSequence(let expected, let found): "its header says sequence \(found) but its name says \(expected)"
         case .conflictingVersion(let report, let version):
             "version \(version.short) of report \(report.rawValue.prefix(8)) is already here with different content; two laptops may be using copies of one store (each laptop needs its own `fieldnotes init`)"
+        case .versionOfThisReplica(let report, let version):
+            "it holds version \(version.short) of report \(report.rawValue.prefix(8)), made as this replica but not by this store; a copy of this store is in use elsewhere (each laptop needs its own `fieldnotes init`)"
         case .unreadable(let detail): "cannot read it: \(detail)"
         }
     }

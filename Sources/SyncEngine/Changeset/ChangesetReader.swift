@@ -15,12 +15,11 @@ public enum ChangesetReader {
         return try ChangesetHeader(parsing: Array(try file.read(upToCount: ChangesetHeader.size) ?? Data()))
     }
 
-    /// Decodes every version of the file in order, handing each to `body` with its canonical
-    /// JSON. Returns the header once the whole file has checked out: its checksum, size and
-    /// count. Throws `ChangesetError` on any problem — possibly after `body` has seen some
+    /// Decodes every version of the file in order, handing each to `body`. Returns the header
+    /// once the whole file has checked out: its checksum, size and count. Throws `ChangesetError` on any problem — possibly after `body` has seen some
     /// versions, which the caller must then discard (an import runs in a transaction).
     @discardableResult
-    public static func read(_ url: URL, _ body: (Version, String) throws -> Void) throws -> ChangesetHeader {
+    public static func read(_ url: URL, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
         let file = try open(url)
         defer { try? file.close() }
         let header = try ChangesetHeader(parsing: Array(try file.read(upToCount: ChangesetHeader.size) ?? Data()))
@@ -58,7 +57,7 @@ public enum ChangesetReader {
             } catch {
                 throw ChangesetError.malformedVersion(index: index, reason: "\(error)")
             }
-            try body(version, String(decoding: bytes, as: UTF8.self))
+            try body(version)
         }
 
         while let chunk = try readChunk(file), !chunk.isEmpty {

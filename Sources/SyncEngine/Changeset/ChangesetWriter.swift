@@ -42,7 +42,7 @@ public final class ChangesetWriter {
     }
 
     public func append(_ version: Version) throws {
-        try append(encodedVersion: version.json.canonicalString)
+        try append(encodedVersion: version.encoded)
     }
 
     /// Ends the stream, writes the header, and makes the file durable.

@@ -10,6 +10,26 @@ public struct RecordHistory: Sendable {
         self.versions = versions.filter { seen.insert($0.dot).inserted }
     }
 
+    /// What makes this history impossible, if anything: two versions with one clock, or a
+    /// replica's later version that has not seen its earlier one. Such a history can only
+    /// be forged or corrupted, and no state is computed from it.
+    public var inconsistency: String? {
+        for (index, a) in versions.enumerated() {
+            for b in versions[(index + 1)...] {
+                if a.clock == b.clock {
+                    return "versions \(a.dot.short) and \(b.dot.short) of report \(a.reportID.rawValue.prefix(8)) have the same clock"
+                }
+                if a.dot.replica == b.dot.replica {
+                    let (earlier, later) = a.dot.counter < b.dot.counter ? (a, b) : (b, a)
+                    if !later.clock.dominates(earlier.clock) {
+                        return "version \(later.dot.short) has not seen \(earlier.dot.short), made before it by the same replica"
+                    }
+                }
+            }
+        }
+        return nil
+    }
+
     /// The versions of `set` that are no other's ancestor, by dot.
     public static func heads(of set: [Version]) -> [Version] {
         set.filter { version in
