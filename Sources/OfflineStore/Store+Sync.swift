@@ -152,10 +152,11 @@ extension Store {
         }
     }
 
-    /// The sequence number of the last changeset this store wrote to `target` (0: none).
-    public func lastWritten(to target: SyncTarget) throws -> Int {
+    /// The sequence number of the last changeset this store wrote to `target` (0: none);
+    /// nil when this store has never synced with it.
+    public func lastWritten(to target: SyncTarget) throws -> Int? {
         try database.read { db in
-            try Int.fetchOne(db, sql: "SELECT last_written FROM sync_targets WHERE target = ?", arguments: [target.key]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT last_written FROM sync_targets WHERE target = ?", arguments: [target.key])
         }
     }
 

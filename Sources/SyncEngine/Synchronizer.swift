@@ -58,6 +58,9 @@ public struct Synchronizer {
     /// writer's later ones, and a refused file is named in `skipped` and retried next time.
     /// When nothing is new this costs a directory listing: no old file is opened.
     public func sync(with folderURL: URL) throws -> SyncSummary {
+        // Two syncs of one store at once would pick the same next sequence number.
+        let lock = try FileLock(store.directory.appending(path: "sync.lock"))
+        defer { withExtendedLifetime(lock) {} }
         let folder = SharedFolder(folderURL)
         let folderID = try folder.prepare()
         var summary = SyncSummary()
@@ -82,9 +85,9 @@ public struct Synchronizer {
         let target = SyncTarget.folder(id: folderID)
         // Only this store writes in this replica's directory. A later file there than the
         // last one it wrote means a copy of this store (same replica id) is in use elsewhere,
-        // and writing on would reuse version dots.
-        let written = try store.lastWritten(to: target)
-        if let latest = try folder.changesets(of: me).keys.max(), latest > written {
+        // and writing on would reuse version dots. (A folder this store has no record of —
+        // new to it, or whose folder.json was made again — is taken as it is.)
+        if let written = try store.lastWritten(to: target), let latest = try folder.changesets(of: me).keys.max(), latest > written {
             throw SyncError.replicaInUseElsewhere(folder: folder.root.path, file: SharedFolder.fileName(sequence: latest))
         }
         let pending = try store.pendingVersions(for: target)
@@ -122,6 +125,8 @@ public struct Synchronizer {
     /// Writes the versions no export has carried yet (every version with `all`) to `url`.
     /// Writes no file, and returns 0, when there is nothing to export.
     public func export(to url: URL, all: Bool) throws -> Int {
+        let lock = try FileLock(store.directory.appending(path: "sync.lock"))
+        defer { withExtendedLifetime(lock) {} }
         let pending = try store.pendingVersions(for: .export, all: all)
         guard !pending.versions.isEmpty else { return 0 }
         let temporary = url.deletingLastPathComponent().appending(path: ".\(url.lastPathComponent).\(UUID().uuidString).partial")

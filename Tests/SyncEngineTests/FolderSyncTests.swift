@@ -226,4 +226,60 @@ struct FolderSyncTests {
         #expect(try bob.search("ferry", limit: 5).map(\.id) == [id])
         #expect(try bob.integrityProblems().isEmpty)
     }
+
+    @Test func aFolderWhoseIdWasMadeAgainIsNotMistakenForACopiedStore() throws {
+        let workspace = try Workspace()
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let shared = try workspace.folder("shared")
+        let id = try alice.add("One")
+        _ = try alice.sync(shared)
+        // folder.json lost (or two replicas created it at once and a sync tool kept the other).
+        try FileManager.default.removeItem(at: shared.appending(path: "fieldnotes/folder.json"))
+        _ = try bob.sync(shared)
+        try alice.commitChange(to: id) { $0.status = .final }
+        let summary = try alice.sync(shared)
+        #expect(summary.exportedVersions >= 1)
+        _ = try bob.sync(shared)
+        #expect(try bob.stored(id).report.status == .final)
+    }
+
+    @Test func anEmptyFolderIdFileIsMadeAgain() throws {
+        let workspace = try Workspace()
+        let alice = try workspace.store("alice")
+        let shared = try workspace.folder("shared")
+        try FileManager.default.createDirectory(at: shared.appending(path: "fieldnotes"), withIntermediateDirectories: true)
+        try Data().write(to: shared.appending(path: "fieldnotes/folder.json"))
+        try alice.add("One")
+        #expect(try alice.sync(shared).exportedVersions == 1)
+        let json = try JSONValue(parsing: try Data(contentsOf: shared.appending(path: "fieldnotes/folder.json")))
+        #expect(json["id"]?.stringValue.flatMap(ReplicaID.init) != nil)
+    }
+
+    @Test func twoSyncsOfOneStoreAtOnceWaitForEachOther() async throws {
+        let workspace = try Workspace()
+        let alice = try workspace.store("alice")
+        let shared = try workspace.folder("shared")
+        for index in 0..<300 { try alice.add("Report \(index)") }
+        let other = try Store.open(at: alice.directory)
+        let results = await withTaskGroup(of: Result<SyncSummary, Error>.self) { group in
+            for store in [alice, other] { group.addTask { Result { try store.sync(shared) } } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let summaries = try results.map { try $0.get() }
+        #expect(summaries.map(\.exportedVersions).sorted() == [0, 300])
+        let bob = try workspace.store("bob")
+        #expect(try bob.sync(shared).importedVersions == 300)
+    }
+
+    @Test func otherSpellingsOfASequenceNumberAreIgnored() throws {
+        let workspace = try Workspace()
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let shared = try workspace.folder("shared")
+        try alice.add("One")
+        _ = try alice.sync(shared)
+        let directory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        try FileManager.default.copyItem(at: directory.appending(path: "00000001.fnc"), to: directory.appending(path: "000000002.fnc"))
+        let summary = try bob.sync(shared)
+        #expect(summary.importedChangesets == 1 && summary.skipped.isEmpty && summary.waiting.isEmpty)
+    }
 }

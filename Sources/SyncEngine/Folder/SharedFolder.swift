@@ -32,15 +32,22 @@ public struct SharedFolder: Sendable {
         try FileManager.default.createDirectory(at: replicas, withIntermediateDirectories: true)
         let file = base.appending(path: "folder.json")
         if let id = try readID(file) { return id }
-        let id = ReplicaID().rawValue
-        let json = JSONValue.object(["format": .int(1), "id": .string(id)])
-        try Self.writeAtomically(Data(json.prettyString.utf8), to: file, replacing: false)
-        // Another replica may have written it first; whichever file won is the id.
-        return try readID(file) ?? id
+        // Created exclusively (no hard links: FAT sticks and many SMB shares have none);
+        // if another replica created it first, its id is the folder's.
+        let json = JSONValue.object(["format": .int(1), "id": .string(ReplicaID().rawValue)])
+        try Self.createExclusively(Data(json.prettyString.utf8), at: file)
+        guard let id = try readID(file) else { throw SyncError.folderDamaged(file.path) }
+        return id
     }
 
+    /// The folder's id, or nil when folder.json is missing or empty (a crash while it was
+    /// being created: it is then made again).
     private func readID(_ file: URL) throws -> String? {
         guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
+        if data.allSatisfy({ $0 == 0 || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }) {
+            try? FileManager.default.removeItem(at: file)
+            return nil
+        }
         guard let json = try? JSONValue(parsing: data), let id = json["id"]?.stringValue, ReplicaID(id) != nil else {
             throw SyncError.folderDamaged(file.path)
         }
@@ -68,12 +75,15 @@ public struct SharedFolder: Sendable {
         return files
     }
 
-    /// `00000042.fnc` → 42; nil for any other name.
+    /// `00000042.fnc` → 42; nil for any other name, including other spellings of a number
+    /// (`000000042.fnc`), so that no two files claim one sequence.
     static func sequence(ofFileNamed name: String) -> Int? {
         guard name.hasSuffix(".fnc") else { return nil }
         let digits = name.dropLast(4)
-        guard digits.count >= 8, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return Int(digits).flatMap { $0 > 0 ? $0 : nil }
+        guard digits.count >= 8, digits.count <= 18, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+              let sequence = Int(digits), sequence > 0, fileName(sequence: sequence) == name
+        else { return nil }
+        return sequence
     }
 
     static func fileName(sequence: Int) -> String {
@@ -110,11 +120,15 @@ public struct SharedFolder: Sendable {
             throw error
         }
         let final = directory.appending(path: Self.fileName(sequence: sequence))
+        guard !FileManager.default.fileExists(atPath: final.path) else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw SyncError.cannotWrite("\(final.path): it exists already")
+        }
         try Self.rename(temporary, to: final)
         let info = JSONValue.object([
             "format": .int(1), "replica": .string(writer.rawValue), "name": .string(analyst), "latestSequence": .int(Int64(sequence)),
         ])
-        try Self.writeAtomically(Data(info.prettyString.utf8), to: directory.appending(path: "replica.json"), replacing: true)
+        try Self.writeAtomically(Data(info.prettyString.utf8), to: directory.appending(path: "replica.json"))
         return final
     }
 
@@ -126,9 +140,8 @@ public struct SharedFolder: Sendable {
 
     // MARK: Durable files
 
-    /// Writes `data` to a temporary file next to `url`, fsyncs it, and renames it over `url`
-    /// (or, without `replacing`, only if `url` does not exist yet).
-    static func writeAtomically(_ data: Data, to url: URL, replacing: Bool) throws {
+    /// Writes `data` to a temporary file next to `url`, fsyncs it, and renames it over `url`.
+    static func writeAtomically(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appending(path: ".writing-\(UUID().uuidString).partial")
         guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
             throw SyncError.cannotWrite(url.path)
@@ -136,14 +149,22 @@ public struct SharedFolder: Sendable {
         let handle = try FileHandle(forWritingTo: temporary)
         try handle.synchronize()
         try handle.close()
-        if !replacing {
-            // link(2) fails if the name is taken, so a concurrent writer's file wins.
-            defer { try? FileManager.default.removeItem(at: temporary) }
-            if link(temporary.path, url.path) != 0 && errno != EEXIST { throw SyncError.cannotWrite(url.path) }
-            syncDirectory(url.deletingLastPathComponent())
-            return
-        }
         try rename(temporary, to: url)
+    }
+
+    /// Creates `url` with `data` only if nothing is there yet (O_EXCL), and makes it durable.
+    static func createExclusively(_ data: Data, at url: URL) throws {
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { return }
+            throw SyncError.cannotWrite("\(url.path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == data.count, fsync(descriptor) == 0 else {
+            throw SyncError.cannotWrite("\(url.path): \(String(cString: strerror(errno)))")
+        }
+        syncDirectory(url.deletingLastPathComponent())
     }
 
     static func rename(_ from: URL, to: URL) throws {
