@@ -16,10 +16,14 @@ enum Migrator {
             throw StoreError.newerSchema(path: path, found: current, supported: latest)
         }
         for migration in embeddedMigrations where migration.number > current {
-            try db.inSavepoint {
-                try db.execute(sql: migration.sql)
-                try db.execute(sql: "PRAGMA user_version = \(migration.number)")
-                return .commit
+            do {
+                try db.inSavepoint {
+                    try db.execute(sql: migration.sql)
+                    try db.execute(sql: "PRAGMA user_version = \(migration.number)")
+                    return .commit
+                }
+            } catch let error as DatabaseError {
+                throw StoreError.migrationFailed(path: path, migration: migration.number, reason: error.message ?? "SQLite error \(error.resultCode.rawValue)")
             }
         }
     }

@@ -23,6 +23,8 @@ extension Store {
         public var id: String
         public var state: Result<StoredReport, Error>?
         public var versions: [StoredVersion]
+        /// Whether the row's listing columns and the search entry agree with the state.
+        public var derivedDataMatches: Bool
     }
 
     /// A version row: the columns that index it, and its decoding.
@@ -51,8 +53,29 @@ extension Store {
                         Result { try Self.fetchStored(db, reportID)! }
                     }
                 }
-                try body(StoredRecord(id: id, state: state, versions: versions))
+                var derivedDataMatches = true
+                if case .success(let stored)? = state {
+                    derivedDataMatches = try Self.derivedDataMatches(stored, db)
+                }
+                try body(StoredRecord(id: id, state: state, versions: versions, derivedDataMatches: derivedDataMatches))
             }
         }
+    }
+}
+
+extension Store {
+    /// Whether a report's listing columns and search entry are what its state makes them.
+    static func derivedDataMatches(_ stored: StoredReport, _ db: Database) throws -> Bool {
+        guard let row = try Row.fetchOne(db, sql: "SELECT rowid, \(listingColumns) FROM reports WHERE id = ?",
+                                         arguments: [stored.report.id.rawValue])
+        else { return false }
+        let columns = (1...listing(stored).count).map { row[$0] as DatabaseValue }
+        guard columns == listing(stored) else { return false }
+        let text = SearchText(stored.report)
+        guard let search = try Row.fetchOne(db, sql: "SELECT title, body, tags, events, sources FROM reports_search WHERE rowid = ?",
+                                            arguments: [row["rowid"] as Int64])
+        else { return false }
+        return [search["title"], search["body"], search["tags"], search["events"], search["sources"]] as [String?]
+            == [text.title, text.body, text.tags, text.events, text.sources]
     }
 }

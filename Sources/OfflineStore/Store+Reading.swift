@@ -195,12 +195,19 @@ extension Store {
 
     /// Turns what a person typed into an FTS5 expression that cannot be a syntax error:
     /// each word becomes a quoted term.
+    ///
+    /// The index holds word stems (porter: "escalation" is kept as "escal"), so a prefix
+    /// longer than a stem would find nothing; `word*` also tries the prefix shortened by up
+    /// to three letters (not below four), which reaches the stems of its longer words.
     static func matchExpression(for query: String) -> String {
         query.split(whereSeparator: \.isWhitespace).compactMap { word -> String? in
             let isPrefix = word.hasSuffix("*")
             let term = word.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "'" || $0 == "_" }
             guard !term.isEmpty else { return nil }
-            return "\"\(term.replacingOccurrences(of: "\"", with: ""))\"" + (isPrefix ? "*" : "")
+            guard isPrefix else { return "\"\(term)\"" }
+            let shortest = max(min(4, term.count), term.count - 3)
+            let prefixes = stride(from: term.count, through: shortest, by: -1).map { "\"\(term.prefix($0))\"*" }
+            return prefixes.count == 1 ? prefixes[0] : "(" + prefixes.joined(separator: " OR ") + ")"
         }.joined(separator: " ")
     }
 
@@ -227,7 +234,9 @@ extension Store {
             throw StoreError.unknownVersion(report: id, version: text)
         }
         let prefix = text[..<colon].lowercased()
-        guard prefix.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { throw StoreError.unknownVersion(report: id, version: text) }
+        guard prefix.count >= 4, prefix.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+            throw StoreError.unknownVersion(report: id, version: text)
+        }
         let rows = try database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT replica_id, encoded FROM versions

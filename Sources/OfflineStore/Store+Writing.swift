@@ -18,6 +18,7 @@ extension Store {
         draft.normalize()
         try Self.validate(draft)
         let version = Version(snapshot: draft, after: VectorClock(), replica: identity.replica, author: identity.analyst, time: time)
+        try Self.checkSize(version)
         try database.write { db in
             guard try Self.fetchStored(db, draft.id) == nil else {
                 throw StoreError.corruptRecord("report \(draft.id) already exists")
@@ -51,6 +52,7 @@ extension Store {
             try Self.validate(draft)
             let version = Version(snapshot: draft, after: stored.clock, replica: identity.replica,
                                   author: identity.analyst, time: time)
+            try Self.checkSize(version)
             try Self.insert(version, db)
             try Self.saveState(StoredReport(report: draft, clock: version.clock, heads: [version.dot]), db)
             return version
@@ -65,6 +67,15 @@ extension Store {
         }
     }
 
+    /// A version no changeset reader would accept must not be made: it would stop every
+    /// later version of this replica from reaching the others.
+    static let maximumVersionBytes = 8 * 1_048_576
+
+    static func checkSize(_ version: Version) throws {
+        let bytes = version.encoded.utf8.count
+        guard bytes <= maximumVersionBytes else { throw StoreError.tooLarge(report: version.reportID, bytes: bytes) }
+    }
+
     /// Appends a version; returns its local sequence number.
     @discardableResult
     static func insert(_ version: Version, origin: VersionOrigin = .local, _ db: Database) throws -> Int64 {
@@ -75,17 +86,25 @@ extension Store {
         return db.lastInsertedRowID
     }
 
+    /// The columns of a report's row, in the order of `listingColumns`, all derived from its
+    /// state (which `verify` checks).
+    static func listing(_ stored: StoredReport) -> [DatabaseValue] {
+        let report = stored.report
+        return [
+            report.title.databaseValue, report.status.rawValue.databaseValue, report.author.databaseValue,
+            JSONValue.array(report.tags.sorted().map(JSONValue.string)).canonicalString.databaseValue,
+            report.deleted.databaseValue, report.conflicts.count.databaseValue, report.createdAt.description.databaseValue,
+            report.updatedAt.description.databaseValue, stored.clock.json.canonicalString.databaseValue,
+            JSONValue.array(stored.heads.map { .string($0.description) }).canonicalString.databaseValue,
+        ]
+    }
+
+    static let listingColumns = "title, status, author, tags, deleted, conflicts, created_at, updated_at, clock, heads"
+
     /// Writes a report's state and its search entry.
     static func saveState(_ stored: StoredReport, _ db: Database) throws {
         let report = stored.report
-        let columns: StatementArguments = [
-            report.title, report.status.rawValue, report.author,
-            JSONValue.array(report.tags.sorted().map(JSONValue.string)).canonicalString,
-            report.deleted, report.conflicts.count, report.createdAt.description, report.updatedAt.description,
-            stored.clock.json.canonicalString,
-            JSONValue.array(stored.heads.map { .string($0.description) }).canonicalString,
-            report.json.canonicalString,
-        ]
+        let columns = StatementArguments(listing(stored) + [report.json.canonicalString.databaseValue])
         let rowID: Int64
         if let existing = try Int64.fetchOne(db, sql: "SELECT rowid FROM reports WHERE id = ?", arguments: [report.id.rawValue]) {
             rowID = existing

@@ -44,11 +44,19 @@ public final class Store: Sendable {
         let file = directory.appending(path: databaseName)
         if FileManager.default.fileExists(atPath: file.path) { throw StoreError.alreadyExists(path: directory.path) }
         let ownerOnly = [FileAttributeKey.posixPermissions: 0o700]
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: ownerOnly)
-        try FileManager.default.setAttributes(ownerOnly, ofItemAtPath: directory.path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw StoreError.cannotCreate(path: directory.path, reason: "a file is in the way")
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: ownerOnly)
+            try FileManager.default.setAttributes(ownerOnly, ofItemAtPath: directory.path)
+        } catch {
+            throw StoreError.cannotCreate(path: directory.path, reason: "the folder cannot be made there")
+        }
         // SQLite gives the -wal and -shm files the permissions of the database file.
         guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: file.path])
+            throw StoreError.cannotCreate(path: directory.path, reason: "the database file cannot be written")
         }
         do {
             let database = try openDatabase(at: file)
@@ -80,7 +88,7 @@ public final class Store: Sendable {
                 }
                 try Migrator.migrate(db, path: directory.path)
             }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CANTOPEN, .SQLITE_CORRUPT].contains(error.resultCode) {
             throw StoreError.notAStore(path: directory.path)
         }
         return try Store(directory: directory, database: database)

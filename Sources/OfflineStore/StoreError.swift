@@ -14,6 +14,9 @@ public enum StoreError: Error, Equatable, LocalizedError {
     case ambiguousVersion(report: ReportID, version: String, candidates: [String])
     case invalid(InvalidField)
     case corruptRecord(String)
+    case cannotCreate(path: String, reason: String)
+    case migrationFailed(path: String, migration: Int, reason: String)
+    case tooLarge(report: ReportID, bytes: Int)
     case remoteExists(String)
     case unknownRemote(String)
 
@@ -24,7 +27,7 @@ public enum StoreError: Error, Equatable, LocalizedError {
         case .alreadyExists(let path):
             "a store already exists at \(path); use it, or pass --store to create another"
         case .notAStore(let path):
-            "\(path) is not a fieldnotes store (or it is damaged); check the --store path"
+            "\(path) is not a fieldnotes store (or it is damaged); check the --store path, or move it aside and run `fieldnotes init`"
         case .newerSchema(let path, let found, let supported):
             "the store at \(path) was written by a newer fieldnotes (schema \(found); this one knows up to \(supported)); upgrade fieldnotes to use it"
         case .unknownReport(let prefix):
@@ -39,6 +42,12 @@ public enum StoreError: Error, Equatable, LocalizedError {
             "'\(version)' matches several versions: \(candidates.joined(separator: ", ")); type more of the replica id"
         case .invalid(let error):
             error.description
+        case .cannotCreate(let path, let reason):
+            "cannot create a store at \(path): \(reason); choose another --store path"
+        case .migrationFailed(let path, let migration, let reason):
+            "could not upgrade the store at \(path) to schema \(migration) (\(reason)); it is unchanged — run `fieldnotes verify`, and report this"
+        case .tooLarge(let report, let bytes):
+            "report \(report.rawValue.prefix(8)) would be \(bytes / 1_048_576) MB, too large to sync; shorten its narrative or resolve its conflicts"
         case .remoteExists(let name):
             "a remote named '\(name)' exists already; `fieldnotes remote rm \(name)` first to change it"
         case .unknownRemote(let name):

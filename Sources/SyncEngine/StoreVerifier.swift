@@ -22,7 +22,7 @@ public enum StoreVerifier {
                 let name = "version \(stored.replicaID.prefix(8)):\(stored.counter) of report \(record.id)"
                 switch stored.decoded {
                 case .failure(let error):
-                    summary.problems.append("\(name): \(error)")
+                    summary.problems.append("\(name): \(describeError(error))")
                 case .success(let version):
                     if version.reportID.rawValue != stored.reportID || version.dot.replica.rawValue != stored.replicaID
                         || version.dot.counter != stored.counter || version.hash.hex != stored.hash {
@@ -31,7 +31,7 @@ public enum StoreVerifier {
                     do {
                         try version.snapshot.validate()
                     } catch {
-                        summary.problems.append("\(name): \(error)")
+                        summary.problems.append("\(name): \(describeError(error))")
                     }
                     versions.append(version)
                 }
@@ -41,7 +41,7 @@ public enum StoreVerifier {
             case nil:
                 summary.problems.append("report \(record.id): has versions but no state")
             case .failure(let error):
-                summary.problems.append("report \(record.id): \(error)")
+                summary.problems.append("report \(record.id): \(describeError(error))")
             case .success(let stored):
                 if versions.isEmpty {
                     summary.problems.append("report \(record.id): has a state but no versions")
@@ -49,9 +49,20 @@ public enum StoreVerifier {
                     summary.problems.append("report \(record.id): its state differs from the state its versions define")
                 } else if stored.clock != history.clock || stored.heads != history.heads.map(\.dot) {
                     summary.problems.append("report \(record.id): its clock or heads differ from its versions'")
+                } else if let problem = Result(catching: { try stored.report.validate() }).failure {
+                    summary.problems.append("report \(record.id): its state breaks a rule: \(describeError(problem))")
+                } else if !record.derivedDataMatches {
+                    summary.problems.append("report \(record.id): its listing or search entry differs from its state")
                 }
             }
         }
         return summary
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

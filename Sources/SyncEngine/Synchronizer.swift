@@ -191,9 +191,7 @@ public struct Synchronizer {
         count <= 10_000 ? 6 : 1
     }
 
-    static func describe(_ error: Error) -> String {
-        (error as? LocalizedError)?.errorDescription ?? "\(error)"
-    }
+    static func describe(_ error: Error) -> String { describeError(error) }
 }
 
 /// Adds the versions of a changeset to the store in its import transaction, recomputing a

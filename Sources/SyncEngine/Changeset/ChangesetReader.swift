@@ -80,7 +80,7 @@ public enum ChangesetReader {
         do {
             return try FileHandle(forReadingFrom: url)
         } catch {
-            throw ChangesetError.unreadable((error as NSError).localizedDescription)
+            throw ChangesetError.unreadable(describeError(error))
         }
     }
 
@@ -88,7 +88,7 @@ public enum ChangesetReader {
         do {
             return try file.read(upToCount: readSize)
         } catch {
-            throw ChangesetError.unreadable((error as NSError).localizedDescription)
+            throw ChangesetError.unreadable(describeError(error))
         }
     }
 }

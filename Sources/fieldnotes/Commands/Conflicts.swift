@@ -112,10 +112,10 @@ struct ConflictView {
         if conflict.field == .body {
             for region in regions {
                 lines.append("    " + Console.dim("at line \(region.line), before:"))
-                lines += region.base.map { "      " + $0 }
+                lines += region.base.map { Text.wrap($0, prefix: "      ", indent: 6) }
                 for (candidate, side) in zip(conflict.candidates, region.sides) {
                     lines.append("    " + label(candidate) + ":")
-                    lines += side.map { "      " + $0 }
+                    lines += side.map { Text.wrap($0, prefix: "      ", indent: 6) }
                 }
             }
             return lines.joined(separator: "\n")

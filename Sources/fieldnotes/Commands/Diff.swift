@@ -42,8 +42,21 @@ extension Fieldnotes {
                 print("No differences.")
                 return
             }
+            guard let old else {
+                print(Console.dim("The report's first version:"))
+                for field in fields {
+                    guard let value = new.value(at: field), value != .null, value != .string(""), value != .array([]) else { continue }
+                    print(Console.bold(field.description))
+                    if field == .body {
+                        for line in new.body.split(separator: "\n", omittingEmptySubsequences: false) { print("+" + line) }
+                    } else {
+                        print("  + " + DiffText.describe(value, at: field))
+                    }
+                }
+                return
+            }
             for field in fields {
-                let before = old?.value(at: field)
+                let before = old.value(at: field)
                 let after = new.value(at: field)
                 if field == .body, case .string(let newText)? = after {
                     print(Console.bold("body"))
@@ -51,7 +64,7 @@ extension Fieldnotes {
                     continue
                 }
                 print(Console.bold(field.description) + DiffText.conflictNote(field, old: old, new: new))
-                if field == .tags, let old {
+                if field == .tags {
                     for tag in old.tags.subtracting(new.tags).sorted() { print("  - \(tag)") }
                     for tag in new.tags.subtracting(old.tags).sorted() { print("  + \(tag)") }
                     continue
@@ -73,8 +86,8 @@ enum DiffText {
         }
     }
 
-    static func conflictNote(_ field: FieldPath, old: Report?, new: Report) -> String {
-        switch (old?.conflict(at: field) != nil, new.conflict(at: field) != nil) {
+    static func conflictNote(_ field: FieldPath, old: Report, new: Report) -> String {
+        switch (old.conflict(at: field) != nil, new.conflict(at: field) != nil) {
         case (false, true): "  (conflict opened)"
         case (true, false): "  (conflict resolved)"
         default: ""

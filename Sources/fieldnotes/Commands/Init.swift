@@ -17,10 +17,12 @@ extension Fieldnotes {
 
         func run() throws {
             let name = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, !name.contains(where: \.isNewline) else {
-                throw CLIError("the analyst name must be one non-empty line; pass --analyst NAME")
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200,
+                  !name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+            else {
+                throw CLIError("the analyst name must be one line of text (at most 200 characters); pass --analyst NAME")
             }
-            let store = try Store.create(at: storeOptions.directory, analyst: name)
+            let store = try Store.create(at: try storeOptions.directory(), analyst: name)
             if output.json {
                 Console.printJSON(.object([
                     "store": .string(store.directory.path),

@@ -23,10 +23,11 @@ extension Fieldnotes {
         @Argument(help: "The report's id or a unique prefix.") var id: String
         @Option(help: "ISO date (2024-06-23) or date-time (2024-06-23T14:30Z).") var when: String
         @Option(help: "Where it happened.") var place: String
-        @Option(help: "Latitude, -90 to 90.") var lat: String?
-        @Option(help: "Longitude, -180 to 180.") var lon: String?
-        @Option(help: "People killed.") var killed: String?
-        @Option(help: "People injured.") var injured: String?
+        // Unconditional, so that `--lat -33.9` reads a negative number, not an option.
+        @Option(parsing: .unconditional, help: "Latitude, -90 to 90.") var lat: String?
+        @Option(parsing: .unconditional, help: "Longitude, -180 to 180.") var lon: String?
+        @Option(parsing: .unconditional, help: "People killed.") var killed: String?
+        @Option(parsing: .unconditional, help: "People injured.") var injured: String?
         @Option(help: "What happened.") var summary = ""
         @Option(name: .customLong("event-id"), help: "The event's id (made up when left out).") var eventID: String?
         @OptionGroup var storeOptions: StoreOptions

@@ -26,7 +26,7 @@ extension Fieldnotes {
 
         func run() throws {
             let store = try storeOptions.open()
-            let url = URL(fileURLWithPath: (folder as NSString).expandingTildeInPath).standardizedFileURL.resolvingSymlinksInPath()
+            let url = try Input.path(folder, what: "folder path").standardizedFileURL.resolvingSymlinksInPath()
             try store.addRemote(name: name, path: url.path)
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) || !isDirectory.boolValue {
@@ -73,8 +73,9 @@ enum RemoteOutput {
                  "lastSync": remote.lastSync.map { .string($0.description) } ?? .null])
     }
 
-    static func line(_ remote: Remote) -> String {
+    static func line(_ remote: Remote, indent: Int = 0) -> String {
         let synced = remote.lastSync.map { "synced \(Text.time($0))" } ?? "never synced"
-        return Text.wrap("\(remote.path)  (\(synced))", prefix: Text.pad(remote.name, to: 10) + " ", indent: 11)
+        let prefix = String(repeating: " ", count: indent) + Text.pad(remote.name, to: 10) + " "
+        return Text.wrap("\(remote.path)  (\(synced))", prefix: prefix, indent: prefix.count)
     }
 }

@@ -29,12 +29,16 @@ extension Fieldnotes {
 
         func validate() throws {
             guard (take == nil) != (set == nil) else { throw ValidationError("give either --take CHOICE or --set VALUE") }
+            if let take, !["mine", "theirs"].contains(take.lowercased()), (take.split(separator: ":").first?.count ?? 0) < 4 {
+                throw ValidationError("--take names a replica or version by at least 4 characters of its id (or: mine, theirs)")
+            }
         }
 
         func run() throws {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
-            let paths = try fields.map { text in
+            var seen = Set<String>()
+            let paths = try fields.filter { seen.insert($0).inserted }.map { text in
                 guard let path = FieldPath(text) else {
                     throw CLIError("'\(text)' is not a field path; paths: title, body, status, credibility, deleted, events.<id>[.<field>], sources.<id>[.<field>]")
                 }

@@ -45,7 +45,7 @@ extension Fieldnotes {
                 print("remotes   none (`fieldnotes remote add NAME FOLDER`)")
             } else {
                 print("remotes")
-                for remote in remotes { print("  " + RemoteOutput.line(remote)) }
+                for remote in remotes { print(RemoteOutput.line(remote, indent: 2)) }
             }
         }
     }

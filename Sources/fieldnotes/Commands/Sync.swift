@@ -21,7 +21,7 @@ extension Fieldnotes {
 
         func run() throws {
             let store = try storeOptions.open()
-            var targets = folders.map { (name: $0, url: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) }
+            var targets = try folders.map { (name: $0, url: try Input.path($0, what: "folder path")) }
             if targets.isEmpty {
                 targets = try store.remotes().map { (name: $0.name, url: URL(fileURLWithPath: $0.path)) }
                 guard !targets.isEmpty else { throw SyncError.noRemotes }
@@ -52,7 +52,7 @@ extension Fieldnotes {
 
         func run() throws {
             let store = try storeOptions.open()
-            let summary = Synchronizer(store: store, progress: ProgressLine.show).importFiles(files.map { URL(fileURLWithPath: $0) })
+            let summary = Synchronizer(store: store, progress: ProgressLine.show).importFiles(try files.map { try Input.path($0, what: "file path") })
             ProgressLine.end()
             try SyncOutput.report([("import", "", .success(summary))], json: output.json)
         }
@@ -70,7 +70,11 @@ extension Fieldnotes {
 
         func run() throws {
             let store = try storeOptions.open()
-            let url = URL(fileURLWithPath: (output as NSString).expandingTildeInPath)
+            let url = try Input.path(output, what: "output file")
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CLIError("cannot write \(url.path): the folder \(url.deletingLastPathComponent().path) does not exist")
+            }
             let count = try Synchronizer(store: store).export(to: url, all: all)
             var summary = SyncSummary()
             summary.exportedVersions = count
@@ -151,7 +155,9 @@ enum SyncOutput {
         }
         if name != "import" { parts.append("wrote \(Text.plural(summary.exportedVersions, "version"))") }
         if summary.newConflicts > 0 { parts.append(Console.warning("\(Text.plural(summary.newConflicts, "new conflict")) (`fieldnotes conflicts`)")) }
-        print(Text.wrap(parts.joined(separator: ", "), prefix: name == "import" ? "" : "\(name): ", indent: 2))
+        if !parts.isEmpty {
+            print(Text.wrap(parts.joined(separator: ", "), prefix: name == "import" ? "" : "\(name): ", indent: 2))
+        }
         for skipped in summary.skipped {
             print(Text.wrap("\(skipped.file): \(skipped.reason)", prefix: "  refused ", indent: 4))
         }

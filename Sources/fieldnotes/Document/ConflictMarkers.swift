@@ -30,7 +30,13 @@ struct MarkedDocument {
     /// presence is in conflict): they stay open unless the edit changes their value.
     let unmarked: [FieldPath]
 
-    static let markerPrefixes = ["<<<<<<<", "=======", ">>>>>>>", "|||||||"]
+    /// A line in the syntax of the markers written here (not, say, a Markdown underline).
+    static func isMarker(_ line: String) -> Bool {
+        if line == "=======" { return true }
+        return ["<<<<<<< ", "======= ", ">>>>>>> "].contains { prefix in
+            line.hasPrefix(prefix) && ["mine (", "theirs ("].contains { line.dropFirst(prefix.count).hasPrefix($0) }
+        }
+    }
 
     /// - Parameter bodyBase: the narrative the body's candidates diverged from.
     init(report: Report, me: ReplicaID, bodyBase: String?) {
@@ -124,7 +130,7 @@ struct MarkedDocument {
             position = start + block.shown.count
             kept.insert(index)
         }
-        if let stray = lines.firstIndex(where: { line in Self.markerPrefixes.contains { line.hasPrefix($0) } }) {
+        if !blocks.isEmpty, let stray = lines.firstIndex(where: Self.isMarker) {
             throw CLIError("conflict markers are left at line \(stray + 1): keep the side you want and delete the marker lines (or leave a whole block as it was to decide later)")
         }
         let bodyBlocks = blocks.indices.filter { blocks[$0].field == .body }

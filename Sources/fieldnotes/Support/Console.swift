@@ -1,13 +1,14 @@
 import Foundation
 import OfflineStore
 import ReportModels
+import SyncEngine
 
 /// Where output goes, and whether it is a person reading it.
 enum Console {
     static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
     static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
-    /// Colour only on a terminal, and never with `NO_COLOR`.
-    static let usesColor = stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    /// Colour only on a terminal, and never with `NO_COLOR` set (to anything but "").
+    static let usesColor = stdoutIsTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
 
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
@@ -29,15 +30,7 @@ enum Console {
     }
 
     /// One line, whatever the error: the layers' errors say what to do.
-    static func message(for error: Error) -> String {
-        let text: String
-        switch error {
-        case let error as LocalizedError where error.errorDescription != nil: text = error.errorDescription!
-        case let error as CustomStringConvertible: text = error.description
-        default: text = String(describing: error)
-        }
-        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
-    }
+    static func message(for error: Error) -> String { describeError(error) }
 
     static func printJSON(_ value: JSONValue) {
         print(value.prettyString)

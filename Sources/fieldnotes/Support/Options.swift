@@ -7,16 +7,15 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The store folder (default: $FIELDNOTES_STORE or ~/.fieldnotes).", valueName: "dir"))
     var store: String?
 
-    var directory: URL {
-        if let store { return URL(fileURLWithPath: (store as NSString).expandingTildeInPath) }
+    func directory() throws -> URL {
+        if let store { return try Input.path(store, what: "--store path") }
         if let environment = ProcessInfo.processInfo.environment["FIELDNOTES_STORE"], !environment.isEmpty {
-            return URL(fileURLWithPath: (environment as NSString).expandingTildeInPath)
+            return try Input.path(environment)
         }
-        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return URL(fileURLWithPath: home).appending(path: ".fieldnotes")
+        return try Input.path("~/.fieldnotes")
     }
 
-    func open() throws -> Store { try Store.open(at: directory) }
+    func open() throws -> Store { try Store.open(at: try directory()) }
 }
 
 /// `--json`: one JSON document on stdout and nothing else.

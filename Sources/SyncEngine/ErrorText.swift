@@ -1,0 +1,38 @@
+import Foundation
+
+/// One line that says what went wrong, for any error: the layers' own errors say what to do;
+/// file-system errors are reduced to the path and the reason (not Foundation's dump).
+public func describeError(_ error: Error) -> String {
+    let text: String
+    if let error = error as? LocalizedError, let description = error.errorDescription, !(error is CocoaError) {
+        text = description
+    } else if let file = describeFileError(error as NSError) {
+        text = file
+    } else {
+        text = (error as? CustomStringConvertible)?.description ?? String(describing: error)
+    }
+    return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+}
+
+private func describeFileError(_ error: NSError) -> String? {
+    guard error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain else { return nil }
+    let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
+    var reason: String
+    if error.domain == NSPOSIXErrorDomain {
+        reason = String(cString: strerror(Int32(error.code)))
+    } else if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        reason = String(cString: strerror(Int32(underlying.code)))
+    } else {
+        switch CocoaError.Code(rawValue: error.code) {
+        case .fileNoSuchFile, .fileReadNoSuchFile: reason = "no such file or folder"
+        case .fileReadNoPermission, .fileWriteNoPermission: reason = "permission denied"
+        case .fileWriteFileExists: reason = "something with that name is in the way"
+        case .fileReadInvalidFileName, .fileWriteInvalidFileName: reason = "not a valid file name"
+        case .fileWriteOutOfSpace: reason = "the disk is full"
+        case .fileWriteVolumeReadOnly: reason = "the disk is read-only"
+        default: reason = "cannot read or write it"
+        }
+    }
+    reason = reason.prefix(1).lowercased() + reason.dropFirst()
+    return path.map { "\($0): \(reason)" } ?? reason
+}
