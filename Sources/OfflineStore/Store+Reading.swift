@@ -99,7 +99,7 @@ extension Store {
     }
 
     static func fetchStored(_ db: Database, _ id: ReportID) throws -> StoredReport? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT state, clock, heads FROM reports WHERE id = ?", arguments: [id.rawValue])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, clock, heads FROM reports WHERE id = ?"), arguments: [id.rawValue])
         else { return nil }
         do {
             let report = try Report(json: JSONValue(parsing: (row["state"] as String).utf8))

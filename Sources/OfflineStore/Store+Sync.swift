@@ -45,7 +45,7 @@ public struct ImportTransaction {
 
     /// The hash of the version with this dot, if the store holds it.
     public func hash(of report: ReportID, dot: Dot) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT hash FROM versions WHERE report_id = ? AND replica_id = ? AND counter = ?",
+        try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM versions WHERE report_id = ? AND replica_id = ? AND counter = ?"),
                             arguments: [report.rawValue, dot.replica.rawValue, dot.counter])
     }
 
@@ -56,7 +56,7 @@ public struct ImportTransaction {
     }
 
     public func versions(of report: ReportID) throws -> [Version] {
-        try String.fetchAll(db, sql: "SELECT encoded FROM versions WHERE report_id = ? ORDER BY seq", arguments: [report.rawValue])
+        try String.fetchAll(db.cachedStatement(sql: "SELECT encoded FROM versions WHERE report_id = ? ORDER BY seq"), arguments: [report.rawValue])
             .map(Store.decodeVersion)
     }
 
@@ -64,9 +64,10 @@ public struct ImportTransaction {
         try Store.fetchStored(db, report)
     }
 
-    /// Writes a report's state (and its search entry), as computed by the caller.
-    public func save(_ stored: StoredReport) throws {
-        try Store.saveState(stored, db)
+    /// Writes a report's state (and its search entry), as computed by the caller;
+    /// `encodedState` is its canonical JSON if the caller has it (a single head's snapshot).
+    public func save(_ stored: StoredReport, encodedState: Substring? = nil) throws {
+        try Store.saveState(stored, encodedState: encodedState, db)
     }
 
     public func lastImportedSequence(folder: String, writer: ReplicaID) throws -> Int {

@@ -24,7 +24,8 @@ extension Store {
                 throw StoreError.corruptRecord("report \(draft.id) already exists")
             }
             try Self.insert(version, db)
-            try Self.saveState(StoredReport(report: draft, clock: version.clock, heads: [version.dot]), db)
+            try Self.saveState(StoredReport(report: draft, clock: version.clock, heads: [version.dot]),
+                               encodedState: version.encodedSnapshot, db)
         }
         return version
     }
@@ -54,7 +55,8 @@ extension Store {
                                   author: identity.analyst, time: time)
             try Self.checkSize(version)
             try Self.insert(version, db)
-            try Self.saveState(StoredReport(report: draft, clock: version.clock, heads: [version.dot]), db)
+            try Self.saveState(StoredReport(report: draft, clock: version.clock, heads: [version.dot]),
+                               encodedState: version.encodedSnapshot, db)
             return version
         }
     }
@@ -79,10 +81,9 @@ extension Store {
     /// Appends a version; returns its local sequence number.
     @discardableResult
     static func insert(_ version: Version, origin: VersionOrigin = .local, _ db: Database) throws -> Int64 {
-        try db.execute(
-            sql: "INSERT INTO versions (report_id, replica_id, counter, hash, encoded, origin) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [version.reportID.rawValue, version.dot.replica.rawValue, version.dot.counter,
-                        version.hash.hex, version.encoded, origin.column])
+        try db.cachedStatement(sql: "INSERT INTO versions (report_id, replica_id, counter, hash, encoded, origin) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [version.reportID.rawValue, version.dot.replica.rawValue, version.dot.counter,
+                                 version.hash.hex, version.encoded, origin.column])
         return db.lastInsertedRowID
     }
 
@@ -101,31 +102,24 @@ extension Store {
 
     static let listingColumns = "title, status, author, tags, deleted, conflicts, created_at, updated_at, clock, heads"
 
-    /// Writes a report's state and its search entry.
-    static func saveState(_ stored: StoredReport, _ db: Database) throws {
+    /// Writes a report's state and its search entry. `encodedState` is the state's canonical
+    /// JSON when the caller has it already (a single head's snapshot).
+    static func saveState(_ stored: StoredReport, encodedState: Substring? = nil, _ db: Database) throws {
         let report = stored.report
-        let columns = StatementArguments(listing(stored) + [report.json.canonicalString.databaseValue])
-        let rowID: Int64
-        if let existing = try Int64.fetchOne(db, sql: "SELECT rowid FROM reports WHERE id = ?", arguments: [report.id.rawValue]) {
-            rowID = existing
-            try db.execute(sql: """
-                UPDATE reports SET title = ?, status = ?, author = ?, tags = ?, deleted = ?, conflicts = ?,
-                    created_at = ?, updated_at = ?, clock = ?, heads = ?, state = ?
-                WHERE rowid = ?
-                """, arguments: columns + [rowID])
-            try db.execute(sql: "DELETE FROM reports_search WHERE rowid = ?", arguments: [rowID])
-        } else {
-            try db.execute(sql: """
-                INSERT INTO reports (title, status, author, tags, deleted, conflicts, created_at, updated_at,
-                    clock, heads, state, id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: columns + [report.id.rawValue])
-            rowID = db.lastInsertedRowID
-        }
+        let state = encodedState.map(String.init) ?? report.json.canonicalString
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO reports (\(listingColumns), state, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, author = excluded.author,
+                tags = excluded.tags, deleted = excluded.deleted, conflicts = excluded.conflicts,
+                created_at = excluded.created_at, updated_at = excluded.updated_at, clock = excluded.clock,
+                heads = excluded.heads, state = excluded.state
+            RETURNING rowid
+            """)
+        let rowID = try Int64.fetchOne(upsert, arguments: StatementArguments(listing(stored) + [state.databaseValue, report.id.rawValue.databaseValue]))!
         let text = SearchText(report)
-        try db.execute(
-            sql: "INSERT INTO reports_search (rowid, title, body, tags, events, sources) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [rowID, text.title, text.body, text.tags, text.events, text.sources])
+        // REPLACE drops the report's old entry, if any, before adding the new one.
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO reports_search (rowid, title, body, tags, events, sources) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [rowID, text.title, text.body, text.tags, text.events, text.sources])
     }
 }
 

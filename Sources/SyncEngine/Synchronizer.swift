@@ -166,7 +166,7 @@ public struct Synchronizer {
         let result = try store.importing { transaction in
             var merger = IncrementalMerge(transaction: transaction, me: me)
             var seen = 0
-            let header = try ChangesetReader.read(url) { version in
+            let header = try ChangesetReader.readInBackground(url) { version in
                 try merger.add(version, origin: origin)
                 seen += 1
                 if seen % 5_000 == 0 {
@@ -243,6 +243,7 @@ struct IncrementalMerge {
             // A new report, or one version that has seen every head (the usual case): it is
             // the only head, so the state is its snapshot.
             stored = StoredReport(report: added[0].snapshot, clock: added[0].clock, heads: [added[0].dot])
+            try transaction.save(stored, encodedState: added[0].encodedSnapshot)
         } else {
             let history = RecordHistory(try transaction.versions(of: report))
             if let problem = history.inconsistency {
@@ -250,9 +251,9 @@ struct IncrementalMerge {
             }
             guard let state = history.state else { return }
             stored = StoredReport(report: state, clock: history.clock, heads: history.heads.map(\.dot))
+            try transaction.save(stored)
         }
         let before = Set(previous?.report.conflicts.map(\.field) ?? [])
         newConflicts += stored.report.conflicts.filter { !before.contains($0.field) }.count
-        try transaction.save(stored)
     }
 }

@@ -59,7 +59,7 @@ struct Bench: ParsableCommand {
             var summary = SyncSummary()
             let seconds = Measure.time { summary = Synchronizer(store: store).importFiles([URL(fileURLWithPath: file)]) }
             guard summary.skipped.isEmpty else { throw BenchError("import refused: \(summary.skipped)") }
-            try String(seconds).write(toFile: result, atomically: true, encoding: .utf8)
+            try "\(seconds)\n\(Measure.peakMemoryMB())".write(toFile: result, atomically: true, encoding: .utf8)
         }
     }
 
@@ -73,7 +73,7 @@ struct Bench: ParsableCommand {
         func run() throws {
             let store = try Store.open(at: URL(fileURLWithPath: store))
             let seconds = try Measure.time { _ = try Synchronizer(store: store).export(to: URL(fileURLWithPath: file), all: true) }
-            try String(seconds).write(toFile: result, atomically: true, encoding: .utf8)
+            try "\(seconds)\n\(Measure.peakMemoryMB())".write(toFile: result, atomically: true, encoding: .utf8)
         }
     }
 }

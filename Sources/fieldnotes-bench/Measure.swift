@@ -27,9 +27,9 @@ enum Measure {
         var peakMemoryMB: Double
     }
 
-    /// Runs this executable again with `arguments`, waits, and reads its peak memory from
-    /// `wait4` (getrusage of that one child) — a measurement no other work in this process
-    /// can disturb.
+    /// Runs this executable again with `arguments` and waits. The child reports its own
+    /// peak resident memory (VmHWM of its address space), which nothing in this process can
+    /// disturb — unlike rusage, which on Linux counts the parent's memory shared before exec.
     static func child(_ arguments: [String]) throws -> ChildResult {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         let output = FileManager.default.temporaryDirectory.appending(path: "bench-child-\(UUID().uuidString)").path
@@ -42,12 +42,20 @@ enum Measure {
             throw BenchError("could not start \(executable)")
         }
         var status: Int32 = 0
-        var usage = rusage()
-        guard wait4(pid, &status, 0, &usage) == pid else { throw BenchError("lost the child process") }
+        guard waitpid(pid, &status, 0) == pid else { throw BenchError("lost the child process") }
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         guard status == 0 else { throw BenchError("child \(arguments.first ?? "") failed with status \(status): \(text)") }
-        // Linux reports ru_maxrss in kilobytes.
-        return ChildResult(output: text, peakMemoryMB: Double(usage.ru_maxrss) / 1024)
+        let lines = text.split(separator: "\n")
+        return ChildResult(output: lines.first.map(String.init) ?? "", peakMemoryMB: lines.count > 1 ? Double(lines[1]) ?? .nan : .nan)
+    }
+
+    /// This process's peak resident memory in MB (VmHWM from /proc/self/status).
+    static func peakMemoryMB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return .nan }
+        return kilobytes / 1024
     }
 
     /// Runs a command line tool, failing loudly if it fails.

@@ -164,7 +164,7 @@ extension Report {
         if text.contains(where: \.isNewline) {
             throw InvalidField(field: field, value: text, allowed: "it must be a single line")
         }
-        if text.unicodeScalars.contains(where: isControl) {
+        if containsControl(text, allowing: []) {
             throw InvalidField(field: field, value: text, allowed: "it must not hold control characters")
         }
         if text.count > maximum {
@@ -174,7 +174,7 @@ extension Report {
 
     /// Text of several lines: tabs and line breaks, but no other control characters.
     static func checkText(_ text: String, field: String, maximumBytes: Int) throws(InvalidField) {
-        if text.unicodeScalars.contains(where: { isControl($0) && $0 != "\n" && $0 != "\t" }) {
+        if containsControl(text, allowing: [UInt8(ascii: "\n"), UInt8(ascii: "\t")]) {
             throw InvalidField(field: field, value: text, allowed: "it must not hold control characters other than tabs and line breaks")
         }
         if text.utf8.count > maximumBytes {
@@ -182,8 +182,22 @@ extension Report {
         }
     }
 
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    /// Whether the text holds a C0 or C1 control character (U+0000–U+001F, U+007F–U+009F)
+    /// other than the allowed ones, scanning its UTF-8 bytes (C1 controls are C2 80–C2 9F).
+    static func containsControl(_ text: String, allowing allowed: [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte < 0x20 {
+                    if !allowed.contains(byte) { return true }
+                } else if byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) {
+                    return true
+                }
+                previous = byte
+            }
+            return false
+        }
     }
 
     static func checkItems(_ ids: [ItemID], field: String) throws(InvalidField) {
