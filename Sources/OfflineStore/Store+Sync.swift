@@ -40,8 +40,15 @@ public struct Remote: Hashable, Sendable {
 
 /// One import, inside one write transaction: everything done through it is committed
 /// together with the import's bookkeeping, or not at all.
-public struct ImportTransaction {
+public final class ImportTransaction {
     let db: Database
+    /// Search entries waiting to be written in one chunk.
+    private var pendingSearch: [(Int64, SearchText)] = []
+    static let searchChunk = 500
+
+    init(db: Database) {
+        self.db = db
+    }
 
     /// The hash of the version with this dot, if the store holds it.
     public func hash(of report: ReportID, dot: Dot) throws -> String? {
@@ -67,7 +74,15 @@ public struct ImportTransaction {
     /// Writes a report's state (and its search entry), as computed by the caller;
     /// `encodedState` is its canonical JSON if the caller has it (a single head's snapshot).
     public func save(_ stored: StoredReport, encodedState: Substring? = nil) throws {
-        try Store.saveState(stored, encodedState: encodedState, db)
+        let rowID = try Store.saveRow(stored, encodedState: encodedState, db)
+        pendingSearch.append((rowID, SearchText(stored.report)))
+        if pendingSearch.count >= Self.searchChunk { try flushSearch() }
+    }
+
+    /// Writes the search entries still waiting; `Store.importing` calls it before committing.
+    func flushSearch() throws {
+        try Store.writeSearchEntries(pendingSearch, db)
+        pendingSearch.removeAll(keepingCapacity: true)
     }
 
     public func lastImportedSequence(folder: String, writer: ReplicaID) throws -> Int {
@@ -87,7 +102,12 @@ extension Store {
     /// Runs `body` in one write transaction: it commits if `body` returns, and leaves the
     /// store exactly as it was if `body` throws.
     public func importing<T>(_ body: (ImportTransaction) throws -> T) throws -> T {
-        try database.write { db in try body(ImportTransaction(db: db)) }
+        try database.write { db in
+            let transaction = ImportTransaction(db: db)
+            let result = try body(transaction)
+            try transaction.flushSearch()
+            return result
+        }
     }
 
     // MARK: Export

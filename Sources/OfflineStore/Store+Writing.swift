@@ -105,6 +105,12 @@ extension Store {
     /// Writes a report's state and its search entry. `encodedState` is the state's canonical
     /// JSON when the caller has it already (a single head's snapshot).
     static func saveState(_ stored: StoredReport, encodedState: Substring? = nil, _ db: Database) throws {
+        let rowID = try saveRow(stored, encodedState: encodedState, db)
+        try writeSearchEntries([(rowID, SearchText(stored.report))], db)
+    }
+
+    /// Writes a report's row (not its search entry); returns its rowid.
+    static func saveRow(_ stored: StoredReport, encodedState: Substring?, _ db: Database) throws -> Int64 {
         let report = stored.report
         let state = encodedState.map(String.init) ?? report.json.canonicalString
         let upsert = try db.cachedStatement(sql: """
@@ -115,11 +121,17 @@ extension Store {
                 heads = excluded.heads, state = excluded.state
             RETURNING rowid
             """)
-        let rowID = try Int64.fetchOne(upsert, arguments: StatementArguments(listing(stored) + [state.databaseValue, report.id.rawValue.databaseValue]))!
-        let text = SearchText(report)
-        // REPLACE drops the report's old entry, if any, before adding the new one.
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO reports_search (rowid, title, body, tags, events, sources) VALUES (?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [rowID, text.title, text.body, text.tags, text.events, text.sources])
+        return try Int64.fetchOne(upsert, arguments: StatementArguments(listing(stored) + [state.databaseValue, report.id.rawValue.databaseValue]))!
+    }
+
+    /// Writes search entries; REPLACE drops a report's old entry, if any, first. Writing
+    /// them in chunks after their rows, rather than one between each row, is several times
+    /// faster for FTS5 (DESIGN.md §7).
+    static func writeSearchEntries(_ entries: [(Int64, SearchText)], _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO reports_search (rowid, title, body, tags, events, sources) VALUES (?, ?, ?, ?, ?, ?)")
+        for (rowID, text) in entries {
+            try statement.execute(arguments: [rowID, text.title, text.body, text.tags, text.events, text.sources])
+        }
     }
 }
 

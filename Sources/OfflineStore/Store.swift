@@ -106,6 +106,7 @@ public final class Store: Sendable {
                 PRAGMA page_size = 16384;
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = NORMAL;
+                PRAGMA cache_size = -65536;
                 """)
         }
         return try DatabaseQueue(path: file.path, configuration: configuration)

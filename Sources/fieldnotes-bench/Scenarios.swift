@@ -61,20 +61,27 @@ final class Scenarios {
         }
         let rows = corpus.map(RawRow.init)
         var withIndex: [Double] = []
+        var chunked: [Double] = []
         var withoutIndex: [Double] = []
         for repetition in 0..<repetitions {
-            log("import \(repetition + 1)/\(repetitions): raw SQLite with and without FTS5")
-            withIndex.append(try RawSQLite.insert(rows, at: fresh("raw-fts"), index: true))
-            withoutIndex.append(try RawSQLite.insert(rows, at: fresh("raw-plain"), index: false))
+            log("import \(repetition + 1)/\(repetitions): raw SQLite with FTS5 (row by row, and in chunks) and without")
+            withIndex.append(try RawSQLite.insert(rows, at: fresh("raw-fts"), index: .rowByRow))
+            chunked.append(try RawSQLite.insert(rows, at: fresh("raw-chunks"), index: .inChunks))
+            withoutIndex.append(try RawSQLite.insert(rows, at: fresh("raw-plain"), index: nil))
         }
-        let (mine, raw, plain) = (Measure.median(ours), Measure.median(withIndex), Measure.median(withoutIndex))
+        let (mine, raw, rawChunked, plain) = (Measure.median(ours), Measure.median(withIndex), Measure.median(chunked), Measure.median(withoutIndex))
         results.append(Result(
             scenario: "import \(n) new reports", measured: seconds(mine),
-            baseline: "raw SQLite + FTS5 \(seconds(raw)) (no index \(seconds(plain)))",
+            baseline: "raw SQLite + FTS5 \(seconds(raw))",
             ratio: String(format: "%.2f×", mine / raw), budget: "≤ 1.5×", met: mine / raw <= 1.5,
-            figures: ["seconds": .double(mine), "rawSQLiteFTSSeconds": .double(raw), "rawSQLiteNoIndexSeconds": .double(plain),
-                      "ratio": .double(mine / raw), "ratioToNoIndex": .double(mine / plain),
+            figures: ["seconds": .double(mine), "rawSQLiteFTSSeconds": .double(raw), "rawSQLiteFTSChunkedSeconds": .double(rawChunked),
+                      "rawSQLiteNoIndexSeconds": .double(plain), "ratio": .double(mine / raw),
+                      "ratioToChunked": .double(mine / rawChunked), "ratioToNoIndex": .double(mine / plain),
                       "repetitions": .array(ours.map(JSONValue.double))]))
+        results.append(Result(
+            scenario: "  (the same, other baselines)", measured: "",
+            baseline: "FTS5 in chunks \(seconds(rawChunked)), no index \(seconds(plain))",
+            ratio: String(format: "%.2f× / %.1f×", mine / rawChunked, mine / plain), budget: "", met: nil, figures: [:]))
         let peak = memory.max() ?? .nan
         memoryFigures["import"] = peak
     }
@@ -305,9 +312,12 @@ struct RawRow {
 
 /// The baseline: what an application storing these reports with search would do, and no
 /// more — one table, the same FTS5 index as fieldnotes (same columns, same tokenizer), the
-/// same pragmas, prepared statements, one transaction.
+/// same pragmas, prepared statements, one transaction. Row by row is the straightforward
+/// application; in chunks (500 rows, then their 500 index entries) is what fieldnotes does.
 enum RawSQLite {
-    static func insert(_ rows: [RawRow], at url: URL, index: Bool) throws -> Double {
+    enum Index { case rowByRow, inChunks }
+
+    static func insert(_ rows: [RawRow], at url: URL, index: Index?) throws -> Double {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.prepareDatabase { db in
@@ -316,20 +326,29 @@ enum RawSQLite {
         let database = try DatabaseQueue(path: url.appending(path: "raw.sqlite").path, configuration: configuration)
         try database.write { db in
             try db.execute(sql: "CREATE TABLE reports (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT, document TEXT) STRICT")
-            if index {
+            if index != nil {
                 try db.execute(sql: "CREATE VIRTUAL TABLE search USING fts5(title, body, tags, events, sources, tokenize = 'porter unicode61 remove_diacritics 2')")
             }
         }
         let seconds = try Measure.time {
             try database.write { db in
                 let insertRow = try db.makeStatement(sql: "INSERT INTO reports (id, title, document) VALUES (?, ?, ?)")
-                let insertText = index
-                    ? try db.makeStatement(sql: "INSERT INTO search (rowid, title, body, tags, events, sources) VALUES (?, ?, ?, ?, ?, ?)")
-                    : nil
+                let insertText = index == nil
+                    ? nil
+                    : try db.makeStatement(sql: "INSERT INTO search (rowid, title, body, tags, events, sources) VALUES (?, ?, ?, ?, ?, ?)")
+                var pending: [(Int64, RawRow)] = []
+                func flush() throws {
+                    for (rowID, row) in pending {
+                        try insertText?.execute(arguments: [rowID, row.title, row.body, row.tags, row.events, row.sources])
+                    }
+                    pending.removeAll(keepingCapacity: true)
+                }
                 for row in rows {
                     try insertRow.execute(arguments: [row.id, row.title, row.document])
-                    try insertText?.execute(arguments: [db.lastInsertedRowID, row.title, row.body, row.tags, row.events, row.sources])
+                    pending.append((db.lastInsertedRowID, row))
+                    if index != .inChunks || pending.count == 500 { try flush() }
                 }
+                try flush()
             }
         }
         try database.close()

@@ -10,8 +10,13 @@ extension JSONValue {
     /// than 64 levels. Integers that fit in 64 bits become `.int`, other numbers `.double`.
     public init(parsing bytes: some Collection<UInt8>) throws(JSONParseError) {
         let array = Array(bytes)
-        var parser = JSONParser(bytes: array)
-        self = try parser.parseDocument()
+        // The parser reads through a buffer pointer: no bounds checks in the hot loops (every
+        // read is guarded by an explicit `position < bytes.count`).
+        let result: Result<JSONValue, JSONParseError> = array.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(bytes: buffer)
+            do throws(JSONParseError) { return .success(try parser.parseDocument()) } catch { return .failure(error) }
+        }
+        self = try result.get()
     }
 
     public init(parsing text: String) throws(JSONParseError) {
@@ -20,12 +25,12 @@ extension JSONValue {
 }
 
 private struct JSONParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var position = 0
     var depth = 0
     static let maximumDepth = 64
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
         let value = try parseValue()
@@ -145,7 +150,7 @@ private struct JSONParser {
             if byte < 0x20 { throw fail("control character in string") }
             position += 1
         }
-        var buffer = Array(bytes[start..<position])
+        var buffer = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
         while position < bytes.count {
             let byte = bytes[position]
             switch byte {
@@ -210,10 +215,9 @@ private struct JSONParser {
     }
 
     func decodeUTF8(_ range: Range<Int>) throws(JSONParseError) -> String {
-        let decoded: String? = bytes.withUnsafeBufferPointer { buffer in
-            String(validating: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+        guard let decoded = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else {
+            throw JSONParseError(offset: range.lowerBound, reason: "invalid UTF-8")
         }
-        guard let decoded else { throw JSONParseError(offset: range.lowerBound, reason: "invalid UTF-8") }
         return decoded
     }
 
@@ -242,7 +246,7 @@ private struct JSONParser {
             guard position < bytes.count, isDigit(bytes[position]) else { throw fail("invalid number") }
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         }
-        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         if isInteger, let value = Int64(text) { return .int(value) }
         guard let value = Double(text), value.isFinite else { throw JSONParseError(offset: start, reason: "number out of range") }
         return .double(value)

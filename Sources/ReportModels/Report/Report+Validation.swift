@@ -158,16 +158,18 @@ extension Report {
 
     /// One line of text: no line breaks or other control characters.
     static func checkLine(_ text: String, field: String, required: Bool, maximum: Int) throws(InvalidField) {
-        if required, text.allSatisfy(\.isWhitespace) {
+        if required, text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
             throw InvalidField(field: field, value: text, allowed: "it must not be empty")
         }
-        if text.contains(where: \.isNewline) {
+        if containsControl(text, allowing: []) {
+            let breaks = text.contains(where: \.isNewline)
+            throw InvalidField(field: field, value: text, allowed: breaks ? "it must be a single line" : "it must not hold control characters")
+        }
+        if text.contains("\u{2028}") || text.contains("\u{2029}") {
             throw InvalidField(field: field, value: text, allowed: "it must be a single line")
         }
-        if containsControl(text, allowing: []) {
-            throw InvalidField(field: field, value: text, allowed: "it must not hold control characters")
-        }
-        if text.count > maximum {
+        // Counting characters walks grapheme clusters; only long texts need it.
+        if text.utf8.count > maximum, text.count > maximum {
             throw InvalidField(field: field, value: text, allowed: "at most \(maximum) characters")
         }
     }
