@@ -74,8 +74,12 @@ public final class ImportTransaction {
     /// Writes a report's state (and its search entry), as computed by the caller;
     /// `encodedState` is its canonical JSON if the caller has it (a single head's snapshot).
     public func save(_ stored: StoredReport, encodedState: Substring? = nil) throws {
-        let rowID = try Store.saveRow(stored, encodedState: encodedState, db)
-        pendingSearch.append((rowID, SearchText(stored.report)))
+        try save(PreparedState(stored, encodedState: encodedState))
+    }
+
+    public func save(_ prepared: PreparedState) throws {
+        let rowID = try Store.saveRow(prepared, db)
+        pendingSearch.append((rowID, prepared.search))
         if pendingSearch.count >= Self.searchChunk { try flushSearch() }
     }
 

@@ -111,8 +111,10 @@ extension Store {
 
     /// Writes a report's row (not its search entry); returns its rowid.
     static func saveRow(_ stored: StoredReport, encodedState: Substring?, _ db: Database) throws -> Int64 {
-        let report = stored.report
-        let state = encodedState.map(String.init) ?? report.json.canonicalString
+        try saveRow(PreparedState(stored, encodedState: encodedState), db)
+    }
+
+    static func saveRow(_ prepared: PreparedState, _ db: Database) throws -> Int64 {
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO reports (\(listingColumns), state, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, author = excluded.author,
@@ -121,7 +123,7 @@ extension Store {
                 heads = excluded.heads, state = excluded.state
             RETURNING rowid
             """)
-        return try Int64.fetchOne(upsert, arguments: StatementArguments(listing(stored) + [state.databaseValue, report.id.rawValue.databaseValue]))!
+        return try Int64.fetchOne(upsert, arguments: StatementArguments(prepared.columns))!
     }
 
     /// Writes search entries; REPLACE drops a report's old entry, if any, first. Writing
@@ -135,8 +137,25 @@ extension Store {
     }
 }
 
+/// A report's state turned into what its row and search entry hold, ready to be written:
+/// imports prepare it on the thread that decodes, so the thread that writes only writes.
+public struct PreparedState: Sendable {
+    let stored: StoredReport
+    /// The listing columns, the state's JSON and the id, in the order `saveRow` binds them.
+    let columns: [DatabaseValue]
+    let search: SearchText
+
+    /// - Parameter encodedState: the state's canonical JSON if the caller has it.
+    public init(_ stored: StoredReport, encodedState: Substring? = nil) {
+        self.stored = stored
+        let state = encodedState.map(String.init) ?? stored.report.json.canonicalString
+        columns = Store.listing(stored) + [state.databaseValue, stored.report.id.rawValue.databaseValue]
+        search = SearchText(stored.report)
+    }
+}
+
 /// What the search index holds for a report, column by column.
-struct SearchText {
+struct SearchText: Sendable {
     var title: String
     var body: String
     var tags: String

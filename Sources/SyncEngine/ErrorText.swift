@@ -4,12 +4,12 @@ import Foundation
 /// file-system errors are reduced to the path and the reason (not Foundation's dump).
 public func describeError(_ error: Error) -> String {
     let text: String
-    if let error = error as? LocalizedError, let description = error.errorDescription, !(error is CocoaError) {
-        text = description
-    } else if let file = describeFileError(error as NSError) {
+    if let file = describeFileError(error as NSError) {
         text = file
+    } else if let error = error as? LocalizedError, let description = error.errorDescription {
+        text = description
     } else {
-        text = (error as? CustomStringConvertible)?.description ?? String(describing: error)
+        text = String(describing: error)
     }
     return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
 }

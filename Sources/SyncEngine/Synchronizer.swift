@@ -65,23 +65,36 @@ public struct Synchronizer {
         let folderID = try folder.prepare()
         var summary = SyncSummary()
         for writer in try folder.writers() where writer != me {
-            let files = try folder.changesets(of: writer)
-            guard let newest = files.keys.max() else { continue }
-            var last = try store.importing { try $0.lastImportedSequence(folder: folderID, writer: writer) }
-            while last < newest {
-                guard let file = files[last + 1] else {
-                    summary.waiting.append(.init(writer: writer, missing: "\(writer.rawValue)/\(SharedFolder.fileName(sequence: last + 1))"))
-                    break
-                }
-                do {
-                    try importChangeset(at: file, origin: .folder(id: folderID), expecting: (writer, last + 1), into: &summary)
-                } catch {
-                    summary.skipped.append(.init(file: "\(writer.rawValue)/\(file.lastPathComponent)", reason: Self.describe(error)))
-                    break
-                }
-                last += 1
-            }
+            try importNew(from: writer, in: folder, folderID: folderID, into: &summary)
         }
+        try exportPending(to: folder, folderID: folderID, into: &summary)
+        return summary
+    }
+
+    /// Imports a writer's changesets after the last one imported, in sequence order, up to
+    /// the first one missing or refused.
+    private func importNew(from writer: ReplicaID, in folder: SharedFolder, folderID: String, into summary: inout SyncSummary) throws {
+        let files = try folder.changesets(of: writer)
+        guard let newest = files.keys.max() else { return }
+        var last = try store.importing { try $0.lastImportedSequence(folder: folderID, writer: writer) }
+        while last < newest {
+            guard let file = files[last + 1] else {
+                summary.waiting.append(.init(writer: writer, missing: "\(writer.rawValue)/\(SharedFolder.fileName(sequence: last + 1))"))
+                return
+            }
+            do {
+                try importChangeset(at: file, origin: .folder(id: folderID), expecting: (writer, last + 1), into: &summary)
+            } catch {
+                summary.skipped.append(.init(file: "\(writer.rawValue)/\(file.lastPathComponent)", reason: Self.describe(error)))
+                return
+            }
+            last += 1
+        }
+    }
+
+    /// Writes, as one changeset in this replica's directory, every version the folder has not
+    /// been sent and did not come from it.
+    private func exportPending(to folder: SharedFolder, folderID: String, into summary: inout SyncSummary) throws {
         let target = SyncTarget.folder(id: folderID)
         // Only this store writes in this replica's directory. A later file there than the
         // last one it wrote means a copy of this store (same replica id) is in use elsewhere,
@@ -103,7 +116,6 @@ public struct Synchronizer {
             summary.exportedVersions = pending.versions.count
         }
         try store.markSent(through: pending.through, to: target, path: folder.root.path)
-        return summary
     }
 
     // MARK: - Files by hand
@@ -166,8 +178,10 @@ public struct Synchronizer {
         let result = try store.importing { transaction in
             var merger = IncrementalMerge(transaction: transaction, me: me)
             var seen = 0
-            let header = try ChangesetReader.readInBackground(url) { version in
-                try merger.add(version, origin: origin)
+            // A version's state row is prepared as if it were the report's only head (the usual
+            // case) while decoding, off the writing thread.
+            let header = try ChangesetReader.readInBackground(url, prepare: IncrementalMerge.prepare) { version, prepared in
+                try merger.add(version, prepared: prepared, origin: origin)
                 seen += 1
                 if seen % 5_000 == 0 {
                     progress?(ImportProgress(file: url.lastPathComponent, versions: seen, total: total.count))
@@ -203,14 +217,20 @@ struct IncrementalMerge {
     private(set) var imported = 0
     private(set) var newConflicts = 0
     private var current: ReportID?
-    private var added: [Version] = []
+    private var added: [(Version, PreparedState)] = []
+
+    /// The state a version gives its report when it is the only head.
+    @Sendable static func prepare(_ version: Version) -> PreparedState {
+        PreparedState(StoredReport(report: version.snapshot, clock: version.clock, heads: [version.dot]),
+                      encodedState: version.encodedSnapshot)
+    }
 
     init(transaction: ImportTransaction, me: ReplicaID) {
         self.transaction = transaction
         self.me = me
     }
 
-    mutating func add(_ version: Version, origin: VersionOrigin) throws {
+    mutating func add(_ version: Version, prepared: PreparedState, origin: VersionOrigin) throws {
         if let known = try transaction.hash(of: version.reportID, dot: version.dot) {
             // The same version by another path changes nothing; another version with the
             // same dot means two stores share one replica id and must not be merged.
@@ -229,7 +249,7 @@ struct IncrementalMerge {
             current = version.reportID
         }
         try transaction.insert(version, origin: origin)
-        added.append(version)
+        added.append((version, prepared))
         imported += 1
     }
 
@@ -239,11 +259,12 @@ struct IncrementalMerge {
         defer { added = [] }
         let previous = try transaction.stored(report)
         let stored: StoredReport
-        if added.count == 1, previous.map({ added[0].clock.dominates($0.clock) }) ?? true {
+        if added.count == 1, previous.map({ added[0].0.clock.dominates($0.clock) }) ?? true {
             // A new report, or one version that has seen every head (the usual case): it is
-            // the only head, so the state is its snapshot.
-            stored = StoredReport(report: added[0].snapshot, clock: added[0].clock, heads: [added[0].dot])
-            try transaction.save(stored, encodedState: added[0].encodedSnapshot)
+            // the only head, so the state is its snapshot, prepared already.
+            let (version, prepared) = added[0]
+            stored = StoredReport(report: version.snapshot, clock: version.clock, heads: [version.dot])
+            try transaction.save(prepared)
         } else {
             let history = RecordHistory(try transaction.versions(of: report))
             if let problem = history.inconsistency {

@@ -161,12 +161,9 @@ extension Report {
         if required, text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
             throw InvalidField(field: field, value: text, allowed: "it must not be empty")
         }
-        if containsControl(text, allowing: []) {
+        if containsControl(text, allowing: [], orLineSeparators: true) {
             let breaks = text.contains(where: \.isNewline)
             throw InvalidField(field: field, value: text, allowed: breaks ? "it must be a single line" : "it must not hold control characters")
-        }
-        if text.contains("\u{2028}") || text.contains("\u{2029}") {
-            throw InvalidField(field: field, value: text, allowed: "it must be a single line")
         }
         // Counting characters walks grapheme clusters; only long texts need it.
         if text.utf8.count > maximum, text.count > maximum {
@@ -185,18 +182,21 @@ extension Report {
     }
 
     /// Whether the text holds a C0 or C1 control character (U+0000–U+001F, U+007F–U+009F)
-    /// other than the allowed ones, scanning its UTF-8 bytes (C1 controls are C2 80–C2 9F).
-    static func containsControl(_ text: String, allowing allowed: [UInt8]) -> Bool {
+    /// other than the allowed ones — or, with `orLineSeparators`, U+2028 or U+2029 — scanning
+    /// its UTF-8 bytes (C1 controls are C2 80–C2 9F; the separators E2 80 A8 and E2 80 A9).
+    static func containsControl(_ text: String, allowing allowed: [UInt8], orLineSeparators: Bool = false) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
-            var previous: UInt8 = 0
+            var (previous, beforePrevious): (UInt8, UInt8) = (0, 0)
             for byte in bytes {
                 if byte < 0x20 {
                     if !allowed.contains(byte) { return true }
                 } else if byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) {
                     return true
+                } else if orLineSeparators, beforePrevious == 0xE2, previous == 0x80, byte == 0xA8 || byte == 0xA9 {
+                    return true
                 }
-                previous = byte
+                (beforePrevious, previous) = (previous, byte)
             }
             return false
         }

@@ -2,17 +2,20 @@ import Foundation
 import ReportModels
 
 extension ChangesetReader {
-    /// Like ``read(_:_:)``, but the file is read, inflated, checked and decoded on a second
-    /// thread while `body` runs on this one, so an import's decoding overlaps its writing
-    /// (DESIGN.md §7). Only a bounded number of decoded versions wait between the two.
-    public static func readInBackground(_ url: URL, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
-        let channel = Channel()
+    /// Like ``read(_:_:)``, but the file is read, inflated, checked and decoded — and
+    /// `prepare` run on each version — on a second thread while `body` runs on this one, so
+    /// an import's decoding overlaps its writing (DESIGN.md §7). Only a bounded number of
+    /// decoded versions wait between the two.
+    public static func readInBackground<Prepared: Sendable>(
+        _ url: URL, prepare: @escaping @Sendable (Version) -> Prepared, _ body: (Version, Prepared) throws -> Void
+    ) throws -> ChangesetHeader {
+        let channel = Channel<(Version, Prepared)>()
         let producer = Thread {
             do {
-                var batch: [Version] = []
+                var batch: [(Version, Prepared)] = []
                 let header = try read(url) { version in
-                    batch.append(version)
-                    if batch.count == Channel.batchSize {
+                    batch.append((version, prepare(version)))
+                    if batch.count == Channel<(Version, Prepared)>.batchSize {
                         try channel.send(batch)
                         batch = []
                     }
@@ -27,7 +30,7 @@ extension ChangesetReader {
         producer.start()
         do {
             while let batch = try channel.receive() {
-                for version in batch { try body(version) }
+                for (version, prepared) in batch { try body(version, prepared) }
             }
             return try channel.waitForResult()
         } catch {
@@ -39,19 +42,19 @@ extension ChangesetReader {
 }
 
 /// Batches of decoded versions handed from the reading thread to the importing one.
-private final class Channel: @unchecked Sendable {
-    static let batchSize = 64
-    static let capacity = 16
+private final class Channel<Element: Sendable>: @unchecked Sendable {
+    static var batchSize: Int { 64 }
+    static var capacity: Int { 16 }
 
     private let condition = NSCondition()
-    private var batches: [[Version]] = []
+    private var batches: [[Element]] = []
     private var result: Result<ChangesetHeader, Error>?
     private var cancelled = false
 
     struct Cancelled: Error {}
 
     /// Waits for room; throws if the consumer gave up.
-    func send(_ batch: [Version]) throws {
+    func send(_ batch: [Element]) throws {
         condition.lock()
         defer { condition.unlock() }
         while batches.count >= Self.capacity && !cancelled { condition.wait() }
@@ -69,7 +72,7 @@ private final class Channel: @unchecked Sendable {
 
     /// The next batch; nil when the producer has finished and everything was received.
     /// Throws the producer's error as soon as it is known.
-    func receive() throws -> [Version]? {
+    func receive() throws -> [Element]? {
         condition.lock()
         defer { condition.unlock() }
         while batches.isEmpty && result == nil { condition.wait() }

@@ -77,7 +77,9 @@ enum ReportViews {
                 lines.append(head + mark(.event(event.id)) + (fieldMarks ? "  " + Console.warning("⚠ conflict") : ""))
                 let figures = [event.killed.map { "killed \($0)" }, event.injured.map { "injured \($0)" }].compactMap { $0 }
                 if !figures.isEmpty { lines.append("       " + figures.joined(separator: ", ")) }
-                if !event.summary.isEmpty { lines.append(Text.wrap(event.summary, prefix: "       ", indent: 7)) }
+                for line in event.summary.split(separator: "\n") {
+                    lines.append(Text.wrap(String(line), prefix: "       ", indent: 7))
+                }
             }
         }
         if !report.sources.isEmpty {

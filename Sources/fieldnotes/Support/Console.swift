@@ -10,8 +10,11 @@ enum Console {
     /// Colour only on a terminal, and never with `NO_COLOR` set (to anything but "").
     static let usesColor = stdoutIsTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
 
+    /// One line on stderr; control characters from the message's sources (a file, a
+    /// changeset) are shown as `?` so that they cannot drive the terminal.
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        let safe = String(String.UnicodeScalarView(message.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0 }))
+        FileHandle.standardError.write(Data("error: \(safe)\n".utf8))
     }
 
     static func note(_ message: String) {
