@@ -99,10 +99,22 @@ extension Store {
     }
 
     static func fetchStored(_ db: Database, _ id: ReportID) throws -> StoredReport? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, clock, heads FROM reports WHERE id = ?"), arguments: [id.rawValue])
-        else { return nil }
+        let statement = try db.cachedStatement(sql: """
+            SELECT r.state, r.clock, r.heads, v.encoded AS head FROM reports r LEFT JOIN versions v ON v.seq = r.head_seq
+            WHERE r.id = ?
+            """)
+        guard let row = try Row.fetchOne(statement, arguments: [id.rawValue]) else { return nil }
         do {
-            let report = try Report(json: JSONValue(parsing: (row["state"] as String).utf8))
+            // A state stored by reference is the snapshot inside its head version's encoding.
+            let report: Report
+            if let state = row["state"] as String? {
+                report = try Report(json: JSONValue(parsing: state.utf8))
+            } else {
+                guard let head = row["head"] as String?, let snapshot = try JSONValue(parsing: head.utf8)["snapshot"] else {
+                    throw ShapeError(path: "state", problem: "the head version it refers to is missing")
+                }
+                report = try Report(json: snapshot)
+            }
             let clock = try VectorClock(json: JSONValue(parsing: (row["clock"] as String).utf8))
             guard case .array(let headValues) = try JSONValue(parsing: (row["heads"] as String).utf8) else {
                 throw ShapeError(path: "heads", problem: "expected a list")

@@ -57,8 +57,9 @@ public final class ImportTransaction {
     }
 
     /// Appends a version that came from elsewhere (in its canonical form, whatever form it
-    /// arrived in).
-    public func insert(_ version: Version, origin: VersionOrigin) throws {
+    /// arrived in); returns its local sequence number.
+    @discardableResult
+    public func insert(_ version: Version, origin: VersionOrigin) throws -> Int64 {
         try Store.insert(version, origin: origin, db)
     }
 
@@ -71,14 +72,10 @@ public final class ImportTransaction {
         try Store.fetchStored(db, report)
     }
 
-    /// Writes a report's state (and its search entry), as computed by the caller;
-    /// `encodedState` is its canonical JSON if the caller has it (a single head's snapshot).
-    public func save(_ stored: StoredReport, encodedState: Substring? = nil) throws {
-        try save(PreparedState(stored, encodedState: encodedState))
-    }
-
-    public func save(_ prepared: PreparedState) throws {
-        let rowID = try Store.saveRow(prepared, db)
+    /// Writes a report's state (and its search entry), as computed by the caller.
+    /// `headSeq` is the seq of the version a state prepared as `snapshotOfHead` refers to.
+    public func save(_ prepared: PreparedState, headSeq: Int64? = nil) throws {
+        let rowID = try Store.saveRow(prepared, headSeq: headSeq, db)
         pendingSearch.append((rowID, prepared.search))
         if pendingSearch.count >= Self.searchChunk { try flushSearch() }
     }

@@ -23,9 +23,8 @@ extension Store {
             guard try Self.fetchStored(db, draft.id) == nil else {
                 throw StoreError.corruptRecord("report \(draft.id) already exists")
             }
-            try Self.insert(version, db)
-            try Self.saveState(StoredReport(report: draft, clock: version.clock, heads: [version.dot]),
-                               encodedState: version.encodedSnapshot, db)
+            let seq = try Self.insert(version, db)
+            try Self.saveState(.snapshotOfHead(StoredReport(report: draft, clock: version.clock, heads: [version.dot])), headSeq: seq, db)
         }
         return version
     }
@@ -54,9 +53,8 @@ extension Store {
             let version = Version(snapshot: draft, after: stored.clock, replica: identity.replica,
                                   author: identity.analyst, time: time)
             try Self.checkSize(version)
-            try Self.insert(version, db)
-            try Self.saveState(StoredReport(report: draft, clock: version.clock, heads: [version.dot]),
-                               encodedState: version.encodedSnapshot, db)
+            let seq = try Self.insert(version, db)
+            try Self.saveState(.snapshotOfHead(StoredReport(report: draft, clock: version.clock, heads: [version.dot])), headSeq: seq, db)
             return version
         }
     }
@@ -102,28 +100,26 @@ extension Store {
 
     static let listingColumns = "title, status, author, tags, deleted, conflicts, created_at, updated_at, clock, heads"
 
-    /// Writes a report's state and its search entry. `encodedState` is the state's canonical
-    /// JSON when the caller has it already (a single head's snapshot).
-    static func saveState(_ stored: StoredReport, encodedState: Substring? = nil, _ db: Database) throws {
-        let rowID = try saveRow(stored, encodedState: encodedState, db)
-        try writeSearchEntries([(rowID, SearchText(stored.report))], db)
+    /// Writes a report's state and its search entry. `headSeq` is the seq of the version a
+    /// state prepared as `snapshotOfHead` refers to.
+    static func saveState(_ prepared: PreparedState, headSeq: Int64? = nil, _ db: Database) throws {
+        let rowID = try saveRow(prepared, headSeq: headSeq, db)
+        try writeSearchEntries([(rowID, prepared.search)], db)
     }
 
     /// Writes a report's row (not its search entry); returns its rowid.
-    static func saveRow(_ stored: StoredReport, encodedState: Substring?, _ db: Database) throws -> Int64 {
-        try saveRow(PreparedState(stored, encodedState: encodedState), db)
-    }
-
-    static func saveRow(_ prepared: PreparedState, _ db: Database) throws -> Int64 {
+    static func saveRow(_ prepared: PreparedState, headSeq: Int64?, _ db: Database) throws -> Int64 {
+        precondition((prepared.stateJSON == nil) == (headSeq != nil), "a state is stored as JSON or by reference to its head")
         let upsert = try db.cachedStatement(sql: """
-            INSERT INTO reports (\(listingColumns), state, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO reports (\(listingColumns), state, head_seq, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, author = excluded.author,
                 tags = excluded.tags, deleted = excluded.deleted, conflicts = excluded.conflicts,
                 created_at = excluded.created_at, updated_at = excluded.updated_at, clock = excluded.clock,
-                heads = excluded.heads, state = excluded.state
+                heads = excluded.heads, state = excluded.state, head_seq = excluded.head_seq
             RETURNING rowid
             """)
-        return try Int64.fetchOne(upsert, arguments: StatementArguments(prepared.columns))!
+        let arguments = prepared.listing + [prepared.stateJSON.databaseValue, headSeq.databaseValue, prepared.stored.report.id.rawValue.databaseValue]
+        return try Int64.fetchOne(upsert, arguments: StatementArguments(arguments))!
     }
 
     /// Writes search entries; REPLACE drops a report's old entry, if any, first. Writing
@@ -141,15 +137,27 @@ extension Store {
 /// imports prepare it on the thread that decodes, so the thread that writes only writes.
 public struct PreparedState: Sendable {
     let stored: StoredReport
-    /// The listing columns, the state's JSON and the id, in the order `saveRow` binds them.
-    let columns: [DatabaseValue]
+    let listing: [DatabaseValue]
+    /// The state's canonical JSON; nil when it is the snapshot of the report's only head
+    /// and is stored as a reference to that version.
+    let stateJSON: String?
     let search: SearchText
 
-    /// - Parameter encodedState: the state's canonical JSON if the caller has it.
-    public init(_ stored: StoredReport, encodedState: Substring? = nil) {
+    /// Any state, stored as its JSON.
+    public init(_ stored: StoredReport) {
+        self.init(stored, stateJSON: stored.report.json.canonicalString)
+    }
+
+    /// A state that is the snapshot of its only head (`stored.heads`), stored by reference
+    /// to that version: no second copy, and nothing to encode.
+    public static func snapshotOfHead(_ stored: StoredReport) -> PreparedState {
+        PreparedState(stored, stateJSON: nil)
+    }
+
+    private init(_ stored: StoredReport, stateJSON: String?) {
         self.stored = stored
-        let state = encodedState.map(String.init) ?? stored.report.json.canonicalString
-        columns = Store.listing(stored) + [state.databaseValue, stored.report.id.rawValue.databaseValue]
+        self.stateJSON = stateJSON
+        listing = Store.listing(stored)
         search = SearchText(stored.report)
     }
 }

@@ -21,12 +21,12 @@ struct Bench: ParsableCommand {
         @Option(help: "Number of reports.") var n = 100_000
         @Option(help: "Seed of the corpus.") var seed: UInt64 = 1
         @Option(help: "Repetitions of each timed scenario (the median is reported).") var repetitions = 3
-        @Flag(help: "A small smoke run (2,000 reports, one repetition).") var quick = false
+        @Flag(help: "A small smoke run (500 reports, one repetition).") var quick = false
         @Option(help: "Where to write the JSON results.") var output = "bench-results.json"
         @Option(help: "A folder for the scratch files (default: a temporary folder, removed after).") var work: String?
 
         func run() throws {
-            let (n, repetitions) = quick ? (2_000, 1) : (self.n, self.repetitions)
+            let (n, repetitions) = quick ? (500, 1) : (self.n, self.repetitions)
             let work = URL(fileURLWithPath: self.work ?? FileManager.default.temporaryDirectory.appending(path: "fieldnotes-bench-\(UUID().uuidString.prefix(8))").path)
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             defer { if self.work == nil { try? FileManager.default.removeItem(at: work) } }

@@ -20,16 +20,6 @@ public struct Version: Hashable, Sendable {
     /// The canonical JSON of the whole version, hash included: what stores keep and
     /// changesets carry, one line each.
     public let encoded: String
-    /// Where the snapshot's canonical JSON lies within `encoded` (UTF-8 offsets).
-    private let snapshotRange: Range<Int>
-
-    /// The snapshot's canonical JSON (part of `encoded`, not encoded again).
-    public var encodedSnapshot: Substring {
-        let utf8 = encoded.utf8
-        let start = utf8.index(utf8.startIndex, offsetBy: snapshotRange.lowerBound)
-        let end = utf8.index(utf8.startIndex, offsetBy: snapshotRange.upperBound)
-        return encoded[start..<end]
-    }
 
     public var reportID: ReportID { snapshot.id }
 
@@ -60,17 +50,13 @@ public struct Version: Hashable, Sendable {
         bytes.append(UInt8(ascii: ","))
         let split = bytes.count
         bytes.append(contentsOf: #""snapshot":"#.utf8)
-        let snapshotStart = bytes.count
         snapshot.json.write(to: &bytes)
-        let snapshotEnd = bytes.count
         bytes.append(contentsOf: #","time":"#.utf8)
         JSONValue.string(time.description).write(to: &bytes)
         bytes.append(UInt8(ascii: "}"))
         let hash = ContentHash(bytes: Array(SHA256.hash(data: bytes)))
         self.hash = hash
-        let hashMember = Array(#""hash":"\#(hash.hex)","#.utf8)
-        bytes.insert(contentsOf: hashMember, at: split)
-        snapshotRange = snapshotStart + hashMember.count..<snapshotEnd + hashMember.count
+        bytes.insert(contentsOf: Array(#""hash":"\#(hash.hex)","#.utf8), at: split)
         encoded = String(decoding: bytes, as: UTF8.self)
     }
 
