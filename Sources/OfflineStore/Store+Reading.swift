@@ -233,7 +233,7 @@ extension Store {
 
     static func decodeVersion(_ encoded: String) throws -> Version {
         do {
-            return try Version(json: JSONValue(parsing: encoded.utf8))
+            return try Version(encoded: Array(encoded.utf8))
         } catch {
             throw StoreError.corruptRecord("version: \(error)")
         }

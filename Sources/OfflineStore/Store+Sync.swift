@@ -43,7 +43,7 @@ public struct Remote: Hashable, Sendable {
 public final class ImportTransaction {
     let db: Database
     /// Search entries waiting to be written in one chunk.
-    private var pendingSearch: [(Int64, SearchText)] = []
+    private var pendingSearch: [SearchEntry] = []
     static let searchChunk = 500
 
     init(db: Database) {
@@ -72,11 +72,26 @@ public final class ImportTransaction {
         try Store.fetchStored(db, report)
     }
 
+    /// What an import needs to know first about a report it adds to, read from the report's
+    /// row without decoding its state: the join of its heads' clocks and how many conflicts
+    /// it has open. Nil for a report the store does not hold.
+    public func outline(of report: ReportID) throws -> (clock: VectorClock, conflicts: Int)? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT clock, conflicts FROM reports WHERE id = ?"),
+                                         arguments: [report.rawValue])
+        else { return nil }
+        do {
+            return (try VectorClock(json: JSONValue(parsing: (row["clock"] as String).utf8)), row["conflicts"])
+        } catch {
+            throw StoreError.corruptRecord("report \(report): \(error)")
+        }
+    }
+
     /// Writes a report's state (and its search entry), as computed by the caller.
-    /// `headSeq` is the seq of the version a state prepared as `snapshotOfHead` refers to.
-    public func save(_ prepared: PreparedState, headSeq: Int64? = nil) throws {
+    /// `headSeq` is the seq of the version a state prepared as `snapshotOfHead` refers to;
+    /// `replacing` says whether the store held the report already.
+    public func save(_ prepared: PreparedState, headSeq: Int64? = nil, replacing: Bool) throws {
         let rowID = try Store.saveRow(prepared, headSeq: headSeq, db)
-        pendingSearch.append((rowID, prepared.search))
+        pendingSearch.append(SearchEntry(rowID: rowID, text: prepared.search, replacing: replacing))
         if pendingSearch.count >= Self.searchChunk { try flushSearch() }
     }
 

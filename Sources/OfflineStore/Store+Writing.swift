@@ -24,7 +24,8 @@ extension Store {
                 throw StoreError.corruptRecord("report \(draft.id) already exists")
             }
             let seq = try Self.insert(version, db)
-            try Self.saveState(.snapshotOfHead(StoredReport(report: draft, clock: version.clock, heads: [version.dot])), headSeq: seq, db)
+            try Self.saveState(.snapshotOfHead(StoredReport(report: draft, clock: version.clock, heads: [version.dot])),
+                               headSeq: seq, replacing: false, db)
         }
         return version
     }
@@ -54,7 +55,8 @@ extension Store {
                                   author: identity.analyst, time: time)
             try Self.checkSize(version)
             let seq = try Self.insert(version, db)
-            try Self.saveState(.snapshotOfHead(StoredReport(report: draft, clock: version.clock, heads: [version.dot])), headSeq: seq, db)
+            try Self.saveState(.snapshotOfHead(StoredReport(report: draft, clock: version.clock, heads: [version.dot])),
+                               headSeq: seq, replacing: true, db)
             return version
         }
     }
@@ -102,9 +104,9 @@ extension Store {
 
     /// Writes a report's state and its search entry. `headSeq` is the seq of the version a
     /// state prepared as `snapshotOfHead` refers to.
-    static func saveState(_ prepared: PreparedState, headSeq: Int64? = nil, _ db: Database) throws {
+    static func saveState(_ prepared: PreparedState, headSeq: Int64? = nil, replacing: Bool, _ db: Database) throws {
         let rowID = try saveRow(prepared, headSeq: headSeq, db)
-        try writeSearchEntries([(rowID, prepared.search)], db)
+        try writeSearchEntries([SearchEntry(rowID: rowID, text: prepared.search, replacing: replacing)], db)
     }
 
     /// Writes a report's row (not its search entry); returns its rowid.
@@ -122,13 +124,21 @@ extension Store {
         return try Int64.fetchOne(upsert, arguments: StatementArguments(arguments))!
     }
 
-    /// Writes search entries; REPLACE drops a report's old entry, if any, first. Writing
-    /// them in chunks after their rows, rather than one between each row, is several times
-    /// faster for FTS5 (DESIGN.md §7).
-    static func writeSearchEntries(_ entries: [(Int64, SearchText)], _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO reports_search (rowid, title, body, tags, events, sources) VALUES (?, ?, ?, ?, ?, ?)")
-        for (rowID, text) in entries {
-            try statement.execute(arguments: [rowID, text.title, text.body, text.tags, text.events, text.sources])
+    /// Writes search entries; REPLACE drops a report's old entry, if any, first. An entry
+    /// whose text has not changed (a new status, a resolved conflict) is left alone:
+    /// re-indexing means tokenizing the old text and the new. Writing entries in chunks
+    /// after their rows, rather than one between each row, is several times faster for FTS5
+    /// (DESIGN.md §7).
+    static func writeSearchEntries(_ entries: [SearchEntry], _ db: Database) throws {
+        let current = try db.cachedStatement(sql: "SELECT title, body, tags, events, sources FROM reports_search WHERE rowid = ?")
+        let replace = try db.cachedStatement(sql: "INSERT OR REPLACE INTO reports_search (rowid, title, body, tags, events, sources) VALUES (?, ?, ?, ?, ?, ?)")
+        for entry in entries {
+            let text = entry.text
+            if entry.replacing, let row = try Row.fetchOne(current, arguments: [entry.rowID]),
+               [row[0], row[1], row[2], row[3], row[4]] as [String?] == [text.title, text.body, text.tags, text.events, text.sources] {
+                continue
+            }
+            try replace.execute(arguments: [entry.rowID, text.title, text.body, text.tags, text.events, text.sources])
         }
     }
 }
@@ -160,6 +170,13 @@ public struct PreparedState: Sendable {
         listing = Store.listing(stored)
         search = SearchText(stored.report)
     }
+}
+
+/// A search entry to write: its rowid, its text, and whether the report had one already.
+struct SearchEntry {
+    var rowID: Int64
+    var text: SearchText
+    var replacing: Bool
 }
 
 /// What the search index holds for a report, column by column.

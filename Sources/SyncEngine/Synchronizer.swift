@@ -2,39 +2,6 @@ import Foundation
 import OfflineStore
 import ReportModels
 
-/// What a sync or an import did.
-public struct SyncSummary: Sendable, Equatable {
-    /// A file that was refused, and why. Nothing of it reached the store.
-    public struct Skipped: Sendable, Equatable {
-        public var file: String
-        public var reason: String
-    }
-
-    /// A writer whose next file is not in the folder yet; its later files wait for it.
-    public struct Waiting: Sendable, Equatable {
-        public var writer: ReplicaID
-        public var missing: String
-    }
-
-    public var importedChangesets = 0
-    public var importedVersions = 0
-    public var exportedVersions = 0
-    public var newConflicts = 0
-    public var skipped: [Skipped] = []
-    public var waiting: [Waiting] = []
-    /// The changeset written, if any.
-    public var written: URL?
-
-    public init() {}
-}
-
-/// How far a long import has come, for a progress line.
-public struct ImportProgress: Sendable {
-    public var file: String
-    public var versions: Int
-    public var total: Int
-}
-
 /// Moves versions between a store and changeset files: imports them (each file in one
 /// transaction with its bookkeeping, merging as it goes) and exports them (to a shared
 /// folder or a file by hand).
@@ -208,74 +175,4 @@ public struct Synchronizer {
     }
 
     static func describe(_ error: Error) -> String { describeError(error) }
-}
-
-/// Adds the versions of a changeset to the store in its import transaction, recomputing a
-/// report's state whenever the versions of another report begin (changesets are ordered by
-/// report) and at the end.
-struct IncrementalMerge {
-    let transaction: ImportTransaction
-    let me: ReplicaID
-    private(set) var imported = 0
-    private(set) var newConflicts = 0
-    private var current: ReportID?
-    private var added: [(version: Version, prepared: PreparedState, seq: Int64)] = []
-
-    /// The state a version gives its report when it is the only head.
-    @Sendable static func prepare(_ version: Version) -> PreparedState {
-        .snapshotOfHead(StoredReport(report: version.snapshot, clock: version.clock, heads: [version.dot]))
-    }
-
-    init(transaction: ImportTransaction, me: ReplicaID) {
-        self.transaction = transaction
-        self.me = me
-    }
-
-    mutating func add(_ version: Version, prepared: PreparedState, origin: VersionOrigin) throws {
-        if let known = try transaction.hash(of: version.reportID, dot: version.dot) {
-            // The same version by another path changes nothing; another version with the
-            // same dot means two stores share one replica id and must not be merged.
-            guard known == version.hash.hex else {
-                throw ChangesetError.conflictingVersion(report: version.reportID, version: version.dot)
-            }
-            return
-        }
-        // Only this store makes versions as this replica: one it does not hold was made by a
-        // copy of this store, and would collide with the versions this store makes next.
-        guard version.dot.replica != me else {
-            throw ChangesetError.versionOfThisReplica(report: version.reportID, version: version.dot)
-        }
-        if version.reportID != current {
-            try finish()
-            current = version.reportID
-        }
-        let seq = try transaction.insert(version, origin: origin)
-        added.append((version, prepared, seq))
-        imported += 1
-    }
-
-    /// Recomputes the current report's state from all its versions.
-    mutating func finish() throws {
-        guard let report = current, !added.isEmpty else { return }
-        defer { added = [] }
-        let previous = try transaction.stored(report)
-        let stored: StoredReport
-        if added.count == 1, previous.map({ added[0].version.clock.dominates($0.clock) }) ?? true {
-            // A new report, or one version that has seen every head (the usual case): it is
-            // the only head, so the state is its snapshot, prepared already.
-            let (version, prepared, seq) = added[0]
-            stored = StoredReport(report: version.snapshot, clock: version.clock, heads: [version.dot])
-            try transaction.save(prepared, headSeq: seq)
-        } else {
-            let history = RecordHistory(try transaction.versions(of: report))
-            if let problem = history.inconsistency {
-                throw ChangesetError.malformedVersion(index: imported - 1, reason: problem)
-            }
-            guard let state = history.state else { return }
-            stored = StoredReport(report: state, clock: history.clock, heads: history.heads.map(\.dot))
-            try transaction.save(PreparedState(stored))
-        }
-        let before = Set(previous?.report.conflicts.map(\.field) ?? [])
-        newConflicts += stored.report.conflicts.filter { !before.contains($0.field) }.count
-    }
 }

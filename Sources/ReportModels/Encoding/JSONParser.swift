@@ -22,6 +22,22 @@ extension JSONValue {
     public init(parsing text: String) throws(JSONParseError) {
         try self.init(parsing: Array(text.utf8))
     }
+
+    /// Parses a JSON object and also says where each of its members lies in the bytes: from
+    /// the opening quote of the key to the end of the value.
+    static func parseObject(_ bytes: [UInt8]) throws(JSONParseError) -> (JSONValue, [String: Range<Int>]) {
+        let result: Result<(JSONValue, [String: Range<Int>]), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(bytes: buffer)
+            parser.recordsMembers = true
+            do throws(JSONParseError) {
+                let value = try parser.parseDocument()
+                return .success((value, parser.members))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
 }
 
 private struct JSONParser {
@@ -29,6 +45,9 @@ private struct JSONParser {
     var position = 0
     var depth = 0
     static let maximumDepth = 64
+    /// Whether to note where the top-level object's members lie, in `members`.
+    var recordsMembers = false
+    var members: [String: Range<Int>] = [:]
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -93,11 +112,13 @@ private struct JSONParser {
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+            let start = position
             let key = try parseString()
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             position += 1
             members.append(JSONObject.Member(key: key, value: try parseValue()))
+            if recordsMembers && depth == 1 { self.members[key] = start..<position }
             skipWhitespace()
             guard position < bytes.count else { throw fail("unexpected end of input") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }

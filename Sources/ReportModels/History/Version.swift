@@ -3,9 +3,10 @@ import Crypto
 /// One immutable change to a report: who made it, where it sits in the record's causal
 /// history, and the full report right after it.
 ///
-/// A version's ``hash`` covers everything else in it, through its canonical encoding, so the
-/// same version hashes the same on every replica and a replica can tell when two different
-/// versions claim one dot.
+/// A version's ``hash`` is the SHA-256 of its encoding without the hash member: it covers
+/// everything else in it, so a replica can tell a damaged version, and two different versions
+/// that claim one dot. fieldnotes writes the canonical encoding, and versions travel as the
+/// bytes their maker wrote, so a version hashes the same on every replica.
 public struct Version: Hashable, Sendable {
     /// The replica that made it and that replica's entry in ``clock``.
     public let dot: Dot
@@ -60,6 +61,16 @@ public struct Version: Hashable, Sendable {
         encoded = String(decoding: bytes, as: UTF8.self)
     }
 
+    private init(dot: Dot, clock: VectorClock, author: String, time: Timestamp, snapshot: Report, hash: ContentHash, encoded: String) {
+        self.dot = dot
+        self.clock = clock
+        self.author = author
+        self.time = time
+        self.snapshot = snapshot
+        self.hash = hash
+        self.encoded = encoded
+    }
+
     /// Whether `self` is in `other`'s causal past.
     public func isAncestor(of other: Version) -> Bool { other.clock.isDescendant(of: clock) }
 }
@@ -79,9 +90,17 @@ extension Version {
         ])
     }
 
-    /// Decodes a version and checks that it is whole: its dot is its own clock entry, and its
-    /// hash matches its content. Does not check the report rules (`snapshot.validate()`).
-    public init(json: JSONValue) throws(ShapeError) {
+    /// Decodes a version from its encoding and checks that it is whole: its dot is its own
+    /// clock entry, and its hash is the SHA-256 of the encoding with the hash member (and the
+    /// comma after it) taken out. Nothing is encoded again: the bytes are kept as they are.
+    /// Does not check the report rules (`snapshot.validate()`).
+    public init(encoded bytes: [UInt8]) throws(ShapeError) {
+        let (json, members): (JSONValue, [String: Range<Int>])
+        do {
+            (json, members) = try JSONValue.parseObject(bytes)
+        } catch {
+            throw ShapeError(path: "", problem: error.description)
+        }
         var reader = try ObjectReader(json, path: "")
         let dot = try reader.dot("dot")
         let clock = try VectorClock(json: try reader.value("clock"))
@@ -93,20 +112,21 @@ extension Version {
         guard clock[dot.replica] == dot.counter else {
             throw ShapeError(path: "dot", problem: "\(dot) is not its replica's entry in the clock")
         }
-        self.init(dot: dot, clock: clock, author: author, time: time, snapshot: snapshot)
+        var hashed = bytes
+        let member = members["hash"]!
+        hashed.removeSubrange(member.lowerBound..<(bytes[member.upperBound] == UInt8(ascii: ",") ? member.upperBound + 1 : member.upperBound))
+        let hash = ContentHash(bytes: Array(SHA256.hash(data: hashed)))
         guard hash.hex == hashText else {
             throw ShapeError(path: "hash", problem: "the content of version \(dot) of report \(snapshot.id) does not match its hash")
         }
+        self.init(dot: dot, clock: clock, author: author, time: time, snapshot: snapshot, hash: hash,
+                  encoded: String(decoding: bytes, as: UTF8.self))
     }
 }
 
 /// A SHA-256 digest, written in lowercase hex.
 public struct ContentHash: Hashable, Sendable, CustomStringConvertible {
     public let bytes: [UInt8]
-
-    public init(of value: JSONValue) {
-        bytes = Array(SHA256.hash(data: value.canonicalBytes))
-    }
 
     public init(bytes: [UInt8]) { self.bytes = bytes }
 

@@ -52,7 +52,7 @@ public enum ChangesetReader {
             guard count < header.count else { throw ChangesetError.countMismatch(declared: header.count, found: count + 1) }
             let version: Version
             do {
-                version = try Version(json: JSONValue(parsing: bytes))
+                version = try Version(encoded: bytes)
                 try version.snapshot.validate()
             } catch {
                 throw ChangesetError.malformedVersion(index: index, reason: "\(error)")
