@@ -102,6 +102,8 @@ public final class Store: Sendable {
             // page_size only takes effect on a new, empty file, before WAL is set: ~4 KB
             // reports fit in 16 KB pages without overflow pages. Setting WAL here rather than
             // through GRDB's option writes nothing to a store that is already in WAL mode.
+            // A 64 MB page cache keeps a large store's indexes in memory for searches and
+            // imports; it is also what bounds a command's memory.
             try db.execute(sql: """
                 PRAGMA page_size = 16384;
                 PRAGMA journal_mode = WAL;
