@@ -118,6 +118,39 @@ struct EditConflictTests {
         #expect(try team.conflictFields("alice").isEmpty)
     }
 
+    /// Alice and bob rewrite the same paragraph of the narrative differently.
+    func narrativeConflictTeam() throws -> Team {
+        let team = try Team()
+        try team.ok("alice", ["set", team.id, "body=p1\n\np2 ALICE\n\np3"])
+        try team.ok("bob", ["set", team.id, "body=p1\n\np2 BOB\n\np3"])
+        try team.syncAll(["alice", "bob"])
+        #expect(try team.conflictFields("alice") == ["body"])
+        return team
+    }
+
+    @Test func changingANarrativeWhoseConflictIsLeftOpenIsRefused() throws {
+        let team = try narrativeConflictTeam()
+        // The marked passage is left as it was, but a line is added after it: saving that
+        // would keep the shown side only and drop alice's paragraph.
+        let appending = try team.sandbox.write("append.sh", "#!/bin/sh\nprintf '\\nmore text\\n' >> \"$1\"\n", executable: true)
+        let error = try team.refused("alice", ["edit", team.id], environment: ["EDITOR": appending])
+        #expect(error.contains("the narrative was changed but its conflict was left open"))
+        #expect(error.contains("your text is saved in"))
+        #expect(try team.conflictFields("alice") == ["body"])
+
+        // A line that looks like a marker is refused too, whatever follows the arrows.
+        let stray = try team.sandbox.write("stray.sh", "#!/bin/sh\nprintf '<<<<<<< stray\\n' >> \"$1\"\n", executable: true)
+        #expect(try team.refused("alice", ["edit", team.id], environment: ["EDITOR": stray]).contains("conflict markers are left at line"))
+
+        // Changing another field with the passage left as it was keeps the conflict open.
+        let retitle = try team.sandbox.write("retitle.sh", "#!/bin/sh\nsed -i 's/^title: .*/title: Retitled/' \"$1\"\n", executable: true)
+        try team.ok("alice", ["edit", team.id], environment: ["EDITOR": retitle])
+        #expect(try team.report("alice")["title"] as? String == "Retitled")
+        #expect(try team.conflictFields("alice") == ["body"])
+        let bodies = try team.json("alice", ["conflicts", "--json"])
+        #expect("\(bodies)".contains("p2 ALICE") && "\(bodies)".contains("p2 BOB"))
+    }
+
     @Test func anEventRemovedHereAndEditedThereIsDecidedByKeepingOrDroppingIt() throws {
         let team = try Team()
         try team.ok("alice", ["event", "rm", team.id, "e1"])

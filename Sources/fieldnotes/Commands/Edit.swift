@@ -15,7 +15,8 @@ extension Fieldnotes {
 
                 Open conflicts appear between git-style markers (<<<<<<< mine / ======= / \
                 >>>>>>> theirs). Keep the side you want and delete the marker lines to decide; \
-                leave a block exactly as it is to decide later. Other leftover markers are refused.
+                leave a block exactly as it is to decide later. Other leftover markers are refused, \
+                and so is a change to a narrative whose marked passages are left undecided.
                 """)
 
         @Argument(help: "The report's id or a unique prefix.") var id: String

@@ -31,11 +31,10 @@ struct MarkedDocument {
     let unmarked: [FieldPath]
 
     /// A line in the syntax of the markers written here (not, say, a Markdown underline).
+    /// Opening and closing lines count whatever follows them, as git's do.
     static func isMarker(_ line: String) -> Bool {
-        if line == "=======" { return true }
-        return ["<<<<<<< ", "======= ", ">>>>>>> "].contains { prefix in
-            line.hasPrefix(prefix) && ["mine (", "theirs ("].contains { line.dropFirst(prefix.count).hasPrefix($0) }
-        }
+        if line == "=======" || line.hasPrefix("<<<<<<<") || line.hasPrefix(">>>>>>>") { return true }
+        return line.hasPrefix("======= ") && ["mine (", "theirs ("].contains { line.dropFirst(8).hasPrefix($0) }
     }
 
     /// - Parameter bodyBase: the narrative the body's candidates diverged from.
@@ -121,15 +120,7 @@ struct MarkedDocument {
     /// What an edited text decides. Throws if markers are left anywhere but in blocks kept
     /// exactly as written, or if the narrative's blocks are partly decided.
     func read(_ edited: String) throws -> (document: ReportDocument, decided: Set<FieldPath>) {
-        var lines = edited.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var kept = Set<Int>()
-        var position = 0
-        for (index, block) in blocks.enumerated() {
-            guard let start = Self.find(block.lines, in: lines, from: position) else { continue }
-            lines.replaceSubrange(start..<start + block.lines.count, with: block.shown)
-            position = start + block.shown.count
-            kept.insert(index)
-        }
+        let (lines, kept) = unmarked(edited)
         if !blocks.isEmpty, let stray = lines.firstIndex(where: Self.isMarker) {
             throw CLIError("conflict markers are left at line \(stray + 1): keep the side you want and delete the marker lines (or leave a whole block as it was to decide later)")
         }
@@ -138,8 +129,29 @@ struct MarkedDocument {
         if !bodyKept.isEmpty && bodyKept.count != bodyBlocks.count {
             throw CLIError("the narrative's conflicts were partly decided: decide all of its marked passages, or leave them all as they were")
         }
+        let document = try ReportDocument(parsing: lines.joined(separator: "\n"))
+        // A narrative whose conflict stays open must stay as it was: the conflict is over the
+        // whole text, and saving the shown side with other changes would drop the other sides.
+        if !bodyKept.isEmpty, document.body != (try ReportDocument(parsing: unmarked(text).lines.joined(separator: "\n"))).body {
+            throw CLIError("the narrative was changed but its conflict was left open: decide its marked passages first (or leave the narrative as it was)")
+        }
         let decided = Set(blocks.indices.filter { !kept.contains($0) }.map { blocks[$0].field })
-        return (try ReportDocument(parsing: lines.joined(separator: "\n")), decided)
+        return (document, decided)
+    }
+
+    /// The text with each block left exactly as written replaced by what stands in for it,
+    /// and the indices of those blocks.
+    private func unmarked(_ text: String) -> (lines: [String], kept: Set<Int>) {
+        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var kept = Set<Int>()
+        var position = 0
+        for (index, block) in blocks.enumerated() {
+            guard let start = Self.find(block.lines, in: lines, from: position) else { continue }
+            lines.replaceSubrange(start..<start + block.lines.count, with: block.shown)
+            position = start + block.shown.count
+            kept.insert(index)
+        }
+        return (lines, kept)
     }
 
     private static func find(_ block: [String], in lines: [String], from position: Int) -> Int? {
