@@ -54,9 +54,11 @@ struct IncrementalMerge {
         let before = try outline.map { $0.conflicts > 0 } == true
             ? Set(try transaction.stored(report)?.report.conflicts.map(\.field) ?? []) : []
         let state: Report
-        if added.count == 1, outline.map({ added[0].version.clock.dominates($0.clock) }) ?? true {
-            // A new report, or one version that has seen every head (the usual case): it is
-            // the only head, so the state is its snapshot, prepared already.
+        if added.count == 1, outline.map({ added[0].version.clock.isDescendant(of: $0.clock) }) ?? true {
+            // A new report, or one version made after every head (the usual case): it is the
+            // only head, so the state is its snapshot, prepared already. Strictly after: a
+            // version whose clock equals the heads' join is forged, and the full merge below
+            // refuses it as the same history would be refused in any other order.
             let (version, prepared, seq) = added[0]
             state = version.snapshot
             try transaction.save(prepared, headSeq: seq, replacing: outline != nil)

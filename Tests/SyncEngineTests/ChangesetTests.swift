@@ -238,5 +238,19 @@ struct ChangesetTests {
         let url = try writeRawChangeset([first.encoded, second.encoded], to: workspace.file("impossible.fnc"))
         let reason = try expectRefused(url, in: workspace)
         #expect(reason.contains(kind == "same clock" ? "have the same clock" : "has not seen"), "\(reason)")
+
+        // One version per file, in either order: the second is refused whichever came first.
+        for (index, order) in [[first, second], [second, first]].enumerated() {
+            let bob = try workspace.store("bob-\(kind.prefix(3))-\(index)")
+            let urls = try order.enumerated().map { number, version in
+                try writeRawChangeset([version.encoded], to: workspace.file("alone-\(kind.prefix(3))-\(index)-\(number).fnc"))
+            }
+            #expect(Synchronizer(store: bob).importFiles([urls[0]]).skipped.isEmpty)
+            let before = try bob.rawDump()
+            let summary = Synchronizer(store: bob).importFiles([urls[1]])
+            #expect(summary.skipped.first?.reason.contains(kind == "same clock" ? "have the same clock" : "has not seen") == true,
+                    "\(summary.skipped)")
+            #expect(try bob.rawDump() == before, "the store changed")
+        }
     }
 }

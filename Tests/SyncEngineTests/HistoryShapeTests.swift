@@ -1,0 +1,77 @@
+import Foundation
+import ReportModels
+import SyncEngine
+import Testing
+
+/// `RecordHistory` finds heads and impossible histories without comparing every pair of
+/// versions; these tests hold those shortcuts to the definitions on random histories.
+@Suite("Heads and impossible histories, against their definitions")
+struct HistoryShapeTests {
+    let replicas = (1...4).map { ReplicaID("0000000\($0)-0000-4000-8000-00000000000\($0)")! }
+    let report = Report(title: "A report")
+
+    /// A version as `replica` with exactly `clock` (whose entry for `replica` is its counter).
+    func version(_ replica: ReplicaID, clock: VectorClock) -> Version {
+        var parents = clock.counters
+        parents[replica]! -= 1
+        return Version(snapshot: report, after: VectorClock(parents), replica: replica, author: "someone",
+                       time: Timestamp(millisecondsSince1970: 0))
+    }
+
+    /// Replicas that edit and exchange at random: a history that could really happen.
+    func realHistory(_ random: inout SeededGenerator, size: Int) -> [Version] {
+        var seen = Array(repeating: VectorClock(), count: replicas.count)
+        var versions: [Version] = []
+        while versions.count < size {
+            let me = Int.random(in: 0..<replicas.count, using: &random)
+            if Bool.random(using: &random) {
+                seen[me] = seen[me].incremented(for: replicas[me])
+                versions.append(version(replicas[me], clock: seen[me]))
+            } else {
+                seen[me] = seen[me].joined(with: seen[Int.random(in: 0..<replicas.count, using: &random)])
+            }
+        }
+        return versions
+    }
+
+    /// Any clocks at all: most such histories are impossible.
+    func forgedHistory(_ random: inout SeededGenerator, size: Int) -> [Version] {
+        var dots = Set<Dot>()
+        return (0..<size).compactMap { _ in
+            let me = replicas.randomElement(using: &random)!
+            var counters = Dictionary(uniqueKeysWithValues: replicas.map { ($0, Int.random(in: 0...3, using: &random)) })
+            counters[me] = Int.random(in: 1...4, using: &random)
+            let forged = version(me, clock: VectorClock(counters))
+            return dots.insert(forged.dot).inserted ? forged : nil
+        }
+    }
+
+    func headsByDefinition(_ set: [Version]) -> [Version] {
+        set.filter { version in !set.contains { $0.clock.isDescendant(of: version.clock) } }.sorted { $0.dot < $1.dot }
+    }
+
+    func isImpossibleByDefinition(_ set: [Version]) -> Bool {
+        set.contains { a in
+            set.contains { b in
+                a.dot != b.dot && (a.clock == b.clock
+                    || (a.dot.replica == b.dot.replica && a.dot.counter < b.dot.counter && !b.clock.dominates(a.clock)))
+            }
+        }
+    }
+
+    @Test func headsAndImpossibilityMatchTheirDefinitions() {
+        let seed = ProcessInfo.processInfo.environment["FIELDNOTES_SEED"].flatMap(UInt64.init) ?? 20261125
+        var random = SeededGenerator(state: seed)
+        for round in 0..<300 {
+            let size = Int.random(in: 1...40, using: &random)
+            var set = round % 3 == 2 ? forgedHistory(&random, size: size) : realHistory(&random, size: size)
+            // A store may hold any part of a history: versions arrive by different paths.
+            if round % 3 == 1 { set = set.filter { _ in Bool.random(using: &random) } }
+            set.shuffle(using: &random)
+            let history = RecordHistory(set)
+            #expect(history.heads.map(\.dot) == headsByDefinition(set).map(\.dot), "seed \(seed), round \(round)")
+            #expect((history.inconsistency != nil) == isImpossibleByDefinition(set), "seed \(seed), round \(round)")
+            if round % 3 != 2 { #expect(history.inconsistency == nil, "seed \(seed), round \(round)") }
+        }
+    }
+}
