@@ -189,6 +189,11 @@ extension Store {
         }
     }
 
+    /// The hash of the version with this dot, if the store holds it.
+    public func hash(of report: ReportID, dot: Dot) throws -> String? {
+        try database.read { try ImportTransaction(db: $0).hash(of: report, dot: dot) }
+    }
+
     /// The sequence number of the last changeset this store wrote to `target` (0: none);
     /// nil when this store has never synced with it.
     public func lastWritten(to target: SyncTarget) throws -> Int? {

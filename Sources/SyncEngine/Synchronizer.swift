@@ -30,12 +30,38 @@ public struct Synchronizer {
         defer { withExtendedLifetime(lock) {} }
         let folder = SharedFolder(folderURL)
         let folderID = try folder.prepare()
+        try checkOwnDirectory(in: folder, folderID: folderID)
         var summary = SyncSummary()
         for writer in try folder.writers() where writer != me {
             try importNew(from: writer, in: folder, folderID: folderID, into: &summary)
         }
         try exportPending(to: folder, folderID: folderID, into: &summary)
         return summary
+    }
+
+    /// Only this store writes in this replica's directory: a file there that it did not
+    /// write means a copy of this store (same replica id) is in use elsewhere, and syncing
+    /// on would spread two different versions under one dot. Refused before anything is
+    /// imported or written. With a record of this folder, a file after the last one written
+    /// is such a file. Without one (a folder new to this store, or whose folder.json was made
+    /// again) the files are this store's only if it holds, byte for byte, every version in
+    /// them made as this replica — read only in that rare case.
+    private func checkOwnDirectory(in folder: SharedFolder, folderID: String) throws {
+        let files = try folder.changesets(of: me)
+        guard let latest = files.keys.max() else { return }
+        func inUseElsewhere(_ sequence: Int) -> SyncError {
+            .replicaInUseElsewhere(folder: folder.root.path, file: SharedFolder.fileName(sequence: sequence))
+        }
+        if let written = try store.lastWritten(to: .folder(id: folderID)) {
+            if latest > written { throw inUseElsewhere(latest) }
+            return
+        }
+        for (sequence, url) in files.sorted(by: { $0.key < $1.key }) {
+            _ = try ChangesetReader.read(url) { version in
+                guard version.dot.replica == me else { return }
+                guard try store.hash(of: version.reportID, dot: version.dot) == version.hash.hex else { throw inUseElsewhere(sequence) }
+            }
+        }
     }
 
     /// Imports a writer's changesets after the last one imported, in sequence order, up to
@@ -63,13 +89,6 @@ public struct Synchronizer {
     /// been sent and did not come from it.
     private func exportPending(to folder: SharedFolder, folderID: String, into summary: inout SyncSummary) throws {
         let target = SyncTarget.folder(id: folderID)
-        // Only this store writes in this replica's directory. A later file there than the
-        // last one it wrote means a copy of this store (same replica id) is in use elsewhere,
-        // and writing on would reuse version dots. (A folder this store has no record of —
-        // new to it, or whose folder.json was made again — is taken as it is.)
-        if let written = try store.lastWritten(to: target), let latest = try folder.changesets(of: me).keys.max(), latest > written {
-            throw SyncError.replicaInUseElsewhere(folder: folder.root.path, file: SharedFolder.fileName(sequence: latest))
-        }
         let pending = try store.pendingVersions(for: target)
         if !pending.versions.isEmpty {
             // The sequence is recorded before the file is written, so that a crash between

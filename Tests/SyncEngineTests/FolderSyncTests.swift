@@ -205,6 +205,27 @@ struct FolderSyncTests {
         try carol.expectVerified()
     }
 
+    @Test func aCopyIsRefusedOnItsFirstSyncBeforeItWritesAnything() throws {
+        let workspace = try Workspace()
+        let alice = try workspace.store("alice")
+        let shared = try workspace.folder("shared")
+        let id = try alice.add("One")
+        // Copied before either ever synced; then both laptops edit.
+        let copy = workspace.root.appending(path: "store-alice-copy")
+        try FileManager.default.copyItem(at: alice.directory, to: copy)
+        let twin = try Store.open(at: copy)
+        try alice.commitChange(to: id) { $0.title = "Edited on the first laptop" }
+        try twin.commitChange(to: id) { $0.title = "Edited on the second laptop" }
+        _ = try alice.sync(shared)
+        let before = (try twin.rawDump(), try FileManager.default.subpathsOfDirectory(atPath: shared.path).sorted())
+        #expect(throws: SyncError.replicaInUseElsewhere(folder: shared.path, file: "00000001.fnc")) { try twin.sync(shared) }
+        #expect(try twin.rawDump() == before.0)
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: shared.path).sorted() == before.1)
+        // The first laptop syncs on as before.
+        try alice.commitChange(to: id) { $0.status = .final }
+        #expect(try alice.sync(shared).exportedVersions == 1)
+    }
+
     @Test func aFolderThatDoesNotExistIsAnError() throws {
         let workspace = try Workspace()
         let alice = try workspace.store("alice")
