@@ -78,7 +78,10 @@ public struct Synchronizer {
             do {
                 try importChangeset(at: file, origin: .folder(id: folderID), expecting: (writer, last + 1), into: &summary)
             } catch {
-                summary.skipped.append(.init(file: "\(writer.rawValue)/\(file.lastPathComponent)", reason: Self.describe(error)))
+                let held = files.keys.filter { $0 > last + 1 }.count
+                let waiting = held == 0 ? "" : "; \(held == 1 ? "the writer's next changeset waits" : "the writer's \(held) later changesets wait") for it"
+                summary.skipped.append(.init(file: "\(writer.rawValue)/\(file.lastPathComponent)",
+                                             reason: Self.describe(error) + "; it is tried again at the next sync" + waiting))
                 return
             }
             last += 1

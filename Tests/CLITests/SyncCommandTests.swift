@@ -73,14 +73,17 @@ struct SyncCommandTests {
         #expect(skipped.map { $0["file"] as? String } == ["\(aliceReplica)/00000001.fnc"])
         #expect((skipped[0]["reason"] as? String)?.isEmpty == false)
         #expect(summary["importedVersions"] as? Int == 1)
+        #expect(result.stderr.hasPrefix("error: refused \(aliceReplica)/00000001.fnc: "))
+        #expect(result.stderr.contains("tried again at the next sync"))
         let human = try sandbox.run(["sync", shared, "--store", carol.path])
         #expect(human.status == 1)
-        #expect(human.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("refused \(aliceReplica)/00000001.fnc"))
+        #expect(human.stdout.contains("refused 1 changeset"))
+        #expect(human.stderrLines.count == 1 && human.stderr.hasPrefix("error: refused \(aliceReplica)/00000001.fnc: "))
         try sandbox.verify(carol)
     }
 
     @Test func remotesAreRememberedAndSyncedByName() throws {
-        let (sandbox, alice, _, shared, _) = try team()
+        let (sandbox, alice, _, shared, id) = try team()
         try sandbox.ok(["remote", "add", "team", shared, "--store", alice.path])
         let usb = sandbox.folder.appending(path: "usb").path
         try FileManager.default.createDirectory(atPath: usb, withIntermediateDirectories: true)
@@ -94,6 +97,11 @@ struct SyncCommandTests {
         let status = try #require(try sandbox.json(["status", "--store", alice.path]) as? Object)
         #expect(status["unsyncedVersions"] as? Int == 0)
         #expect((status["remotes"] as? [Object])?.allSatisfy { $0["lastSync"] is String } == true)
+        // A remote is named like a folder, as with `git fetch origin`.
+        try sandbox.ok(["set", id, "status=final", "--store", alice.path])
+        let byName = try #require(try sandbox.json(["sync", "usb", "--store", alice.path]) as? Object)
+        #expect((byName["folders"] as? [Object])?.map { $0["folder"] as? String } == [usb])
+        #expect(byName["exportedVersions"] as? Int == 1)
         try sandbox.ok(["remote", "rm", "usb", "--store", alice.path])
         #expect(try sandbox.refused(["remote", "rm", "usb", "--store", alice.path]).contains("no remote named 'usb'"))
         let none = try Sandbox()
@@ -113,9 +121,13 @@ struct SyncCommandTests {
         #expect(imported["importedVersions"] as? Int == 1)
         #expect((try sandbox.json(["show", id, "--store", bob.path]) as? Object)?["status"] as? String == "final")
         let bad = try sandbox.write("bad.fnc", "not a changeset")
-        let result = try sandbox.run(["import", bad, file, "--store", bob.path])
+        let result = try sandbox.run(["import", bad, file + ".missing", file, "--store", bob.path])
         #expect(result.status == 1)
-        #expect(result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("refused \(bad): not a fieldnotes changeset"))
+        // One error line per refused file.
+        #expect(result.stderrLines.count == 2)
+        #expect(result.stderrLines.first?.hasPrefix("error: refused \(bad): not a fieldnotes changeset") == true)
+        #expect(result.stderrLines.last?.hasPrefix("error: refused \(file).missing: ") == true)
+        #expect(result.stdout.contains("refused 2 changesets"))
         try sandbox.verify(bob)
     }
 }

@@ -10,20 +10,26 @@ extension Fieldnotes {
             abstract: "Exchange versions through shared folders.",
             discussion: """
                 For each folder: import the changesets other replicas wrote there, then write \
-                this replica's new versions as one changeset. With no folder, every remote. \
+                this replica's new versions as one changeset. A folder may be named by its remote \
+                name (`fieldnotes remote add`); with no folder, every remote is synced. \
                 A changeset that is refused is named and retried next time; the others are \
                 imported, and the exit code is 1.
                 """)
 
-        @Argument(help: "Shared folders (default: every remote).") var folders: [String] = []
+        @Argument(help: "Shared folders or remote names (default: every remote).") var folders: [String] = []
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
             let store = try storeOptions.open()
-            var targets = try folders.map { (name: $0, url: try Input.path($0, what: "folder path")) }
+            let remotes = try store.remotes()
+            // A remote's name (as with `git fetch origin`) or else a path; names hold no '/'.
+            var targets = try folders.map { folder in
+                try remotes.first { $0.name == folder }.map { (name: $0.name, url: URL(fileURLWithPath: $0.path)) }
+                    ?? (name: folder, url: try Input.path(folder, what: "folder path"))
+            }
             if targets.isEmpty {
-                targets = try store.remotes().map { (name: $0.name, url: URL(fileURLWithPath: $0.path)) }
+                targets = remotes.map { (name: $0.name, url: URL(fileURLWithPath: $0.path)) }
                 guard !targets.isEmpty else { throw SyncError.noRemotes }
             }
             let synchronizer = Synchronizer(store: store, progress: ProgressLine.show)
@@ -112,8 +118,8 @@ enum SyncOutput {
         return .object(members.merging(extra))
     }
 
-    /// Prints the outcome of each folder (or of an import), then fails if anything was
-    /// refused or a folder could not be synced.
+    /// Prints the outcome of each folder (or of an import) on stdout, then fails if anything
+    /// was refused or a folder could not be synced, saying why on stderr.
     static func report(_ results: [(name: String, path: String, outcome: Result<SyncSummary, Error>)], json: Bool) throws {
         var total = SyncSummary()
         var failures: [String] = []
@@ -138,12 +144,11 @@ enum SyncOutput {
         if json {
             Console.printJSON(self.json(total, extra: results.first?.name == "import" ? [:] : ["folders": .array(folders)]))
         }
-        if !total.skipped.isEmpty {
-            failures.append("\(Text.plural(total.skipped.count, "changeset")) refused (named above); the rest was imported")
-        }
-        guard failures.isEmpty else {
-            throw CLIError(failures.joined(separator: "; "))
-        }
+        // Each problem is an `error:` line of its own on stderr, the last one the exit's.
+        failures += total.skipped.map { "refused \($0.file): \($0.reason)" }
+        guard let last = failures.popLast() else { return }
+        failures.forEach(Console.error)
+        throw CLIError(last)
     }
 
     static func printHuman(_ summary: SyncSummary, name: String) {
@@ -158,8 +163,8 @@ enum SyncOutput {
         if !parts.isEmpty {
             print(Text.wrap(parts.joined(separator: ", "), prefix: name == "import" ? "" : "\(name): ", indent: 2))
         }
-        for skipped in summary.skipped {
-            print(Text.wrap("\(skipped.file): \(skipped.reason)", prefix: "  refused ", indent: 4))
+        if !summary.skipped.isEmpty {
+            print("  refused \(Text.plural(summary.skipped.count, "changeset")) (why: below)")
         }
         for waiting in summary.waiting {
             print(Text.wrap("for \(waiting.missing) (not in the folder yet)", prefix: "  waiting ", indent: 4))
