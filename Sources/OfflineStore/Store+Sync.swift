@@ -42,9 +42,12 @@ public struct Remote: Hashable, Sendable {
 /// together with the import's bookkeeping, or not at all.
 public final class ImportTransaction {
     let db: Database
-    /// Search entries waiting to be written in one chunk.
+    /// Search entries waiting to be written in one chunk: up to 500 of them, or 8 MB of
+    /// text, so that memory stays flat when reports are large.
     private var pendingSearch: [SearchEntry] = []
+    private var pendingSearchBytes = 0
     static let searchChunk = 500
+    static let searchChunkBytes = 8 << 20
 
     init(db: Database) {
         self.db = db
@@ -56,8 +59,8 @@ public final class ImportTransaction {
                             arguments: [report.rawValue, dot.replica.rawValue, dot.counter])
     }
 
-    /// Appends a version that came from elsewhere (in its canonical form, whatever form it
-    /// arrived in); returns its local sequence number.
+    /// Appends a version that came from elsewhere, byte for byte as its maker wrote it (the
+    /// bytes its hash covers, relayed untouched); returns its local sequence number.
     @discardableResult
     public func insert(_ version: Version, origin: VersionOrigin) throws -> Int64 {
         try Store.insert(version, origin: origin, db)
@@ -92,13 +95,15 @@ public final class ImportTransaction {
     public func save(_ prepared: PreparedState, headSeq: Int64? = nil, replacing: Bool) throws {
         let rowID = try Store.saveRow(prepared, headSeq: headSeq, db)
         pendingSearch.append(SearchEntry(rowID: rowID, text: prepared.search, replacing: replacing))
-        if pendingSearch.count >= Self.searchChunk { try flushSearch() }
+        pendingSearchBytes += prepared.search.body.utf8.count
+        if pendingSearch.count >= Self.searchChunk || pendingSearchBytes >= Self.searchChunkBytes { try flushSearch() }
     }
 
     /// Writes the search entries still waiting; `Store.importing` calls it before committing.
     func flushSearch() throws {
         try Store.writeSearchEntries(pendingSearch, db)
         pendingSearch.removeAll(keepingCapacity: true)
+        pendingSearchBytes = 0
     }
 
     public func lastImportedSequence(folder: String, writer: ReplicaID) throws -> Int {

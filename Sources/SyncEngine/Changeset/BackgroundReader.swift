@@ -4,8 +4,9 @@ import ReportModels
 extension ChangesetReader {
     /// Like ``read(_:_:)``, but the file is read, inflated, checked and decoded — and
     /// `prepare` run on each version — on a second thread while `body` runs on this one, so
-    /// an import's decoding overlaps its writing (DESIGN.md §7). Only a bounded number of
-    /// decoded versions wait between the two.
+    /// an import's decoding overlaps its writing (DESIGN.md §7). Decoded versions wait
+    /// between the two up to a bound in bytes, so memory stays flat however large the
+    /// versions are.
     public static func readInBackground<Prepared: Sendable>(
         _ url: URL, prepare: @escaping @Sendable (Version) -> Prepared, _ body: (Version, Prepared) throws -> Void
     ) throws -> ChangesetHeader {
@@ -13,14 +14,16 @@ extension ChangesetReader {
         let producer = Thread {
             do {
                 var batch: [(Version, Prepared)] = []
+                var bytes = 0
                 let header = try read(url) { version in
                     batch.append((version, prepare(version)))
-                    if batch.count == Channel<(Version, Prepared)>.batchSize {
-                        try channel.send(batch)
-                        batch = []
+                    bytes += version.encoded.utf8.count
+                    if batch.count == Channel<(Version, Prepared)>.batchSize || bytes >= Channel<(Version, Prepared)>.batchBytes {
+                        try channel.send(batch, bytes: bytes)
+                        (batch, bytes) = ([], 0)
                     }
                 }
-                try channel.send(batch)
+                try channel.send(batch, bytes: bytes)
                 channel.finish(.success(header))
             } catch {
                 channel.finish(.failure(error))
@@ -42,24 +45,30 @@ extension ChangesetReader {
 }
 
 /// Batches of decoded versions handed from the reading thread to the importing one.
+///
+/// Bounded by the encoded size of what waits (a decoded version takes a few times that):
+/// about 16 MB, or one batch whatever its size, so that a single huge version still passes.
 private final class Channel<Element: Sendable>: @unchecked Sendable {
     static var batchSize: Int { 64 }
-    static var capacity: Int { 16 }
+    static var batchBytes: Int { 1 << 20 }
+    static var capacityBytes: Int { 16 << 20 }
 
     private let condition = NSCondition()
-    private var batches: [[Element]] = []
+    private var batches: [(elements: [Element], bytes: Int)] = []
+    private var waitingBytes = 0
     private var result: Result<ChangesetHeader, Error>?
     private var cancelled = false
 
     struct Cancelled: Error {}
 
     /// Waits for room; throws if the consumer gave up.
-    func send(_ batch: [Element]) throws {
+    func send(_ batch: [Element], bytes: Int) throws {
         condition.lock()
         defer { condition.unlock() }
-        while batches.count >= Self.capacity && !cancelled { condition.wait() }
+        while !batches.isEmpty && waitingBytes + bytes > Self.capacityBytes && !cancelled { condition.wait() }
         if cancelled { throw Cancelled() }
-        batches.append(batch)
+        batches.append((batch, bytes))
+        waitingBytes += bytes
         condition.broadcast()
     }
 
@@ -79,7 +88,9 @@ private final class Channel<Element: Sendable>: @unchecked Sendable {
         if case .failure(let error)? = result { throw error }
         guard !batches.isEmpty else { return nil }
         condition.broadcast()
-        return batches.removeFirst()
+        let batch = batches.removeFirst()
+        waitingBytes -= batch.bytes
+        return batch.elements
     }
 
     func cancel() {
