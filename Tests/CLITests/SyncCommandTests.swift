@@ -82,6 +82,19 @@ struct SyncCommandTests {
         try sandbox.verify(carol)
     }
 
+    @Test func aRemovalThatCollidedWithAnEditShowsWhatItWouldDrop() throws {
+        let team = try Team()
+        try team.ok("alice", ["event", "set", team.id, "e2", "killed=10"])
+        try team.ok("bob", ["event", "rm", team.id, "e2"])
+        try team.syncAll(["alice", "bob"])
+        let human = try team.ok("bob", ["conflicts"])
+        #expect(human.contains("present, and edited: killed 9 → 10"))
+        let listed = try #require(try team.json("bob", ["conflicts", "--json"]) as? [Object])
+        let candidates = try #require(listed.first?["candidates"] as? [Object])
+        #expect(candidates.filter { $0["edits"] != nil }.map { $0["author"] as? String } == ["alice"])
+        #expect(candidates.compactMap { $0["edits"] as? [String] } == [["events.e2.killed"]])
+    }
+
     @Test func remotesAreRememberedAndSyncedByName() throws {
         let (sandbox, alice, _, shared, id) = try team()
         try sandbox.ok(["remote", "add", "team", shared, "--store", alice.path])

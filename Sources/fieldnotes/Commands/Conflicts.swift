@@ -59,6 +59,15 @@ struct ConflictView {
     let base: JSONValue?
     /// For the narrative: the passages where the candidates collide.
     let regions: [LineMerge.Region]
+    /// For a removal or a delete that collided with edits: what each candidate that keeps the
+    /// item (or report) had changed since the base, by version — what the removal would drop.
+    let edits: [Dot: [Edit]]
+
+    struct Edit {
+        var field: FieldPath
+        var before: JSONValue?
+        var after: JSONValue?
+    }
 
     init(report: Report, conflict: Conflict, history: RecordHistory) {
         self.report = report
@@ -70,6 +79,19 @@ struct ConflictView {
         } else {
             regions = []
         }
+        var edits: [Dot: [Edit]] = [:]
+        let keeps: JSONValue? = switch conflict.field {
+        case .event, .source: .bool(true)
+        case .deleted: .bool(false)
+        default: nil
+        }
+        for candidate in conflict.candidates where candidate.value == keeps {
+            guard let version = history.versions.first(where: { $0.dot == candidate.version }) else { continue }
+            edits[candidate.version] = version.snapshot.changedFields(since: baseReport)
+                .filter { $0 != conflict.field && (conflict.field.item == nil || $0.item == conflict.field.item) }
+                .map { Edit(field: $0, before: baseReport?.value(at: $0), after: version.snapshot.value(at: $0)) }
+        }
+        self.edits = edits
     }
 
     /// An item that was not in the base reads as not present.
@@ -87,7 +109,14 @@ struct ConflictView {
             "field": .string(conflict.field.description),
             "base": base ?? .null,
             "shown": .string(conflict.displayed.version.description),
-            "candidates": .array(conflict.candidates.map(ReportViews.candidateJSON)),
+            "candidates": .array(conflict.candidates.map { candidate in
+                var json = ReportViews.candidateJSON(candidate)
+                if let edits = edits[candidate.version], case .object(var members) = json {
+                    members["edits"] = .array(edits.map { .string($0.field.description) })
+                    json = .object(members)
+                }
+                return json
+            }),
         ]
         if !regions.isEmpty {
             members["hunks"] = .array(regions.map { region in
@@ -123,7 +152,18 @@ struct ConflictView {
         lines.append(Text.wrap(describe(base), prefix: "    before   ", indent: 13))
         for candidate in conflict.candidates {
             lines.append(Text.wrap(label(candidate), prefix: "    ", indent: 6))
-            lines.append(Text.wrap(describe(candidate.value), prefix: "             ", indent: 13))
+            var value = describe(candidate.value)
+            if let edits = edits[candidate.version], !edits.isEmpty {
+                if conflict.field == .deleted {
+                    value += ", and changed " + edits.map(\.field.description).joined(separator: ", ")
+                } else {
+                    value += ", and edited: " + edits.map { edit in
+                        let name = edit.field.description.split(separator: ".").last.map(String.init) ?? ""
+                        return "\(name) \(edit.before.map(Text.value) ?? "(none)") → \(edit.after.map(Text.value) ?? "(none)")"
+                    }.joined(separator: ", ")
+                }
+            }
+            lines.append(Text.wrap(value, prefix: "             ", indent: 13))
         }
         return lines.joined(separator: "\n")
     }
