@@ -45,6 +45,30 @@ struct EdgeCaseTests {
         #expect(((try sandbox.json(["show", id]) as? Object)?["events"] as? [Object])?.first?["summary"] as? String == "")
     }
 
+    @Test func aDeletedReportIsRestoredBeforeItIsChanged() throws {
+        let (sandbox, id) = try sandboxWithSample()
+        try sandbox.ok(["rm", id])
+        let before = try sandbox.dump()
+        for arguments in [["set", id, "title=Unseen"], ["event", "add", id, "--when", "2024-06-24", "--place", "Derbent"],
+                          ["event", "set", id, "e1", "killed=3"], ["source", "rm", id, "s1"], ["edit", id]] {
+            #expect(try sandbox.refused(arguments, environment: ["EDITOR": "true"]).contains("is deleted; run `fieldnotes restore"))
+        }
+        #expect(try sandbox.dump() == before)
+        try sandbox.ok(["restore", id])
+        try sandbox.ok(["set", id, "title=Seen again"])
+        try sandbox.verify()
+    }
+
+    @Test func settingAConflictedFieldSaysItDecidedIt() throws {
+        let team = try Team()
+        try team.ok("alice", ["set", team.id, "title=Alice's title", "status=draft"])
+        try team.ok("bob", ["set", team.id, "title=Bob's title", "status=final"])
+        try team.syncAll(["alice", "bob"])
+        let output = try team.ok("alice", ["set", team.id, "title=Agreed title"])
+        #expect(output.contains("Decided title.") && output.contains("1 conflict still open."))
+        #expect(try team.conflictFields("alice") == ["status"])
+    }
+
     @Test func pathsThatAreNotFoldersGetOneClearLine() throws {
         let sandbox = try Sandbox()
         let file = try sandbox.write("afile", "not a folder")
@@ -54,7 +78,7 @@ struct EdgeCaseTests {
         try sandbox.initialize()
         let importing = try sandbox.run(["import", sandbox.folder.path])
         #expect(importing.status == 1 && importing.stderrLines.count == 1)
-        #expect(importing.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("is a directory"))
+        #expect(importing.stderr.contains("is a directory"))
         #expect(try sandbox.refused(["sync", ""]).contains("the folder path is empty"))
         #expect(try sandbox.refused(["export", "-o", sandbox.folder.appending(path: "missing/x.fnc").path]).contains("does not exist"))
         let folderAsDatabase = sandbox.folder.appending(path: "odd")

@@ -26,6 +26,7 @@ extension Fieldnotes {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
             let original = try store.stored(reportID).report
+            try Store.requireNotDeleted(original)
             let bodyBase = try original.conflict(at: .body).map { RecordHistory(try store.versions(of: reportID)).base(of: $0)?.body ?? "" }
             let marked = MarkedDocument(report: original, me: store.identity.replica, bodyBase: bodyBase)
 
@@ -42,34 +43,23 @@ extension Fieldnotes {
                 return
             }
             let version: Version?
-            var decided: Set<FieldPath> = []
             do {
                 guard let text = String(data: edited, encoding: .utf8) else {
                     throw CLIError("the edited text is not UTF-8")
                 }
                 let reading = try marked.read(text)
-                decided = reading.decided
-                version = try store.commitChange(to: reportID) { report in
+                version = try store.changeContent(of: reportID) { report in
                     // Applying a document made from an older state would undo what arrived since.
                     guard report == original else {
                         throw CLIError("the report changed while you were editing it (a sync or another edit); run `fieldnotes edit` again")
                     }
-                    reading.document.apply(to: &report, deciding: decided)
+                    reading.document.apply(to: &report, deciding: reading.decided)
                 }
             } catch {
                 let saved = try Recovery.save(edited, for: reportID, in: store)
                 throw CLIError("\(Console.message(for: error)); nothing was written, and your text is saved in \(saved.path)")
             }
-            guard let version else {
-                print("No changes.")
-                return
-            }
-            var message = "Saved version \(version.dot.short)."
-            if !decided.isEmpty { message += " Decided \(decided.map(\.description).sorted().joined(separator: ", "))." }
-            if !version.snapshot.conflicts.isEmpty {
-                message += " \(Text.plural(version.snapshot.conflicts.count, "conflict")) still open."
-            }
-            print(message)
+            try Change.report(version, of: reportID, in: store, json: false)
         }
     }
 }

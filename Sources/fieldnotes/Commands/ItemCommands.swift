@@ -46,7 +46,7 @@ extension Fieldnotes {
                 killed: try killed.flatMap { try FieldRules.casualties($0, field: field(.killed)) },
                 injured: try injured.flatMap { try FieldRules.casualties($0, field: field(.injured)) })
             try event.validateEntry()
-            try store.commitChange(to: reportID) { report in
+            try store.changeContent(of: reportID) { report in
                 guard report.event(itemID) == nil else { throw CLIError("report \(reportID.rawValue.prefix(8)) already has an event '\(itemID)'") }
                 report.events.append(event)
             }
@@ -71,7 +71,7 @@ extension Fieldnotes {
             let source = Source(
                 id: itemID, ref: ref,
                 reliability: try reliability.flatMap { try FieldRules.reliability($0, field: FieldPath.sourceField(itemID, .reliability).description) })
-            try store.commitChange(to: reportID) { report in
+            try store.changeContent(of: reportID) { report in
                 guard report.source(itemID) == nil else { throw CLIError("report \(reportID.rawValue.prefix(8)) already has a source '\(itemID)'") }
                 report.sources.append(source)
             }
@@ -142,7 +142,7 @@ struct SetItem<Kind: ItemKind>: ParsableCommand {
             }
             return (path, try path.parseValue(String(text[text.index(after: equals)...])))
         }
-        let version = try store.commitChange(to: reportID) { report in
+        let version = try store.changeContent(of: reportID) { report in
             guard report.value(at: Kind.path(itemID, field: nil)!) != nil else { throw ItemOutput.missing(Kind.noun, itemID, reportID) }
             for (path, value) in changes { try report.assign(value, at: path) }
             try Kind.checkEntry(report, itemID)
@@ -165,7 +165,7 @@ struct RemoveItem<Kind: ItemKind>: ParsableCommand {
         let store = try storeOptions.open()
         let reportID = try store.resolveReport(id)
         let itemID = try FieldRules.itemID(item, field: "\(Kind.noun) id")
-        let version = try store.commitChange(to: reportID) { report in
+        let version = try store.changeContent(of: reportID) { report in
             let presence = Kind.path(itemID, field: nil)!
             guard report.value(at: presence) != nil else { throw ItemOutput.missing(Kind.noun, itemID, reportID) }
             try report.assign(.bool(false), at: presence)
