@@ -30,3 +30,26 @@ struct ParsingTests {
         #expect(throws: CLIError.self) { try Assignment("events.e1.place=x") }
     }
 }
+
+@Suite("Layout for an 80-column terminal")
+struct LayoutTests {
+    @Test func wideCharactersTakeTwoColumns() {
+        #expect(Text.columns("Derbent") == 7)
+        #expect(Text.columns("日本語") == 6)
+        #expect(Text.columns("fire 🔥") == 7)
+        #expect(Text.columns("Кримський міст") == 14)
+    }
+
+    @Test func wrappingAndTruncatingCountColumnsNotCharacters() {
+        let title = String(repeating: "達吉斯坦與塞瓦斯托波爾的兩次襲擊", count: 6)
+        let wrapped = Text.wrap(title, prefix: "  ", indent: 2).split(separator: "\n")
+        #expect(wrapped.count > 1)
+        #expect(wrapped.allSatisfy { Text.columns($0) <= Text.width })
+        #expect(wrapped.map { $0.trimmingCharacters(in: .whitespaces) }.joined() == title)
+        let cut = Text.truncate(title, to: 30)
+        #expect(Text.columns(cut) <= 30 && cut.hasSuffix("…"))
+        #expect(Text.columns(Text.pad("日本", to: 8)) == 8)
+        let prose = String(repeating: "word ", count: 40)
+        #expect(Text.wrap(prose).split(separator: "\n").allSatisfy { Text.columns($0) <= Text.width })
+    }
+}

@@ -83,7 +83,17 @@ struct DemoScript {
         let shown = arguments
             .map { $0.hasPrefix(folder.path + "/") ? String($0.dropFirst(folder.path.count + 1)) : $0 }
             .map { $0.contains(" ") || $0.contains("'") ? "\"\($0)\"" : $0 }
-        print("\n" + Console.dim("\(analyst)$ fieldnotes \(shown.joined(separator: " "))"))
+        // Long command lines continue on the next line, shell style, to fit 80 columns.
+        var lines = ["\(analyst)$ fieldnotes"]
+        for word in shown {
+            if Text.columns(lines[lines.count - 1]) + 1 + Text.columns(word) > Text.width - 2 {
+                lines[lines.count - 1] += " \\"
+                lines.append("    " + word)
+            } else {
+                lines[lines.count - 1] += " " + word
+            }
+        }
+        print("\n" + Console.dim(lines.joined(separator: "\n")))
         var command = try Fieldnotes.parseAsRoot(arguments + ["--store", store(analyst).path])
         try command.run()
     }

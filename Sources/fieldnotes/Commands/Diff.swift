@@ -50,7 +50,7 @@ extension Fieldnotes {
                     if field == .body {
                         for line in new.body.split(separator: "\n", omittingEmptySubsequences: false) { print("+" + line) }
                     } else {
-                        print("  + " + DiffText.describe(value, at: field))
+                        print(Text.wrap(DiffText.describe(value, at: field), prefix: "  + ", indent: 4))
                     }
                 }
                 return
@@ -69,8 +69,8 @@ extension Fieldnotes {
                     for tag in new.tags.subtracting(old.tags).sorted() { print("  + \(tag)") }
                     continue
                 }
-                print("  - " + DiffText.describe(before, at: field))
-                print("  + " + DiffText.describe(after, at: field))
+                print(Text.wrap(DiffText.describe(before, at: field), prefix: "  - ", indent: 4))
+                print(Text.wrap(DiffText.describe(after, at: field), prefix: "  + ", indent: 4))
             }
         }
     }
@@ -82,7 +82,7 @@ enum DiffText {
         case (.event, .bool(true)?), (.source, .bool(true)?): "present"
         case (.event, nil), (.source, nil), (.event, .bool(false)?), (.source, .bool(false)?): "absent"
         case (_, nil): "(none)"
-        case (_, let value?): Text.truncate(Text.value(value), to: Text.width - 4)
+        case (_, let value?): Text.value(value)
         }
     }
 

@@ -37,7 +37,7 @@ extension Fieldnotes {
             for summary in summaries {
                 let conflicts = summary.conflicts > 0 ? Console.warning(" ⚠\(summary.conflicts)") : ""
                 let head = "\(summary.id.rawValue.prefix(8))  \(Text.time(summary.updatedAt).prefix(10))  \(Text.pad(summary.status.rawValue, to: 8)) "
-                let room = Text.width - head.count - (summary.conflicts > 0 ? 4 : 0)
+                let room = Text.width - Text.columns(head) - (summary.conflicts > 0 ? 4 : 0)
                 print(head + Text.truncate(summary.title, to: room) + conflicts)
             }
         }

@@ -35,8 +35,15 @@ extension Fieldnotes {
             }
             for entry in entries {
                 let version = entry.version
-                print(Console.bold(version.dot.short) + "  \(version.author)  \(Text.time(version.time))  "
-                    + Console.dim(Text.clock(version.clock)))
+                let heading = "\(version.dot.short)  \(version.author)  \(Text.time(version.time))"
+                let clock = Text.clock(version.clock)
+                if Text.columns(heading) + 2 + Text.columns(clock) <= Text.width {
+                    print(Console.bold(version.dot.short) + heading.dropFirst(version.dot.short.count) + "  " + Console.dim(clock))
+                } else {
+                    // Many replicas' entries: the clock on lines of its own.
+                    print(Console.bold(version.dot.short) + heading.dropFirst(version.dot.short.count))
+                    print(Console.dim(Text.wrap(clock, prefix: "  clock ", indent: 8)))
+                }
                 if entry.isCreation {
                     print("  created")
                 } else {
@@ -46,7 +53,7 @@ extension Fieldnotes {
                     print(Text.wrap(changed, prefix: "  changed: ", indent: 11))
                 }
                 if !entry.concurrent.isEmpty {
-                    print(Console.dim("  concurrent with " + entry.concurrent.map(\.short).joined(separator: ", ")))
+                    print(Console.dim(Text.wrap("concurrent with " + entry.concurrent.map(\.short).joined(separator: ", "), prefix: "  ", indent: 4)))
                 }
             }
         }

@@ -11,9 +11,14 @@ enum Text {
         var lines: [String] = []
         var line = prefix
         var lineHasWord = false
-        // Empty "words" are runs of spaces: kept inside a line, dropped at a break.
-        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            if lineHasWord, line.count + 1 + word.count > width {
+        // Empty "words" are runs of spaces: kept inside a line, dropped at a break. A word
+        // wider than a line (CJK text has no spaces) is broken where it must be.
+        let pieceWidth = max(10, width - indent)
+        let words = text.split(separator: " ", omittingEmptySubsequences: false).flatMap { word in
+            columns(word) <= pieceWidth ? [word] : pieces(of: word, width: pieceWidth)
+        }
+        for word in words {
+            if lineHasWord, columns(line) + 1 + columns(word) > width {
                 lines.append(line)
                 line = String(repeating: " ", count: indent)
                 lineHasWord = false
@@ -70,14 +75,58 @@ enum Text {
         return nil
     }
 
-    /// Cuts a single line to `width` characters with an ellipsis.
+    /// Cuts a single line to `width` columns with an ellipsis.
     static func truncate(_ text: String, to width: Int) -> String {
         let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
-        return flat.count <= width ? flat : flat.prefix(max(0, width - 1)) + "…"
+        guard columns(flat) > width else { return flat }
+        var cut = ""
+        var used = 0
+        for character in flat {
+            let next = columns(of: character)
+            if used + next > width - 1 { break }
+            cut.append(character)
+            used += next
+        }
+        return cut + "…"
     }
 
     static func pad(_ text: String, to width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+        let used = columns(text)
+        return used >= width ? text : text + String(repeating: " ", count: width - used)
+    }
+
+    /// The word cut into pieces of at most `width` columns.
+    private static func pieces(of word: Substring, width: Int) -> [Substring] {
+        var pieces: [Substring] = []
+        var start = word.startIndex
+        var used = 0
+        for index in word.indices {
+            let next = columns(of: word[index])
+            if used + next > width {
+                pieces.append(word[start..<index])
+                (start, used) = (index, 0)
+            }
+            used += next
+        }
+        pieces.append(word[start...])
+        return pieces
+    }
+
+    /// How many terminal columns the text takes: CJK and emoji take two.
+    static func columns(_ text: some StringProtocol) -> Int {
+        text.reduce(0) { $0 + columns(of: $1) }
+    }
+
+    static func columns(of character: Character) -> Int {
+        guard let scalar = character.unicodeScalars.first, scalar.value >= 0x1100 else { return 1 }
+        if scalar.properties.isEmojiPresentation { return 2 }
+        switch scalar.value {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+             0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD:
+            return 2
+        default:
+            return 1
+        }
     }
 
     /// `2026-11-24 09:30 UTC`.
