@@ -103,11 +103,15 @@ public final class Store: Sendable {
             // reports fit in 16 KB pages without overflow pages. Setting WAL here rather than
             // through GRDB's option writes nothing to a store that is already in WAL mode.
             // A 64 MB page cache keeps a large store's indexes in memory for searches and
-            // imports; it is also what bounds a command's memory.
+            // imports; it is also what bounds a command's memory. synchronous = FULL makes each
+            // commit durable before the command reports it: with NORMAL a power cut could undo
+            // a version already written to a shared folder, and the next edit would reuse its
+            // dot for other content, which every peer then refuses. (One fsync per command or
+            // per imported changeset.)
             try db.execute(sql: """
                 PRAGMA page_size = 16384;
                 PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = NORMAL;
+                PRAGMA synchronous = FULL;
                 PRAGMA cache_size = -65536;
                 """)
         }
