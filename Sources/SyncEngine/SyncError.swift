@@ -3,6 +3,7 @@ import Foundation
 /// What can stop a sync before it starts, said so that a person knows what to do.
 public enum SyncError: Error, Equatable, LocalizedError {
     case folderMissing(String)
+    case notAFolder(String)
     case folderDamaged(String)
     case folderFromNewerVersion(String)
     case cannotWrite(String)
@@ -12,6 +13,7 @@ public enum SyncError: Error, Equatable, LocalizedError {
     public var errorDescription: String? {
         switch self {
         case .folderMissing(let path): "the folder \(path) does not exist; check the path (is the drive mounted?)"
+        case .notAFolder(let path): "\(path) is a file, not a folder; give the shared folder's path"
         case .folderDamaged(let path): "\(path) is damaged; it should hold the folder's id ({\"format\": 1, \"id\": \"<uuid>\"})"
         case .folderFromNewerVersion(let path): "the folder \(path) was set up by a newer fieldnotes; upgrade fieldnotes to sync with it"
         case .cannotWrite(let path): "cannot write \(path)"

@@ -80,6 +80,7 @@ struct EdgeCaseTests {
         #expect(importing.status == 1 && importing.stderrLines.count == 1)
         #expect(importing.stderr.contains("is a directory"))
         #expect(try sandbox.refused(["sync", ""]).contains("the folder path is empty"))
+        #expect(try sandbox.refused(["sync", file]).contains("is a file, not a folder"))
         #expect(try sandbox.refused(["export", "-o", sandbox.folder.appending(path: "missing/x.fnc").path]).contains("does not exist"))
         let folderAsDatabase = sandbox.folder.appending(path: "odd")
         try FileManager.default.createDirectory(at: folderAsDatabase.appending(path: "fieldnotes.sqlite"), withIntermediateDirectories: true)

@@ -119,7 +119,7 @@ struct ChangesetTests {
         let workspace = try Workspace()
         let (_, url) = try exported(workspace)
         try patch(url, at: 36, with: bigEndian(UInt64(7)))
-        #expect(try expectRefused(url, in: workspace).contains("not the declared 7"))
+        #expect(try expectRefused(url, in: workspace).contains("not the 7 its header declares"))
     }
 
     @Test func dataAfterTheCompressedStreamIsRefused() throws {

@@ -111,7 +111,7 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
         case .checksumMismatch: "the content does not match its checksum; the file is damaged"
         case .sizeExceeded(let declared): "the content inflates past its declared \(declared) bytes (refused as a possible decompression bomb)"
         case .sizeMismatch(let declared, let found): "the content is \(found) bytes, not the declared \(declared)"
-        case .countMismatch(let declared, let found): "it holds \(found) versions, not the declared \(declared)"
+        case .countMismatch(let declared, let found): "it holds \(found) \(found == 1 ? "version" : "versions"), not the \(declared) its header declares"
         case .trailingData: "there is data after the end of the compressed content"
         case .corruptCompression(let detail): "the compressed content is damaged (\(detail))"
         case .malformedVersion(let index, let reason): "version \(index + 1) is malformed: \(reason)"

@@ -26,9 +26,10 @@ public struct SharedFolder: Sendable {
     /// mistyped path or an unplugged stick is an error, not a new empty folder.
     public func prepare() throws -> String {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
             throw SyncError.folderMissing(root.path)
         }
+        guard isDirectory.boolValue else { throw SyncError.notAFolder(root.path) }
         try FileManager.default.createDirectory(at: replicas, withIntermediateDirectories: true)
         let file = base.appending(path: "folder.json")
         if let id = try readID(file) { return id }
