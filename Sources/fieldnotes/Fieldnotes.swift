@@ -26,7 +26,7 @@ struct Fieldnotes: ParsableCommand {
     /// code 1, never a stack trace.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(storeOptionMovedToCommand(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch where isArgumentParserError(error) {
             exit(withError: error)
@@ -34,6 +34,22 @@ struct Fieldnotes: ParsableCommand {
             Console.error(Console.message(for: error))
             exit(withError: ExitCode.failure)
         }
+    }
+
+    /// `fieldnotes --store DIR COMMAND …` (as with `git -C DIR`) is read as
+    /// `fieldnotes COMMAND … --store DIR`: the option belongs to each command.
+    static func storeOptionMovedToCommand(_ arguments: [String]) -> [String] {
+        var arguments = arguments
+        var moved: [String] = []
+        while let first = arguments.first, first == "--store" || first.hasPrefix("--store=") {
+            let count = first == "--store" ? min(2, arguments.count) : 1
+            moved += arguments.prefix(count)
+            arguments.removeFirst(count)
+        }
+        guard !moved.isEmpty else { return arguments }
+        let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        arguments.insert(contentsOf: moved, at: end)
+        return arguments
     }
 
     /// Help requests arrive as errors thrown by a help command's `run()`, so errors are told

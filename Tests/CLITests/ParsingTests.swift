@@ -31,6 +31,18 @@ struct ParsingTests {
     }
 }
 
+@Suite("The store named before the command")
+struct StoreBeforeCommandTests {
+    @Test func storeBeforeTheCommandIsMovedToIt() throws {
+        #expect(Fieldnotes.storeOptionMovedToCommand(["--store", "a", "event", "add", "x", "--place", "P"])
+            == ["event", "add", "x", "--place", "P", "--store", "a"])
+        #expect(Fieldnotes.storeOptionMovedToCommand(["--store=a", "add", "--", "-title"]) == ["add", "--store=a", "--", "-title"])
+        #expect(Fieldnotes.storeOptionMovedToCommand(["list", "--store", "a"]) == ["list", "--store", "a"])
+        let command = try Fieldnotes.parseAsRoot(Fieldnotes.storeOptionMovedToCommand(["--store", "/tmp/s", "list"]))
+        #expect((command as? Fieldnotes.List)?.storeOptions.store == "/tmp/s")
+    }
+}
+
 @Suite("Layout for an 80-column terminal")
 struct LayoutTests {
     @Test func wideCharactersTakeTwoColumns() {
