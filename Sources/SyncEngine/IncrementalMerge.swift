@@ -51,7 +51,7 @@ struct IncrementalMerge {
         defer { added = [] }
         let outline = try transaction.outline(of: report)
         // Conflicts the report had before, to count the new ones (decoded only if there were).
-        let before = try outline.map { $0.conflicts > 0 } == true
+        let before = outline.map { $0.conflicts > 0 } == true
             ? Set(try transaction.stored(report)?.report.conflicts.map(\.field) ?? []) : []
         let state: Report
         if added.count == 1, outline.map({ added[0].version.clock.isDescendant(of: $0.clock) }) ?? true {
