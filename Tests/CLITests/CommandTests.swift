@@ -5,6 +5,34 @@ import Testing
 struct CommandTests {
     typealias Object = [String: Any]
 
+    /// The README's main command: two analysts, a merge, a conflict and its resolution.
+    @Test func theDemoWalksThroughSyncAndAConflictIn80Columns() throws {
+        let sandbox = try Sandbox()
+        // In the system's temporary folder, as for a user: its paths are short.
+        let result = try sandbox.run(["demo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+        for expected in ["alice$ fieldnotes sync", "1 new", "conflict", "bob$ fieldnotes resolve", "No open conflicts.", "ok: 1 report"] {
+            #expect(result.stdout.contains(expected), "missing: \(expected)")
+        }
+        let wide = result.stdout.split(separator: "\n").filter { $0.count > 80 }
+        #expect(wide.isEmpty, "lines over 80 columns: \(wide)")
+    }
+
+    @Test func aLogWithManyReplicasFits80Columns() throws {
+        let team = try Team(["alice", "bob", "carol"])
+        for round in 1...4 {
+            try team.ok("alice", ["set", team.id, "status=draft", "title=Alice \(round)"])
+            try team.ok("bob", ["set", team.id, "credibility=\(round)"])
+            try team.ok("carol", ["set", team.id, "tags+=carol-\(round)"])
+        }
+        try team.syncAll(["alice", "bob", "carol"])
+        let log = try team.ok("carol", ["log", team.id])
+        #expect(log.contains("concurrent with"))
+        let wide = log.split(separator: "\n").filter { $0.count > 80 }
+        #expect(wide.isEmpty, "lines over 80 columns: \(wide)")
+    }
+
     @Test func everyEditIsAVersionInTheLogWithItsClock() throws {
         let sandbox = try Sandbox()
         try sandbox.initialize()

@@ -61,6 +61,8 @@ struct LayoutTests {
         let cut = Text.truncate(title, to: 30)
         #expect(Text.columns(cut) <= 30 && cut.hasSuffix("…"))
         #expect(Text.columns(Text.pad("日本", to: 8)) == 8)
+        let link = "https://example.org/" + String(repeating: "a", count: 90)
+        #expect(Text.wrap("see " + link).split(separator: "\n").last.map(String.init) == link)
         let prose = String(repeating: "word ", count: 40)
         #expect(Text.wrap(prose).split(separator: "\n").allSatisfy { Text.columns($0) <= Text.width })
     }

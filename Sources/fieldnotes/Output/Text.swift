@@ -11,11 +11,12 @@ enum Text {
         var lines: [String] = []
         var line = prefix
         var lineHasWord = false
-        // Empty "words" are runs of spaces: kept inside a line, dropped at a break. A word
-        // wider than a line (CJK text has no spaces) is broken where it must be.
+        // Empty "words" are runs of spaces: kept inside a line, dropped at a break. A run of
+        // CJK text wider than a line (it has no spaces) is broken where it must be; a long
+        // Latin word (a link) is left whole, so that it still works when copied.
         let pieceWidth = max(10, width - indent)
         let words = text.split(separator: " ", omittingEmptySubsequences: false).flatMap { word in
-            columns(word) <= pieceWidth ? [word] : pieces(of: word, width: pieceWidth)
+            columns(word) <= pieceWidth || !word.contains(where: { columns(of: $0) > 1 }) ? [word] : pieces(of: word, width: pieceWidth)
         }
         for word in words {
             if lineHasWord, columns(line) + 1 + columns(word) > width {
