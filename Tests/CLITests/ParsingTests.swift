@@ -52,6 +52,17 @@ struct LayoutTests {
         #expect(Text.columns("Кримський міст") == 14)
     }
 
+    @Test func aNarrativeKeepsItsLinesAndWrapsOnlyLongOnes() {
+        let long = String(repeating: "the strike damaged houses ", count: 5)
+        let body = "Casualty list:\nAhmed, 34\nIvan, 51\n\n- " + long + "\n| a | b |\n"
+        let lines = Text.wrapNarrative(body).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(Array(lines.prefix(3)) == ["Casualty list:", "Ahmed, 34", "Ivan, 51"])
+        let item = lines.drop { !$0.hasPrefix("- ") }.prefix { !$0.hasPrefix("|") }
+        #expect(item.count > 1 && item.dropFirst().allSatisfy { $0.hasPrefix("  ") && !$0.hasPrefix("   ") })
+        #expect(lines.allSatisfy { Text.columns($0) <= Text.width })
+        #expect(lines.contains("| a | b |"))
+    }
+
     @Test func wrappingAndTruncatingCountColumnsNotCharacters() {
         let title = String(repeating: "達吉斯坦與塞瓦斯托波爾的兩次襲擊", count: 6)
         let wrapped = Text.wrap(title, prefix: "  ", indent: 2).split(separator: "\n")

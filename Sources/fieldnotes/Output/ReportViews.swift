@@ -56,8 +56,11 @@ enum ReportViews {
             + "    credibility \(report.credibility.map(String.init) ?? "–")" + mark(.credibility))
         if !report.tags.isEmpty { lines.append(field("tags", report.tags.sorted().joined(separator: ", "))) }
         lines.append(field("by", "\(report.author), created \(Text.time(report.createdAt)), updated \(Text.time(report.updatedAt))"))
-        if report.deleted || conflicted.contains(.deleted) {
-            lines.append("  " + Console.warning("deleted") + mark(.deleted) + "  (`fieldnotes restore` brings it back)")
+        if conflicted.contains(.deleted) {
+            lines.append(Text.wrap(Console.warning("⚠ deleted on one replica while edited on another;")
+                + " shown as kept until `fieldnotes resolve \(report.id.rawValue.prefix(8)) --field deleted` decides", prefix: "  ", indent: 2))
+        } else if report.deleted {
+            lines.append("  " + Console.warning("deleted") + "  (`fieldnotes restore` brings it back)")
         }
         if !report.conflicts.isEmpty {
             lines.append("  " + Console.warning("\(Text.plural(report.conflicts.count, "open conflict")): `fieldnotes conflicts` shows them"))
@@ -65,7 +68,7 @@ enum ReportViews {
         if !report.body.isEmpty {
             lines.append("")
             if conflicted.contains(.body) { lines.append(Console.warning("⚠ the narrative is in conflict; one version is shown")) }
-            lines.append(Text.wrapMarkdown(report.body))
+            lines.append(Text.wrapNarrative(report.body))
         }
         if !report.events.isEmpty {
             lines.append("")

@@ -32,39 +32,24 @@ enum Text {
         return lines.joined(separator: "\n")
     }
 
-    /// Reflows a Markdown narrative to `width`: the lines of a paragraph or list item are
-    /// joined and wrapped again (list items with a hanging indent); headings, blank lines,
-    /// code blocks and tables stay as they are.
-    static func wrapMarkdown(_ body: String, width: Int = Text.width) -> String {
+    /// Lays out a narrative for the terminal as it was written: each line stays a line (a
+    /// list of names typed one per line keeps its shape), and a line wider than `width` is
+    /// wrapped, list items with a hanging indent. Code blocks and tables stay as they are.
+    static func wrapNarrative(_ body: String, width: Int = Text.width) -> String {
         var output: [String] = []
-        var paragraph: (prefix: String, indent: Int, words: [String])?
-        func flush() {
-            if let current = paragraph {
-                output.append(wrap(current.words.joined(separator: " "), width: width, prefix: current.prefix, indent: current.indent))
-            }
-            paragraph = nil
-        }
         var inCode = false
         for line in body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") { flush(); inCode.toggle(); output.append(line); continue }
-            if inCode || line.hasPrefix("    ") || line.hasPrefix("\t") || trimmed.hasPrefix("|") || trimmed.hasPrefix("#") || trimmed.isEmpty {
-                flush()
+            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") { inCode.toggle(); output.append(line); continue }
+            if inCode || line.hasPrefix("    ") || line.hasPrefix("\t") || trimmed.hasPrefix("|") || columns(line) <= width {
                 output.append(line)
                 continue
             }
-            let leading = line.prefix { $0 == " " }.count
-            if let marker = listMarker(trimmed) {
-                flush()
-                let prefix = String(repeating: " ", count: leading) + marker
-                paragraph = (prefix, prefix.count, [String(trimmed.dropFirst(marker.count))])
-            } else if paragraph != nil {
-                paragraph!.words.append(trimmed)
-            } else {
-                paragraph = (String(repeating: " ", count: leading), leading, [trimmed])
-            }
+            let leading = String(line.prefix { $0 == " " })
+            let marker = listMarker(trimmed) ?? ""
+            output.append(wrap(String(trimmed.dropFirst(marker.count)), width: width, prefix: leading + marker,
+                               indent: leading.count + marker.count))
         }
-        flush()
         return output.joined(separator: "\n")
     }
 
