@@ -81,6 +81,8 @@ struct EdgeCaseTests {
         #expect(importing.stderr.contains("is a directory"))
         #expect(try sandbox.refused(["sync", ""]).contains("the folder path is empty"))
         #expect(try sandbox.refused(["sync", file]).contains("is a file, not a folder"))
+        #expect(try sandbox.refused(["export", "-o", "-"]).contains("give its path with -o FILE"))
+        #expect(!FileManager.default.fileExists(atPath: sandbox.folder.appending(path: "-").path))
         #expect(try sandbox.refused(["export", "-o", sandbox.folder.appending(path: "missing/x.fnc").path]).contains("does not exist"))
         let folderAsDatabase = sandbox.folder.appending(path: "odd")
         try FileManager.default.createDirectory(at: folderAsDatabase.appending(path: "fieldnotes.sqlite"), withIntermediateDirectories: true)

@@ -75,6 +75,9 @@ extension Fieldnotes {
         @OptionGroup var json: JSONOption
 
         func run() throws {
+            guard output != "-" else {
+                throw CLIError("export writes a file, not standard output; give its path with -o FILE")
+            }
             let store = try storeOptions.open()
             let url = try Input.path(output, what: "output file")
             var isDirectory: ObjCBool = false
