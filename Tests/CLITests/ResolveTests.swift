@@ -84,6 +84,15 @@ struct ResolveTests {
         #expect(try team.report("carol")["title"] as? String == "bob's title")
     }
 
+    @Test func mineOnAReplicaThatWroteNoCandidateSaysSo() throws {
+        let team = try Team(["alice", "bob", "carol"])
+        for analyst in ["alice", "bob"] { try team.ok(analyst, ["set", team.id, "title=\(analyst)'s title"]) }
+        try team.syncAll(["alice", "bob", "carol"])
+        let error = try team.refused("carol", ["resolve", team.id, "--take", "mine"])
+        #expect(error.contains("none of the candidates of title was written on this replica"))
+        #expect(error.contains("(alice)") && error.contains("(bob)"))
+    }
+
     @Test func twoAnalystsResolvingTheSameWayConvergeWithoutANewConflict() throws {
         let team = try conflictedTeam()
         try team.ok("alice", ["resolve", team.id, "--take", "theirs"])

@@ -42,6 +42,8 @@ public enum ResolutionError: Error, Equatable, CustomStringConvertible {
             "\(field) is not in conflict; `fieldnotes conflicts` lists the open ones"
         case .noConflicts(let report):
             "report \(report.rawValue.prefix(8)) has no open conflicts"
+        case .noCandidate(let field, "mine", let candidates):
+            "none of the candidates of \(field) was written on this replica; take one by its replica or version: \(candidates.joined(separator: ", "))"
         case .noCandidate(let field, let choice, let candidates):
             "no candidate of \(field) matches '\(choice)'; its candidates: \(candidates.joined(separator: ", "))"
         case .ambiguous(let field, let choice, let candidates):
