@@ -21,6 +21,8 @@ public enum StoreVerifier {
                 summary.versions += 1
                 let name = "version \(stored.replicaID.prefix(8)):\(stored.counter) of report \(record.id)"
                 switch stored.decoded {
+                case .failure(StoreError.corruptRecord(let detail)):
+                    summary.problems.append("\(name): damaged (\(detail))")
                 case .failure(let error):
                     summary.problems.append("\(name): \(describeError(error))")
                 case .success(let version):
@@ -43,7 +45,9 @@ public enum StoreVerifier {
             case .failure(let error):
                 summary.problems.append("report \(record.id): \(describeError(error))")
             case .success(let stored):
-                if versions.isEmpty {
+                if versions.count < record.versions.count {
+                    // Named above; the state cannot be checked against versions that are damaged.
+                } else if versions.isEmpty {
                     summary.problems.append("report \(record.id): has a state but no versions")
                 } else if stored.report != history.state {
                     summary.problems.append("report \(record.id): its state differs from the state its versions define")

@@ -118,6 +118,21 @@ struct EdgeCaseTests {
         #expect(result.stderr.contains("its listing or search entry differs from its state"))
     }
 
+    @Test func verifyNamesADamagedVersionOnce() throws {
+        let (sandbox, _) = try sandboxWithSample()
+        let database = try DatabaseQueue(path: sandbox.store.appending(path: "fieldnotes.sqlite").path)
+        try database.write { db in
+            try db.execute(sql: "DROP TRIGGER versions_are_immutable")
+            try db.execute(sql: "UPDATE versions SET encoded = replace(encoded, 'Flashpoint', 'Flashp0int')")
+        }
+        try database.close()
+        let result = try sandbox.run(["verify"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("damaged") || result.stderr.contains("damaged"))
+        let everything = result.stdout + result.stderr
+        #expect(!everything.contains("run `fieldnotes verify`") && !everything.contains("has a state but no versions"), "\(everything)")
+    }
+
     @Test func theFirstVersionsDiffShowsWhatItHolds() throws {
         let sandbox = try Sandbox()
         try sandbox.initialize()
