@@ -21,7 +21,7 @@ struct EditConflictTests {
     /// An editor script that keeps one side of the first `count` marked blocks.
     func editor(_ team: Team, keep side: String, blocks count: Int = 99, extra: String = "") throws -> String {
         let keepSide = side == "mine" ? 1 : 2
-        return try team.sandbox.write("editor-\(UUID().uuidString.prefix(6)).sh", """
+        return try team.sandbox.script("editor-\(UUID().uuidString.prefix(6)).sh", """
             #!/bin/sh
             awk -v keep=\(keepSide) -v count=\(count) '
               /^<<<<<<< / && seen < count { seen++; inblock = 1; side = 1; next }
@@ -31,12 +31,12 @@ struct EditConflictTests {
               { print }
             ' "$1" > "$1.new" && mv "$1.new" "$1"
             \(extra)
-            """, executable: true)
+            """)
     }
 
     @Test func theDocumentShowsGitStyleMarkers() throws {
         let team = try conflictedTeam()
-        let capture = try team.sandbox.write("capture.sh", "#!/bin/sh\ncp \"$1\" \"\(team.sandbox.folder.path)/captured.md\"\n", executable: true)
+        let capture = try team.sandbox.script("capture.sh", "#!/bin/sh\ncp \"$1\" \"\(team.sandbox.folder.path)/captured.md\"\n")
         #expect(try team.ok("alice", ["edit", team.id], environment: ["EDITOR": capture]).contains("No changes."))
         let text = try String(contentsOf: team.sandbox.folder.appending(path: "captured.md"), encoding: .utf8)
         let (alice, bob) = (try team.replica("alice"), try team.replica("bob"))
@@ -86,7 +86,7 @@ struct EditConflictTests {
     @Test func markersLeftInAreRefusedAndTheTextIsKept() throws {
         let team = try conflictedTeam()
         // Deleting only the closing marker of the first block leaves a broken block.
-        let broken = try team.sandbox.write("broken.sh", "#!/bin/sh\nsed -i '0,/^>>>>>>> /{/^>>>>>>> /d}' \"$1\"\nsed -i 's/^status: review/status: final/' \"$1\"\n", executable: true)
+        let broken = try team.sandbox.script("broken.sh", "#!/bin/sh\nsed -i '0,/^>>>>>>> /{/^>>>>>>> /d}' \"$1\"\nsed -i 's/^status: review/status: final/' \"$1\"\n")
         let error = try team.refused("alice", ["edit", team.id], environment: ["EDITOR": broken])
         #expect(error.contains("conflict markers are left at line"))
         let path = try #require(error.components(separatedBy: "saved in ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -132,18 +132,18 @@ struct EditConflictTests {
         let team = try narrativeConflictTeam()
         // The marked passage is left as it was, but a line is added after it: saving that
         // would keep the shown side only and drop alice's paragraph.
-        let appending = try team.sandbox.write("append.sh", "#!/bin/sh\nprintf '\\nmore text\\n' >> \"$1\"\n", executable: true)
+        let appending = try team.sandbox.script("append.sh", "#!/bin/sh\nprintf '\\nmore text\\n' >> \"$1\"\n")
         let error = try team.refused("alice", ["edit", team.id], environment: ["EDITOR": appending])
         #expect(error.contains("the narrative was changed but its conflict was left open"))
         #expect(error.contains("your text is saved in"))
         #expect(try team.conflictFields("alice") == ["body"])
 
         // A line that looks like a marker is refused too, whatever follows the arrows.
-        let stray = try team.sandbox.write("stray.sh", "#!/bin/sh\nprintf '<<<<<<< stray\\n' >> \"$1\"\n", executable: true)
+        let stray = try team.sandbox.script("stray.sh", "#!/bin/sh\nprintf '<<<<<<< stray\\n' >> \"$1\"\n")
         #expect(try team.refused("alice", ["edit", team.id], environment: ["EDITOR": stray]).contains("conflict markers are left at line"))
 
         // Changing another field with the passage left as it was keeps the conflict open.
-        let retitle = try team.sandbox.write("retitle.sh", "#!/bin/sh\nsed -i 's/^title: .*/title: Retitled/' \"$1\"\n", executable: true)
+        let retitle = try team.sandbox.script("retitle.sh", "#!/bin/sh\nsed -i 's/^title: .*/title: Retitled/' \"$1\"\n")
         try team.ok("alice", ["edit", team.id], environment: ["EDITOR": retitle])
         #expect(try team.report("alice")["title"] as? String == "Retitled")
         #expect(try team.conflictFields("alice") == ["body"])

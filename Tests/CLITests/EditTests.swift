@@ -8,10 +8,10 @@ struct EditTests {
         let sandbox = try Sandbox()
         try sandbox.initialize()
         let id = try sandbox.addSample()
-        let editor = try sandbox.write("editor.sh", """
+        let editor = try sandbox.script("editor.sh", """
             #!/bin/sh
             sed -i -e 's/^status: review/status: final/' -e 's/injured: 124/injured: 151/' "$1"
-            """, executable: true)
+            """)
         try sandbox.ok(["edit", id], environment: ["EDITOR": editor])
         let report = try #require(try sandbox.json(["show", id]) as? [String: Any])
         #expect(report["status"] as? String == "final")
@@ -25,7 +25,7 @@ struct EditTests {
         let sandbox = try Sandbox()
         try sandbox.initialize()
         let id = try sandbox.addSample()
-        let visual = try sandbox.write("visual.sh", "#!/bin/sh\nsed -i 's/^status: review/status: archived/' \"$1\"\n", executable: true)
+        let visual = try sandbox.script("visual.sh", "#!/bin/sh\nsed -i 's/^status: review/status: archived/' \"$1\"\n")
         try sandbox.ok(["edit", id], environment: ["VISUAL": visual, "EDITOR": "/bin/false"])
         #expect((try sandbox.json(["show", id]) as? [String: Any])?["status"] as? String == "archived")
     }
@@ -45,10 +45,10 @@ struct EditTests {
         let sandbox = try Sandbox()
         try sandbox.initialize()
         let id = try sandbox.addSample()
-        let editor = try sandbox.write("editor.sh", """
+        let editor = try sandbox.script("editor.sh", """
             #!/bin/sh
             sed -i -e 's/^status: review/status: published/' -e 's/^## Assessment/## Assessment (my new words)/' "$1"
-            """, executable: true)
+            """)
         let error = try sandbox.refused(["edit", id], environment: ["EDITOR": editor])
         #expect(error.contains("invalid status 'published'"))
         #expect(error.contains("nothing was written, and your text is saved in "))

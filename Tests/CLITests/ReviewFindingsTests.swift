@@ -17,7 +17,7 @@ struct EdgeCaseTests {
         let sandbox = try Sandbox()
         try sandbox.initialize()
         let id = try sandbox.add(document: "---\ntitle: Setext\n---\nHeading\n=======\n\nSome text.\n")
-        let editor = try sandbox.write("editor.sh", "#!/bin/sh\nsed -i 's/^Some text./Other text./' \"$1\"\n", executable: true)
+        let editor = try sandbox.script("editor.sh", "#!/bin/sh\nsed -i 's/^Some text./Other text./' \"$1\"\n")
         try sandbox.ok(["edit", id], environment: ["EDITOR": editor])
         #expect((try sandbox.json(["show", id]) as? Object)?["body"] as? String == "Heading\n=======\n\nOther text.")
     }

@@ -145,10 +145,18 @@ final class Sandbox {
 
     /// Writes a file into the sandbox; returns its path.
     @discardableResult
-    func write(_ name: String, _ contents: String, executable: Bool = false) throws -> String {
+    func write(_ name: String, _ contents: String) throws -> String {
         let url = folder.appending(path: name)
         try Data(contents.utf8).write(to: url)
-        if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path) }
         return url.path
+    }
+
+    /// Writes a shell script (a fake `$EDITOR`) and returns the command that runs it.
+    ///
+    /// The shell reads the script rather than the kernel executing it: a file just written
+    /// can still be open for writing in a process that another test (running in parallel)
+    /// started meanwhile, and Linux refuses to execute such a file ("Text file busy").
+    func script(_ name: String, _ contents: String) throws -> String {
+        "/bin/sh '\(try write(name, contents))'"
     }
 }

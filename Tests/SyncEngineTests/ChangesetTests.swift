@@ -56,7 +56,7 @@ struct ChangesetTests {
     /// Imports `url` into a fresh store holding one report and expects it refused with the
     /// store unchanged; returns the reason.
     func expectRefused(_ url: URL, in workspace: Workspace, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let bob = try workspace.store("bob-\(UUID().uuidString.prefix(4))")
+        let bob = try workspace.store("bob-\(UUID().uuidString)")
         try bob.add("Bob's own")
         let before = try bob.rawDump()
         let summary = Synchronizer(store: bob).importFiles([url])
