@@ -47,11 +47,12 @@ extension ChangesetReader {
 /// Batches of decoded versions handed from the reading thread to the importing one.
 ///
 /// Bounded by the encoded size of what waits (a decoded version takes a few times that):
-/// about 16 MB, or one batch whatever its size, so that a single huge version still passes.
+/// about 4 MB — a thousand typical reports, enough to keep both threads busy — or one batch
+/// whatever its size, so that a single huge version still passes.
 private final class Channel<Element: Sendable>: @unchecked Sendable {
     static var batchSize: Int { 64 }
     static var batchBytes: Int { 1 << 20 }
-    static var capacityBytes: Int { 16 << 20 }
+    static var capacityBytes: Int { 4 << 20 }
 
     private let condition = NSCondition()
     private var batches: [(elements: [Element], bytes: Int)] = []
