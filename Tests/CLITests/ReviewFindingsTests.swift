@@ -35,7 +35,10 @@ struct EdgeCaseTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let events = try #require((try sandbox.json(["show", id]) as? Object)?["events"] as? [Object])
         #expect(events.first { $0["id"] as? String == event }?["lat"] as? Double == -33.9)
-        #expect(try sandbox.refused(["event", "add", id, "--when", "2024-06-24", "--place", "X", "--killed", "-5"]).contains("0 or more"))
+        #expect(try sandbox.refused(["event", "add", id, "--when", "2024-06-24", "--place", "X", "--killed", "-5"]).contains("invalid --killed '-5'"))
+        #expect(try sandbox.refused(["event", "add", id, "--when", "yesterday", "--place", "X"]).contains("invalid --when 'yesterday'"))
+        #expect(try sandbox.refused(["source", "add", id, "--ref", "X", "--reliability", "Q"]).contains("invalid --reliability 'Q'"))
+        #expect(try sandbox.refused(["event", "set", id, "e1", "color=red"]).contains("unknown event field 'color'"))
         #expect(try sandbox.refused(["event", "set", id, "e1", "lat=0x1p3"]).contains("decimal number"))
     }
 

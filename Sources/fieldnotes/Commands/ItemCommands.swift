@@ -37,7 +37,8 @@ extension Fieldnotes {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
             let itemID = try eventID.map { try FieldRules.itemID($0, field: "event id") } ?? .random(prefix: "e")
-            let field = { (name: FieldPath.EventField) in FieldPath.eventField(itemID, name).description }
+            // A value is named by the option it came in (`--killed`), not by the new event's id.
+            let field = { (name: FieldPath.EventField) in "--\(name.rawValue)" }
             let event = Event(
                 id: itemID, when: when, place: place,
                 lat: try lat.flatMap { try FieldRules.coordinate($0, field: field(.lat)) },
@@ -45,7 +46,12 @@ extension Fieldnotes {
                 summary: summary,
                 killed: try killed.flatMap { try FieldRules.casualties($0, field: field(.killed)) },
                 injured: try injured.flatMap { try FieldRules.casualties($0, field: field(.injured)) })
-            try event.validateEntry()
+            do {
+                try event.validateEntry()
+            } catch {
+                throw InvalidField(field: "--" + (error.field.split(separator: ".").last.map(String.init) ?? error.field),
+                                   value: error.value, allowed: error.allowed)
+            }
             try store.changeContent(of: reportID) { report in
                 guard report.event(itemID) == nil else { throw CLIError("report \(reportID.rawValue.prefix(8)) already has an event '\(itemID)'") }
                 report.events.append(event)
@@ -70,7 +76,7 @@ extension Fieldnotes {
             let itemID = try sourceID.map { try FieldRules.itemID($0, field: "source id") } ?? .random(prefix: "s")
             let source = Source(
                 id: itemID, ref: ref,
-                reliability: try reliability.flatMap { try FieldRules.reliability($0, field: FieldPath.sourceField(itemID, .reliability).description) })
+                reliability: try reliability.flatMap { try FieldRules.reliability($0, field: "--reliability") })
             try store.changeContent(of: reportID) { report in
                 guard report.source(itemID) == nil else { throw CLIError("report \(reportID.rawValue.prefix(8)) already has a source '\(itemID)'") }
                 report.sources.append(source)
@@ -135,10 +141,11 @@ struct SetItem<Kind: ItemKind>: ParsableCommand {
         let reportID = try store.resolveReport(id)
         let itemID = try FieldRules.itemID(item, field: "\(Kind.noun) id")
         let changes = try assignments.map { text -> (FieldPath, JSONValue) in
-            guard let equals = text.firstIndex(of: "="),
-                  let path = Kind.path(itemID, field: String(text[..<equals]))
-            else {
+            guard let equals = text.firstIndex(of: "=") else {
                 throw CLIError("'\(text)' is not FIELD=VALUE; \(Kind.noun) fields: \(Kind.fieldNames.joined(separator: ", "))")
+            }
+            guard let path = Kind.path(itemID, field: String(text[..<equals])) else {
+                throw CLIError("unknown \(Kind.noun) field '\(text[..<equals])'; \(Kind.noun) fields: \(Kind.fieldNames.joined(separator: ", "))")
             }
             return (path, try path.parseValue(String(text[text.index(after: equals)...])))
         }
