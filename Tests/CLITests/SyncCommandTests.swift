@@ -95,6 +95,18 @@ struct SyncCommandTests {
         #expect(candidates.compactMap { $0["edits"] as? [String] } == [["events.e2.killed"]])
     }
 
+    @Test func aDeleteThatCollidedWithAnEditIsShownKeptWithHowToDecide() throws {
+        let team = try Team()
+        try team.ok("alice", ["set", team.id, "status=final"])
+        try team.ok("bob", ["rm", team.id])
+        try team.syncAll(["alice", "bob"])
+        let shown = try team.ok("bob", ["show", team.id])
+        #expect(shown.contains("deleted on one replica while edited on another"))
+        #expect(shown.contains("--field deleted"))
+        #expect(try team.report("bob")["deleted"] as? Bool == false)
+        #expect(try team.ok("bob", ["conflicts"]).contains("not deleted, and changed status"))
+    }
+
     @Test func remotesAreRememberedAndSyncedByName() throws {
         let (sandbox, alice, _, shared, id) = try team()
         try sandbox.ok(["remote", "add", "team", shared, "--store", alice.path])
