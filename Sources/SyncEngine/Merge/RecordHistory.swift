@@ -5,9 +5,13 @@ public struct RecordHistory: Sendable {
     /// Unique by dot.
     public let versions: [Version]
 
+    /// The same versions, by dot.
+    private let byDot: [Dot: Version]
+
     public init(_ versions: [Version]) {
-        var seen = Set<Dot>()
-        self.versions = versions.filter { seen.insert($0.dot).inserted }
+        var byDot: [Dot: Version] = [:]
+        self.versions = versions.filter { byDot.updateValue($0, forKey: $0.dot) == nil }
+        self.byDot = byDot
     }
 
     /// What makes this history impossible, if anything: two versions with one clock, or a
@@ -80,8 +84,24 @@ public struct RecordHistory: Sendable {
     }
 
     /// The state just before `version`: of every version in its causal past.
+    ///
+    /// Usually one version of that past has seen all the others — the one it was made from —
+    /// and it is among those its clock names: each replica's entry counts that replica's
+    /// versions in the past, so the latest is the one with that counter. Since each
+    /// replica's versions form a chain, if one of those named versions has seen the others,
+    /// it has seen the whole past, which is then its snapshot; no need to go through every
+    /// version (which made `log` of a long history quadratic).
     public func state(before version: Version) -> Report? {
-        Self.state(of: versions.filter { version.clock.isDescendant(of: $0.clock) })
+        let named = version.clock.counters.compactMap { replica, count -> Version? in
+            let counter = replica == version.dot.replica ? count - 1 : count
+            return counter > 0 ? byDot[Dot(replica: replica, counter: counter)] : nil
+        }
+        let expected = version.clock.counters.filter { $0.key != version.dot.replica || $0.value > 1 }.count
+        if named.count == expected, named.allSatisfy({ version.clock.isDescendant(of: $0.clock) }),
+           let parent = named.first(where: { candidate in named.allSatisfy { candidate.clock.dominates($0.clock) } }) {
+            return parent.snapshot
+        }
+        return Self.state(of: versions.filter { version.clock.isDescendant(of: $0.clock) })
     }
 
     /// The state the candidates of a conflict diverged from: of the versions that every
