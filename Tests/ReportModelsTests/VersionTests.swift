@@ -57,6 +57,16 @@ struct VersionTests {
         #expect(throws: ShapeError.self) { try Version(encoded: Array(wrongDot.utf8)) }
     }
 
+    @Test func onlyTheCanonicalEncodingIsAccepted() throws {
+        let version = Version(snapshot: report(tags: ["x"]), after: VectorClock(), replica: replica, author: "alice", time: time)
+        // A space inside the hash member leaves the hashed bytes (and so the hash) as they
+        // were; the encoding is no longer canonical, so the same content would have two forms.
+        let spaced = version.encoded.replacingOccurrences(of: "\"hash\":\"", with: "\"hash\": \"")
+        #expect(spaced != version.encoded)
+        let error = #expect(throws: ShapeError.self) { try Version(encoded: Array(spaced.utf8)) }
+        #expect(error?.description.contains("not in canonical form") == true)
+    }
+
     @Test func unknownFieldsInASnapshotAreRefused() throws {
         var json = report(tags: []).json
         if case .object(var members) = json { members["priority"] = .string("high"); json = .object(members) }

@@ -92,7 +92,7 @@ extension Version {
 
     /// Decodes a version from its encoding and checks that it is whole: its dot is its own
     /// clock entry, and its hash is the SHA-256 of the encoding with the hash member (and the
-    /// comma after it) taken out. Nothing is encoded again: the bytes are kept as they are.
+    /// comma after it) taken out, and the encoding is canonical. The bytes are kept as they are.
     /// Does not check the report rules (`snapshot.validate()`).
     public init(encoded bytes: [UInt8]) throws(ShapeError) {
         let (json, members): (JSONValue, [String: Range<Int>])
@@ -118,6 +118,11 @@ extension Version {
         let hash = ContentHash(bytes: Array(SHA256.hash(data: hashed)))
         guard hash.hex == hashText else {
             throw ShapeError(path: "hash", problem: "the content of version \(dot) of report \(snapshot.id) does not match its hash")
+        }
+        // The hash is of the canonical encoding (DESIGN.md §4). The same content written
+        // another way (by another program) would get a second hash under the same dot.
+        guard json.canonicalBytes == bytes else {
+            throw ShapeError(path: "", problem: "version \(dot) of report \(snapshot.id) is not in canonical form (it was not written by fieldnotes)")
         }
         self.init(dot: dot, clock: clock, author: author, time: time, snapshot: snapshot, hash: hash,
                   encoded: String(decoding: bytes, as: UTF8.self))
