@@ -95,7 +95,7 @@ public final class ImportTransaction {
     public func save(_ prepared: PreparedState, headSeq: Int64? = nil, replacing: Bool) throws {
         let rowID = try Store.saveRow(prepared, headSeq: headSeq, db)
         pendingSearch.append(SearchEntry(rowID: rowID, text: prepared.search, replacing: replacing))
-        pendingSearchBytes += prepared.search.body.utf8.count
+        pendingSearchBytes += prepared.search.size
         if pendingSearch.count >= Self.searchChunk || pendingSearchBytes >= Self.searchChunkBytes { try flushSearch() }
     }
 

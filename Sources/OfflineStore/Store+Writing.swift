@@ -187,6 +187,9 @@ struct SearchText: Sendable {
     var events: String
     var sources: String
 
+    /// Bytes of text, all columns.
+    var size: Int { [title, body, tags, events, sources].reduce(0) { $0 + $1.utf8.count } }
+
     init(_ report: Report) {
         title = report.title
         body = report.body

@@ -9,6 +9,7 @@ public enum SyncError: Error, Equatable, LocalizedError {
     case cannotWrite(String)
     case noRemotes
     case replicaInUseElsewhere(folder: String, file: String)
+    case ownFileUnreadable(String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -19,6 +20,8 @@ public enum SyncError: Error, Equatable, LocalizedError {
         case .cannotWrite(let path): "cannot write \(path)"
         case .replicaInUseElsewhere(let folder, let file):
             "\(folder) holds \(file) written as this replica, which this store did not write: a copy of this store is in use on another laptop (each laptop needs its own `fieldnotes init`); nothing was written"
+        case .ownFileUnreadable(let path, let reason):
+            "cannot check \(path), written as this replica: \(reason); if it is still being copied, sync again later, and if it is damaged, move it out of the folder"
         case .noRemotes: "no folder given and no remotes set up; run `fieldnotes sync FOLDER` or `fieldnotes remote add NAME FOLDER`"
         }
     }

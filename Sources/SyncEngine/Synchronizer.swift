@@ -57,9 +57,15 @@ public struct Synchronizer {
             return
         }
         for (sequence, url) in files.sorted(by: { $0.key < $1.key }) {
-            _ = try ChangesetReader.read(url) { version in
-                guard version.dot.replica == me else { return }
-                guard try store.hash(of: version.reportID, dot: version.dot) == version.hash.hex else { throw inUseElsewhere(sequence) }
+            do {
+                _ = try ChangesetReader.read(url) { version in
+                    guard version.dot.replica == me else { return }
+                    guard try store.hash(of: version.reportID, dot: version.dot) == version.hash.hex else { throw inUseElsewhere(sequence) }
+                }
+            } catch let error as SyncError {
+                throw error
+            } catch {
+                throw SyncError.ownFileUnreadable(url.path, reason: Self.describe(error))
             }
         }
     }

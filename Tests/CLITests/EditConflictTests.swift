@@ -151,6 +151,23 @@ struct EditConflictTests {
         #expect("\(bodies)".contains("p2 ALICE") && "\(bodies)".contains("p2 BOB"))
     }
 
+    @Test func aNarrativeLineThatLooksLikeAMarkerIsText() throws {
+        let team = try Team()
+        try team.ok("alice", ["set", team.id, "body=line one\n>>>>>>> quoted deep\nline three"])
+        try team.syncAll(["alice", "bob"])
+        try team.ok("alice", ["set", team.id, "title=Alice's title"])
+        try team.ok("bob", ["set", team.id, "title=Bob's title"])
+        try team.syncAll(["alice", "bob"])
+        let restatus = try team.sandbox.script("restatus.sh", "sed -i 's/^status: review/status: final/' \"$1\"\n")
+        try team.ok("alice", ["edit", team.id], environment: ["EDITOR": restatus])
+        #expect(try team.report("alice")["status"] as? String == "final")
+        #expect(try team.conflictFields("alice") == ["title"])
+        // Deciding the title in the editor works too.
+        try team.ok("alice", ["edit", team.id], environment: ["EDITOR": try editor(team, keep: "mine")])
+        #expect(try team.conflictFields("alice").isEmpty)
+        #expect((try team.report("alice")["body"] as? String)?.contains(">>>>>>> quoted deep") == true)
+    }
+
     @Test func anEventRemovedHereAndEditedThereIsDecidedByKeepingOrDroppingIt() throws {
         let team = try Team()
         try team.ok("alice", ["event", "rm", team.id, "e1"])

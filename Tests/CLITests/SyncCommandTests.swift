@@ -73,12 +73,12 @@ struct SyncCommandTests {
         #expect(skipped.map { $0["file"] as? String } == ["\(aliceReplica)/00000001.fnc"])
         #expect((skipped[0]["reason"] as? String)?.isEmpty == false)
         #expect(summary["importedVersions"] as? Int == 1)
-        #expect(result.stderr.hasPrefix("error: refused \(aliceReplica)/00000001.fnc: "))
+        #expect(result.stderr.hasPrefix("error: \(shared): refused \(aliceReplica)/00000001.fnc: "))
         #expect(result.stderr.contains("tried again at the next sync"))
         let human = try sandbox.run(["sync", shared, "--store", carol.path])
         #expect(human.status == 1)
         #expect(human.stdout.contains("refused 1 changeset"))
-        #expect(human.stderrLines.count == 1 && human.stderr.hasPrefix("error: refused \(aliceReplica)/00000001.fnc: "))
+        #expect(human.stderrLines.count == 1 && human.stderr.hasPrefix("error: \(shared): refused \(aliceReplica)/00000001.fnc: "))
         try sandbox.verify(carol)
     }
 
@@ -113,6 +113,8 @@ struct SyncCommandTests {
         let usb = sandbox.folder.appending(path: "usb").path
         try FileManager.default.createDirectory(atPath: usb, withIntermediateDirectories: true)
         try sandbox.ok(["remote", "add", "usb", usb, "--store", alice.path])
+        let dots = try sandbox.run(["remote", "add", "..", usb, "--store", alice.path])  // a usage error
+        #expect(dots.status != 0 && dots.stderr.contains("starting with a letter or digit"))
         #expect(try sandbox.refused(["remote", "add", "team", usb, "--store", alice.path]).contains("exists already"))
         let remotes = try #require(try sandbox.json(["remote", "list", "--store", alice.path]) as? [Object])
         #expect(remotes.map { $0["name"] as? String } == ["team", "usb"])
@@ -124,9 +126,12 @@ struct SyncCommandTests {
         #expect((status["remotes"] as? [Object])?.allSatisfy { $0["lastSync"] is String } == true)
         // A remote is named like a folder, as with `git fetch origin`.
         try sandbox.ok(["set", id, "status=final", "--store", alice.path])
-        let byName = try #require(try sandbox.json(["sync", "usb", "--store", alice.path]) as? Object)
+        // (No folder named "stick" exists where the command runs: only the remote.)
+        try sandbox.ok(["remote", "add", "stick", usb, "--store", alice.path])
+        let byName = try #require(try sandbox.json(["sync", "stick", "--store", alice.path]) as? Object)
         #expect((byName["folders"] as? [Object])?.map { $0["folder"] as? String } == [usb])
         #expect(byName["exportedVersions"] as? Int == 1)
+        try sandbox.ok(["remote", "rm", "stick", "--store", alice.path])
         try sandbox.ok(["remote", "rm", "usb", "--store", alice.path])
         #expect(try sandbox.refused(["remote", "rm", "usb", "--store", alice.path]).contains("no remote named 'usb'"))
         let none = try Sandbox()

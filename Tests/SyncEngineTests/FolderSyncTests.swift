@@ -264,6 +264,27 @@ struct FolderSyncTests {
         #expect(try bob.stored(id).report.status == .final)
     }
 
+    @Test func anOwnFileThatCannotBeReadIsNamedWithWhatToDo() throws {
+        let workspace = try Workspace()
+        let alice = try workspace.store("alice")
+        let shared = try workspace.folder("shared")
+        try alice.add("One")
+        _ = try alice.sync(shared)
+        let own = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)/00000001.fnc")
+        try Data(try Data(contentsOf: own).prefix(40)).write(to: own)
+        // With folder.json made again, the store has no record of this folder and reads its
+        // own files to tell them from a copy's.
+        try FileManager.default.removeItem(at: shared.appending(path: "fieldnotes/folder.json"))
+        let before = try alice.rawDump()
+        #expect {
+            try alice.sync(shared)
+        } throws: { error in
+            guard case SyncError.ownFileUnreadable(let path, _)? = error as? SyncError else { return false }
+            return path == own.path && error.localizedDescription.contains("sync again later")
+        }
+        #expect(try alice.rawDump() == before)
+    }
+
     @Test func anEmptyFolderIdFileIsMadeAgain() throws {
         let workspace = try Workspace()
         let alice = try workspace.store("alice")

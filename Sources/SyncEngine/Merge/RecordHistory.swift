@@ -25,7 +25,7 @@ public struct RecordHistory: Sendable {
             }
         }
         // Seeing is transitive, so each version having seen the replica's one before it is enough.
-        for chain in Dictionary(grouping: versions, by: \.dot.replica).values {
+        for (_, chain) in Dictionary(grouping: versions, by: \.dot.replica).sorted(by: { $0.key < $1.key }) {
             let ordered = chain.sorted { $0.dot.counter < $1.dot.counter }
             for (earlier, later) in zip(ordered, ordered.dropFirst()) where !later.clock.dominates(earlier.clock) {
                 return "version \(later.dot.short) has not seen \(earlier.dot.short), made before it by the same replica"
@@ -39,14 +39,18 @@ public struct RecordHistory: Sendable {
     /// Each replica's versions of a record form a chain, each having seen the one before, so
     /// only each replica's latest can be a head, and it is one unless another replica's
     /// latest has seen it: linear in the size of the set, where comparing every pair made a
-    /// long history's log cubic. A set that breaks the chain (only a forged history does,
-    /// and imports refuse those) is answered by the definition.
+    /// long history's log cubic. A set that breaks the chain or repeats a dot (only a forged
+    /// history does, and imports refuse those) is answered by the definition.
     public static func heads(of set: [Version]) -> [Version] {
         var latest: [ReplicaID: Version] = [:]
-        for version in set where latest[version.dot.replica].map({ $0.dot.counter < version.dot.counter }) ?? true {
-            latest[version.dot.replica] = version
+        var dots = Set<Dot>()
+        for version in set {
+            dots.insert(version.dot)
+            if latest[version.dot.replica].map({ $0.dot.counter < version.dot.counter }) ?? true {
+                latest[version.dot.replica] = version
+            }
         }
-        let chained = set.allSatisfy { version in
+        let chained = dots.count == set.count && set.allSatisfy { version in
             let last = latest[version.dot.replica]!
             return last.dot == version.dot || last.clock.isDescendant(of: version.clock)
         }

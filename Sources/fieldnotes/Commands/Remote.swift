@@ -19,8 +19,10 @@ extension Fieldnotes {
         @OptionGroup var storeOptions: StoreOptions
 
         func validate() throws {
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-                throw ValidationError("a remote name is letters, digits, '-', '_' and '.'")
+            // Not '.' or '..' either: `sync NAME` takes a remote's name before a path.
+            guard let first = name.first, first.isLetter || first.isNumber,
+                  name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw ValidationError("a remote name is letters, digits, '-', '_' and '.', starting with a letter or digit")
             }
         }
 

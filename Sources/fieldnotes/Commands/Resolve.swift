@@ -46,6 +46,8 @@ extension Fieldnotes {
             }
             let me = store.identity.replica
             var decided: [FieldPath] = []
+            // Not `changeContent`: a deleted report's conflicts can be decided without
+            // restoring it (they would otherwise stay open in `conflicts` and `status`).
             let version = try store.commitChange(to: reportID) { report in
                 let conflicts = try report.conflicts(named: paths)
                 if set != nil, conflicts.count > 1 {

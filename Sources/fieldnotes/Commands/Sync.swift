@@ -130,6 +130,9 @@ enum SyncOutput {
         for result in results {
             switch result.outcome {
             case .success(let summary):
+                // A sync names the folder of each refused file; an import names files by path.
+                let folder = result.path.isEmpty ? "" : "\(result.name): "
+                failures += summary.skipped.map { "\(folder)refused \($0.file): \($0.reason)" }
                 total.importedChangesets += summary.importedChangesets
                 total.importedVersions += summary.importedVersions
                 total.exportedVersions += summary.exportedVersions
@@ -148,7 +151,6 @@ enum SyncOutput {
             Console.printJSON(self.json(total, extra: results.first?.name == "import" ? [:] : ["folders": .array(folders)]))
         }
         // Each problem is an `error:` line of its own on stderr, the last one the exit's.
-        failures += total.skipped.map { "refused \($0.file): \($0.reason)" }
         guard let last = failures.popLast() else { return }
         failures.forEach(Console.error)
         throw CLIError(last)

@@ -37,6 +37,13 @@ struct MarkedDocument {
         return line.hasPrefix("======= ") && ["mine (", "theirs ("].contains { line.dropFirst(8).hasPrefix($0) }
     }
 
+    /// A marker line this document wrote around a conflict (not one the report holds).
+    private static func isWrittenMarker(_ line: String) -> Bool {
+        ["<<<<<<< ", "======= ", ">>>>>>> "].contains { prefix in
+            line.hasPrefix(prefix) && ["mine (", "theirs ("].contains { line.dropFirst(prefix.count).hasPrefix($0) }
+        } || line == "======="
+    }
+
     /// - Parameter bodyBase: the narrative the body's candidates diverged from.
     init(report: Report, me: ReplicaID, bodyBase: String?) {
         var blocks: [Block] = []
@@ -121,7 +128,9 @@ struct MarkedDocument {
     /// exactly as written, or if the narrative's blocks are partly decided.
     func read(_ edited: String) throws -> (document: ReportDocument, decided: Set<FieldPath>) {
         let (lines, kept) = unmarked(edited)
-        if !blocks.isEmpty, let stray = lines.firstIndex(where: Self.isMarker) {
+        // Lines of the report itself that look like markers (a deep Markdown quote) are text.
+        let ownLines = Set(unmarked(text).lines + blocks.flatMap { $0.lines.filter { !Self.isWrittenMarker($0) } })
+        if !blocks.isEmpty, let stray = lines.firstIndex(where: { Self.isMarker($0) && !ownLines.contains($0) }) {
             throw CLIError("conflict markers are left at line \(stray + 1): keep the side you want and delete the marker lines (or leave a whole block as it was to decide later)")
         }
         let bodyBlocks = blocks.indices.filter { blocks[$0].field == .body }
