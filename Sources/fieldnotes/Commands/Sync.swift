@@ -33,11 +33,11 @@ extension Fieldnotes {
                 guard !targets.isEmpty else { throw SyncError.noRemotes }
             }
             let synchronizer = Synchronizer(store: store, progress: ProgressLine.show)
-            var results: [(name: String, path: String, outcome: Result<SyncSummary, Error>)] = []
+            var results: [SyncOutput.Result] = []
             for target in targets {
                 let outcome = Result { try synchronizer.sync(with: target.url) }
                 ProgressLine.end()
-                results.append((target.name, target.url.path, outcome))
+                results.append(.init(folder: target.name, path: target.url.path, outcome: outcome))
             }
             try SyncOutput.report(results, json: output.json)
         }
@@ -60,7 +60,7 @@ extension Fieldnotes {
             let store = try storeOptions.open()
             let summary = Synchronizer(store: store, progress: ProgressLine.show).importFiles(try files.map { try Input.path($0, what: "file path") })
             ProgressLine.end()
-            try SyncOutput.report([("import", "", .success(summary))], json: output.json)
+            try SyncOutput.report([.init(folder: nil, path: "", outcome: .success(summary))], json: output.json)
         }
     }
 
@@ -121,9 +121,16 @@ enum SyncOutput {
         return .object(members.merging(extra))
     }
 
+    /// What one folder's sync did, or an import's (no folder).
+    struct Result {
+        var folder: String?
+        var path: String
+        var outcome: Swift.Result<SyncSummary, Error>
+    }
+
     /// Prints the outcome of each folder (or of an import) on stdout, then fails if anything
     /// was refused or a folder could not be synced, saying why on stderr.
-    static func report(_ results: [(name: String, path: String, outcome: Result<SyncSummary, Error>)], json: Bool) throws {
+    static func report(_ results: [Result], json: Bool) throws {
         var total = SyncSummary()
         var failures: [String] = []
         var folders: [JSONValue] = []
@@ -131,24 +138,23 @@ enum SyncOutput {
             switch result.outcome {
             case .success(let summary):
                 // A sync names the folder of each refused file; an import names files by path.
-                let folder = result.path.isEmpty ? "" : "\(result.name): "
-                failures += summary.skipped.map { "\(folder)refused \($0.file): \($0.reason)" }
+                failures += summary.skipped.map { "\(result.folder.map { "\($0): " } ?? "")refused \($0.file): \($0.reason)" }
                 total.importedChangesets += summary.importedChangesets
                 total.importedVersions += summary.importedVersions
                 total.exportedVersions += summary.exportedVersions
                 total.newConflicts += summary.newConflicts
                 total.skipped += summary.skipped
                 total.waiting += summary.waiting
-                folders.append(self.json(summary, extra: ["folder": .string(result.path), "name": .string(result.name)]))
-                if !json { printHuman(summary, name: result.name) }
+                folders.append(self.json(summary, extra: ["folder": .string(result.path), "name": .string(result.folder ?? "")]))
+                if !json { printHuman(summary, folder: result.folder) }
             case .failure(let error):
-                failures.append("\(result.name): \(Console.message(for: error))")
-                folders.append(.object(["folder": .string(result.path), "name": .string(result.name),
+                failures.append("\(result.folder ?? result.path): \(Console.message(for: error))")
+                folders.append(.object(["folder": .string(result.path), "name": .string(result.folder ?? ""),
                                         "error": .string(Console.message(for: error))]))
             }
         }
         if json {
-            Console.printJSON(self.json(total, extra: results.first?.name == "import" ? [:] : ["folders": .array(folders)]))
+            Console.printJSON(self.json(total, extra: results.contains { $0.folder == nil } ? [:] : ["folders": .array(folders)]))
         }
         // Each problem is an `error:` line of its own on stderr, the last one the exit's.
         guard let last = failures.popLast() else { return }
@@ -156,17 +162,17 @@ enum SyncOutput {
         throw CLIError(last)
     }
 
-    static func printHuman(_ summary: SyncSummary, name: String) {
+    static func printHuman(_ summary: SyncSummary, folder: String?) {
         var parts: [String] = []
         if summary.importedChangesets > 0 {
             parts.append("imported \(Text.plural(summary.importedVersions, "new version")) from \(Text.plural(summary.importedChangesets, "changeset"))")
         } else if summary.skipped.isEmpty {
             parts.append("nothing new to import")
         }
-        if name != "import" { parts.append("wrote \(Text.plural(summary.exportedVersions, "version"))") }
+        if folder != nil { parts.append("wrote \(Text.plural(summary.exportedVersions, "version"))") }
         if summary.newConflicts > 0 { parts.append(Console.warning("\(Text.plural(summary.newConflicts, "new conflict")) (`fieldnotes conflicts`)")) }
         if !parts.isEmpty {
-            print(Text.wrap(parts.joined(separator: ", "), prefix: name == "import" ? "" : "\(name): ", indent: 2))
+            print(Text.wrap(parts.joined(separator: ", "), prefix: folder.map { "\($0): " } ?? "", indent: 2))
         }
         if !summary.skipped.isEmpty {
             print("  refused \(Text.plural(summary.skipped.count, "changeset")) (why: below)")
