@@ -49,6 +49,7 @@ struct LayoutTests {
         #expect(Text.columns("Derbent") == 7)
         #expect(Text.columns("日本語") == 6)
         #expect(Text.columns("fire 🔥") == 7)
+        #expect(Text.columns("❤️") == 2 && Text.columns("é") == 1)
         #expect(Text.columns("Кримський міст") == 14)
     }
 

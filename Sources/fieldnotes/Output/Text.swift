@@ -104,8 +104,9 @@ enum Text {
     }
 
     static func columns(of character: Character) -> Int {
-        guard let scalar = character.unicodeScalars.first, scalar.value >= 0x1100 else { return 1 }
-        if scalar.properties.isEmojiPresentation { return 2 }
+        guard let scalar = character.unicodeScalars.first, scalar.value >= 0x1100 || character.unicodeScalars.count > 1 else { return 1 }
+        // An emoji, or a symbol asked to show as one (U+FE0F: ❤️).
+        if scalar.properties.isEmojiPresentation || character.unicodeScalars.contains("\u{FE0F}") { return 2 }
         switch scalar.value {
         case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
              0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD:
