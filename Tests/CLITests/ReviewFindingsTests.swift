@@ -48,6 +48,18 @@ struct EdgeCaseTests {
         #expect(((try sandbox.json(["show", id]) as? Object)?["events"] as? [Object])?.first?["summary"] as? String == "")
     }
 
+    @Test func blankLinesBeforeTheFrontMatterKeepItFrontMatter() throws {
+        let (sandbox, id) = try sandboxWithSample()
+        let editor = try sandbox.script("blank.sh", "printf '\\n\\n' | cat - \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"\nsed -i 's/^status: review/status: final/' \"$1\"\n")
+        try sandbox.ok(["edit", id], environment: ["EDITOR": editor])
+        let report = try #require(try sandbox.json(["show", id]) as? Object)
+        #expect(report["status"] as? String == "final")
+        #expect((report["title"] as? String)?.hasPrefix("Flashpoint") == true)
+        #expect((report["events"] as? [Any])?.count == 3 && (report["tags"] as? [Any])?.isEmpty == false)
+        let added = try sandbox.add(document: "\n\n---\ntitle: After blank lines\nstatus: final\n---\nBody.\n")
+        #expect((try sandbox.json(["show", added]) as? Object)?["status"] as? String == "final")
+    }
+
     @Test func aDeletedReportIsRestoredBeforeItIsChanged() throws {
         let (sandbox, id) = try sandboxWithSample()
         try sandbox.ok(["rm", id])

@@ -79,25 +79,27 @@ extension ReportDocument {
 
     init(parsing text: String) throws(DocumentError) {
         let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.first?.trimmingCharacters(in: .whitespaces) == "---" else {
+        // Blank lines before the front matter (an editor's stray Enter) do not make it text.
+        let opening = lines.firstIndex { !$0.allSatisfy(\.isWhitespace) } ?? lines.startIndex
+        guard opening < lines.endIndex, lines[opening].trimmingCharacters(in: .whitespaces) == "---" else {
             self = try Self.plainText(lines)
             return
         }
-        guard let closing = lines.indices.dropFirst().first(where: { ["---", "..."].contains(lines[$0].trimmingCharacters(in: .whitespaces)) })
-        else { throw DocumentError(line: 1, message: "the front matter has no closing '---' line") }
-        // Line numbers in messages count from the top of the file: the opening '---' is line 1.
-        let reader = FrontMatterReader(lineOffset: 1)
+        guard let closing = lines.indices.dropFirst(opening + 1).first(where: { ["---", "..."].contains(lines[$0].trimmingCharacters(in: .whitespaces)) })
+        else { throw DocumentError(line: opening + 1, message: "the front matter has no closing '---' line") }
+        // Line numbers in messages count from the top of the file.
+        let reader = FrontMatterReader(lineOffset: opening + 1)
         let node: Node?
         do {
-            node = try Yams.compose(yaml: lines[1..<closing].joined(separator: "\n"))
+            node = try Yams.compose(yaml: lines[(opening + 1)..<closing].joined(separator: "\n"))
         } catch {
             throw reader.yamlError(error)
         }
         guard let node, case .mapping(let mapping) = node else {
-            throw DocumentError(line: 2, message: "the front matter must be a list of 'key: value' lines")
+            throw DocumentError(line: opening + 2, message: "the front matter must be a list of 'key: value' lines")
         }
         let fields = try reader.fields(of: mapping, allowed: Self.keys, what: "front matter")
-        guard let titleNode = fields["title"] else { throw DocumentError(line: 1, message: "the front matter has no 'title'") }
+        guard let titleNode = fields["title"] else { throw DocumentError(line: opening + 1, message: "the front matter has no 'title'") }
         var document = ReportDocument(title: try reader.text(titleNode, field: "title"))
         document.body = Report.normalizedBody(lines[(closing + 1)...].joined(separator: "\n"))
         if let node = fields["status"] {
