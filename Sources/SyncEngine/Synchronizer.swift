@@ -98,11 +98,22 @@ public struct Synchronizer {
     /// been sent and did not come from it.
     private func exportPending(to folder: SharedFolder, folderID: String, into summary: inout SyncSummary) throws {
         let target = SyncTarget.folder(id: folderID)
-        let pending = try store.pendingVersions(for: target)
+        // Files this store wrote that are gone from the folder (its directory deleted, the
+        // folder restored from a backup, a file lost): readers that imported them remember
+        // their numbers, and readers that did not wait for them. Each missing number gets an
+        // empty changeset, so no one waits, and the next one carries every version this store
+        // holds that did not come from the folder, so no one misses any.
+        let written = try store.lastWritten(to: target) ?? 0
+        let present = try folder.changesets(of: me)
+        let missing = (0..<written).map { $0 + 1 }.filter { present[$0] == nil }
+        for sequence in missing {
+            _ = try folder.writeChangeset(for: me, sequence: sequence, analyst: store.identity.analyst, level: 6) { _ in }
+        }
+        let pending = try store.pendingVersions(for: target, all: !missing.isEmpty)
         if !pending.versions.isEmpty {
             // The sequence is recorded before the file is written, so that a crash between
             // the two is not later mistaken for another store writing as this replica.
-            let sequence = try folder.nextSequence(for: me)
+            let sequence = max(try folder.nextSequence(for: me), written + 1)
             try store.markWriting(sequence: sequence, to: target)
             summary.written = try folder.writeChangeset(for: me, sequence: sequence, analyst: store.identity.analyst,
                                                         level: Self.level(for: pending.versions.count)) { writer in

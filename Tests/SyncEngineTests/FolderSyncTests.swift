@@ -285,6 +285,40 @@ struct FolderSyncTests {
         #expect(try alice.rawDump() == before)
     }
 
+    /// How a replica's files can go missing from a shared folder.
+    enum Loss: String, CaseIterable { case directoryDeleted, restoredFromBackup, oneFileLost }
+
+    @Test(arguments: Loss.allCases)
+    func filesLostFromTheFolderAreWrittenAgainSoEveryoneGetsEverything(loss: Loss) throws {
+        let workspace = try Workspace()
+        let (alice, bob, carol) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("carol"))
+        let shared = try workspace.folder("shared")
+        let backup = workspace.root.appending(path: "backup")
+        for number in 1...3 {
+            try alice.add("Report \(number)")
+            _ = try alice.sync(shared)
+            if number == 1 { try FileManager.default.copyItem(at: shared, to: backup) }
+        }
+        _ = try bob.sync(shared)  // bob has imported alice's files 1 to 3
+        let directory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        switch loss {
+        case .directoryDeleted: try FileManager.default.removeItem(at: directory)
+        case .restoredFromBackup:
+            try FileManager.default.removeItem(at: shared)
+            try FileManager.default.copyItem(at: backup, to: shared)
+        case .oneFileLost: try FileManager.default.removeItem(at: directory.appending(path: "00000002.fnc"))
+        }
+        try alice.add("Report 4")
+        _ = try alice.sync(shared)
+        _ = try bob.sync(shared)
+        _ = try carol.sync(shared)
+        #expect(try bob.reports(ReportFilter()).count == 4, "\(loss)")
+        #expect(try carol.reports(ReportFilter()).count == 4, "\(loss)")
+        #expect(try bob.canonicalDump() == alice.canonicalDump())
+        #expect(try carol.canonicalDump() == alice.canonicalDump())
+        #expect(try carol.sync(shared).waiting.isEmpty)
+    }
+
     @Test func anEmptyFolderIdFileIsMadeAgain() throws {
         let workspace = try Workspace()
         let alice = try workspace.store("alice")
