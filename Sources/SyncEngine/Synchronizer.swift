@@ -25,18 +25,38 @@ public struct Synchronizer {
     /// writer's later ones, and a refused file is named in `skipped` and retried next time.
     /// When nothing is new this costs a directory listing: no old file is opened.
     public func sync(with folderURL: URL) throws -> SyncSummary {
+        try sync(with: [folderURL])[0].get()
+    }
+
+    /// Several folders in one pass: first every folder's new changesets are imported, then
+    /// each folder is written what it lacks — so that what arrives through one folder goes
+    /// out through the others in the same sync (a USB stick relayed to the team share). A
+    /// folder that cannot be synced does not stop the others.
+    public func sync(with folderURLs: [URL]) throws -> [Result<SyncSummary, Error>] {
         // Two syncs of one store at once would pick the same next sequence number.
         let lock = try FileLock(store.directory.appending(path: "sync.lock"))
         defer { withExtendedLifetime(lock) {} }
-        let folder = SharedFolder(folderURL)
-        let folderID = try folder.prepare()
-        try checkOwnDirectory(in: folder, folderID: folderID)
-        var summary = SyncSummary()
-        for writer in try folder.writers() where writer != me {
-            try importNew(from: writer, in: folder, folderID: folderID, into: &summary)
+        var summaries = Array(repeating: SyncSummary(), count: folderURLs.count)
+        var outcomes: [Result<(folder: SharedFolder, id: String), Error>] = folderURLs.indices.map { index in
+            Result {
+                let folder = SharedFolder(folderURLs[index])
+                let folderID = try folder.prepare()
+                try checkOwnDirectory(in: folder, folderID: folderID)
+                for writer in try folder.writers() where writer != me {
+                    try importNew(from: writer, in: folder, folderID: folderID, into: &summaries[index])
+                }
+                return (folder, folderID)
+            }
         }
-        try exportPending(to: folder, folderID: folderID, into: &summary)
-        return summary
+        for index in folderURLs.indices {
+            guard case .success(let prepared) = outcomes[index] else { continue }
+            do {
+                try exportPending(to: prepared.folder, folderID: prepared.id, into: &summaries[index])
+            } catch {
+                outcomes[index] = .failure(error)
+            }
+        }
+        return folderURLs.indices.map { index in outcomes[index].map { _ in summaries[index] } }
     }
 
     /// Only this store writes in this replica's directory: a file there that it did not

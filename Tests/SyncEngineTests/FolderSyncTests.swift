@@ -285,6 +285,20 @@ struct FolderSyncTests {
         #expect(try alice.rawDump() == before)
     }
 
+    @Test func oneSyncOfSeveralFoldersRelaysBetweenThem() throws {
+        let workspace = try Workspace()
+        let (alice, bob, carol) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("carol"))
+        let (share, usb) = (try workspace.folder("share"), try workspace.folder("usb"))
+        try alice.add("From the stick")
+        _ = try alice.sync(usb)
+        try bob.add("Bob's")
+        // The share comes first, yet gets what the stick brings in the same sync.
+        let results = try Synchronizer(store: bob).sync(with: [share, usb])
+        #expect(try results.map { try $0.get().exportedVersions } == [2, 1])
+        _ = try carol.sync(share)
+        #expect(try carol.reports(ReportFilter()).map(\.report.title).sorted() == ["Bob's", "From the stick"])
+    }
+
     /// How a replica's files can go missing from a shared folder.
     enum Loss: String, CaseIterable { case directoryDeleted, restoredFromBackup, oneFileLost }
 

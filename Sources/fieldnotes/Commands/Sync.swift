@@ -9,8 +9,9 @@ extension Fieldnotes {
         static let configuration = CommandConfiguration(
             abstract: "Exchange versions through shared folders.",
             discussion: """
-                For each folder: import the changesets other replicas wrote there, then write \
-                this replica's new versions as one changeset. A folder may be named by its remote \
+                Imports the changesets other replicas wrote in each folder, then writes to each \
+                folder, as one changeset, the versions it lacks — so what one folder brings goes \
+                out through the others in the same sync. A folder may be named by its remote \
                 name (`fieldnotes remote add`); with no folder, every remote is synced. \
                 A changeset that is refused is named and retried next time; the others are \
                 imported, and the exit code is 1.
@@ -32,14 +33,11 @@ extension Fieldnotes {
                 targets = remotes.map { (name: $0.name, url: URL(fileURLWithPath: $0.path)) }
                 guard !targets.isEmpty else { throw SyncError.noRemotes }
             }
-            let synchronizer = Synchronizer(store: store, progress: ProgressLine.show)
-            var results: [SyncOutput.Result] = []
-            for target in targets {
-                let outcome = Result { try synchronizer.sync(with: target.url) }
-                ProgressLine.end()
-                results.append(.init(folder: target.name, path: target.url.path, outcome: outcome))
-            }
-            try SyncOutput.report(results, json: output.json)
+            let outcomes = try Synchronizer(store: store, progress: ProgressLine.show).sync(with: targets.map(\.url))
+            ProgressLine.end()
+            try SyncOutput.report(zip(targets, outcomes).map { target, outcome in
+                SyncOutput.Result(folder: target.name, path: target.url.path, outcome: outcome)
+            }, json: output.json)
         }
     }
 
