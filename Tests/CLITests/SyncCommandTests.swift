@@ -96,15 +96,17 @@ struct SyncCommandTests {
     }
 
     @Test func aDeleteThatCollidedWithAnEditIsShownKeptWithHowToDecide() throws {
-        let team = try Team()
+        let team = try Team(["alice", "bob", "carol"])
         try team.ok("alice", ["set", team.id, "status=final"])
         try team.ok("bob", ["rm", team.id])
-        try team.syncAll(["alice", "bob"])
+        try team.ok("carol", ["set", team.id, "credibility=2"])
+        try team.syncAll(["alice", "bob", "carol"])
         let shown = try team.ok("bob", ["show", team.id])
         #expect(shown.contains("deleted on one replica while edited on another"))
         #expect(shown.contains("--field deleted"))
         #expect(try team.report("bob")["deleted"] as? Bool == false)
-        #expect(try team.ok("bob", ["conflicts"]).contains("not deleted, and changed status"))
+        // Everyone's edits are listed, not only those of the candidate's version.
+        #expect(try team.ok("bob", ["conflicts"]).contains("not deleted, and changed credibility, status"))
     }
 
     @Test func remotesAreRememberedAndSyncedByName() throws {

@@ -59,8 +59,9 @@ struct ConflictView {
     let base: JSONValue?
     /// For the narrative: the passages where the candidates collide.
     let regions: [LineMerge.Region]
-    /// For a removal or a delete that collided with edits: what each candidate that keeps the
-    /// item (or report) had changed since the base, by version — what the removal would drop.
+    /// For a removal or a delete that collided with edits: what the report, as shown (kept),
+    /// changed since the base — everyone's edits, not only the candidate's — given with each
+    /// candidate that keeps it: what taking the removal would hide.
     let edits: [Dot: [Edit]]
 
     struct Edit {
@@ -85,11 +86,11 @@ struct ConflictView {
         case .deleted: .bool(false)
         default: nil
         }
+        let kept = report.changedFields(since: baseReport)
+            .filter { $0 != conflict.field && (conflict.field.item == nil || $0.item == conflict.field.item) }
+            .map { Edit(field: $0, before: baseReport?.value(at: $0), after: report.value(at: $0)) }
         for candidate in conflict.candidates where candidate.value == keeps {
-            guard let version = history.versions.first(where: { $0.dot == candidate.version }) else { continue }
-            edits[candidate.version] = version.snapshot.changedFields(since: baseReport)
-                .filter { $0 != conflict.field && (conflict.field.item == nil || $0.item == conflict.field.item) }
-                .map { Edit(field: $0, before: baseReport?.value(at: $0), after: version.snapshot.value(at: $0)) }
+            edits[candidate.version] = kept
         }
         self.edits = edits
     }
