@@ -43,6 +43,18 @@ struct StoreBeforeCommandTests {
     }
 }
 
+@Suite("Numbers in the document")
+struct DocumentNumberTests {
+    @Test func coordinatesArePlainDecimalsThatReadBackTheSame() {
+        for number in [-0.0000001, 1.5e-5, 0.000123456789, 42.06, -180.0, 0.0, 12.3456789012345] {
+            let text = ReportDocument.plainDecimal(number)
+            #expect(!text.contains("e"), "\(text)")
+            #expect(Double(text) == number, "\(number) → \(text)")
+        }
+        #expect(ReportDocument.plainDecimal(-0.0000001) == "-0.0000001")
+    }
+}
+
 @Suite("Layout for an 80-column terminal")
 struct LayoutTests {
     @Test func wideCharactersTakeTwoColumns() {

@@ -50,9 +50,31 @@ extension ReportDocument {
         case .string(let text) where text.isEmpty && key == "summary": return []
         case .string(let text) where path == .status || key == "reliability": return ["\(indent)\(key): \(text)"]
         case .string(let text): return ["\(indent)\(key): \(yamlScalar(text))"]
-        case .double(let number): return ["\(indent)\(key): \(number)"]
+        case .double(let number): return ["\(indent)\(key): \(plainDecimal(number))"]
         default: return ["\(indent)\(key): \(value.canonicalString)"]
         }
+    }
+
+    /// A coordinate as the document is read back: plain decimal digits, never `1e-07`, and
+    /// the same digits as the shortest form, so it reads back as the same number.
+    static func plainDecimal(_ number: Double) -> String {
+        let text = "\(number)"
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }), let exponent = Int(text[text.index(after: e)...]) else {
+            return text
+        }
+        let sign = text.hasPrefix("-") ? "-" : ""
+        let mantissa = text[..<e].drop { $0 == "-" }
+        let whole = mantissa.prefix { $0 != "." }
+        var digits = String(whole) + mantissa.dropFirst(whole.count + 1)
+        var point = whole.count + exponent  // digits before the decimal point
+        if point < 1 {
+            digits = String(repeating: "0", count: 1 - point) + digits
+            point = 1
+        }
+        if digits.count <= point { digits += String(repeating: "0", count: point - digits.count + 1) }
+        var fraction = String(digits.dropFirst(point))
+        while fraction.count > 1 && fraction.hasSuffix("0") { fraction.removeLast() }
+        return sign + digits.prefix(point) + "." + fraction
     }
 
     static func join(_ lines: [String]) -> String {
