@@ -94,6 +94,25 @@ struct ResolveTests {
         #expect(error.contains("(alice)") && error.contains("(bob)"))
     }
 
+    @Test func decidingAnEventAndItsFieldsAtOnce() throws {
+        let team = try Team()
+        try team.ok("alice", ["event", "set", team.id, "e1", "place=Alice's place"])
+        try team.ok("bob", ["event", "set", team.id, "e1", "place=Bob's place"])
+        try team.syncAll(["alice", "bob"])
+        try team.ok("bob", ["event", "rm", team.id, "e1"])
+        try team.ok("alice", ["event", "set", team.id, "e1", "killed=1"])
+        try team.syncAll(["alice", "bob"])
+        #expect(try team.conflictFields("bob") == ["events.e1", "events.e1.place"])
+        // Bob's removal decides the event, and the conflict of its place goes with it.
+        let output = try team.ok("bob", ["resolve", team.id, "--take", "mine"])
+        #expect(output.contains("Resolved events.e1, events.e1.place"))
+        #expect((try team.report("bob")["events"] as? [[String: Any]])?.map { $0["id"] as? String } == ["e2", "e3"])
+        #expect(try team.conflictFields("bob").isEmpty)
+        try team.syncAll(["alice", "bob"])
+        #expect(try team.showJSON("alice") == team.showJSON("bob"))
+        try team.sandbox.verify(team.store("alice"))
+    }
+
     @Test func twoAnalystsResolvingTheSameWayConvergeWithoutANewConflict() throws {
         let team = try conflictedTeam()
         try team.ok("alice", ["resolve", team.id, "--take", "theirs"])

@@ -60,8 +60,14 @@ extension Fieldnotes {
                     if conflict.field == .body, text.hasPrefix("@") { text = try Input.text(from: String(text.dropFirst())) }
                     return (conflict.field, try conflict.field.parseValue(text))
                 }
+                // An item's presence sorts before its fields: once a decision removes the item,
+                // the conflicts of its fields go with it.
                 for (field, value) in values {
-                    try report.assign(value, at: field)
+                    if field.item != nil, report.value(at: field) == nil {
+                        report.conflicts.removeAll { $0.field == field }
+                    } else {
+                        try report.assign(value, at: field)
+                    }
                     decided.append(field)
                 }
             }
