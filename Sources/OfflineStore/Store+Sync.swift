@@ -199,6 +199,13 @@ extension Store {
         try database.read { try ImportTransaction(db: $0).hash(of: report, dot: dot) }
     }
 
+    /// Where this store last synced with `target`; nil if it never did.
+    public func path(of target: SyncTarget) throws -> String? {
+        try database.read { db in
+            try String.fetchOne(db, sql: "SELECT path FROM sync_targets WHERE target = ?", arguments: [target.key])
+        }
+    }
+
     /// The sequence number of the last changeset this store wrote to `target` (0: none);
     /// nil when this store has never synced with it.
     public func lastWritten(to target: SyncTarget) throws -> Int? {

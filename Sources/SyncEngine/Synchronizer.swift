@@ -40,7 +40,15 @@ public struct Synchronizer {
         var outcomes: [Result<(folder: SharedFolder, id: String), Error>] = folderURLs.indices.map { index in
             Result {
                 let folder = SharedFolder(folderURLs[index])
-                let folderID = try folder.prepare()
+                var folderID = try folder.prepare()
+                // A folder with the id of one this store knows elsewhere, still there under that
+                // id, is a copy of it (`cp -r`); taken for the same folder, nothing would be
+                // relayed between the two. The copy gets an id of its own. (A folder that moved
+                // — a stick mounted at another path — is no longer at its old path.)
+                if let known = try store.path(of: .folder(id: folderID)).map({ SharedFolder(URL(fileURLWithPath: $0)) }),
+                   known.root != folder.root, known.existingID() == folderID, !known.isSameFolder(as: folder) {
+                    folderID = try folder.renew()
+                }
                 try checkOwnDirectory(in: folder, folderID: folderID)
                 for writer in try folder.writers() where writer != me {
                     try importNew(from: writer, in: folder, folderID: folderID, into: &summaries[index])

@@ -299,6 +299,31 @@ struct FolderSyncTests {
         #expect(try carol.reports(ReportFilter()).map(\.report.title).sorted() == ["Bob's", "From the stick"])
     }
 
+    @Test func aCopiedFolderGetsAnIdOfItsOwnSoRelayingGoesOn() throws {
+        let workspace = try Workspace()
+        let (alice, bob, carol) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("carol"))
+        let usb = try workspace.folder("usb")
+        try alice.add("First")
+        _ = try alice.sync(usb)
+        let share = workspace.root.appending(path: "share")
+        try FileManager.default.copyItem(at: usb, to: share)  // a second stick made with cp -r
+        _ = try bob.sync(usb)
+        _ = try bob.sync(share)
+        _ = try carol.sync(share)
+        try alice.add("Second")
+        _ = try alice.sync(usb)
+        _ = try bob.sync(usb)
+        _ = try bob.sync(share)  // relays alice's second report to the copy
+        _ = try carol.sync(share)
+        #expect(try carol.reports(ReportFilter()).map(\.report.title).sorted() == ["First", "Second"])
+        // The same folder reached by another path (a link) is not a copy.
+        let link = workspace.root.appending(path: "usb-link")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: usb)
+        let id = try String(contentsOf: usb.appending(path: "fieldnotes/folder.json"), encoding: .utf8)
+        _ = try alice.sync(link)
+        #expect(try String(contentsOf: usb.appending(path: "fieldnotes/folder.json"), encoding: .utf8) == id)
+    }
+
     /// How a replica's files can go missing from a shared folder.
     enum Loss: String, CaseIterable { case directoryDeleted, restoredFromBackup, oneFileLost }
 

@@ -41,6 +41,31 @@ public struct SharedFolder: Sendable {
         return id
     }
 
+    /// The folder's id if it has one already; nil if not (or if it is not there).
+    func existingID() -> String? {
+        try? readID(base.appending(path: "folder.json"))
+    }
+
+    /// Whether `other` holds this very folder.json (the same folder under another path: a
+    /// second mount, a link) rather than a copy of it.
+    func isSameFolder(as other: SharedFolder) -> Bool {
+        func identity(_ folder: SharedFolder) -> [FileAttributeKey: Any]? {
+            try? FileManager.default.attributesOfItem(atPath: folder.base.appending(path: "folder.json").path)
+        }
+        guard let mine = identity(self), let theirs = identity(other) else { return false }
+        return (mine[.systemNumber] as? NSNumber) == (theirs[.systemNumber] as? NSNumber)
+            && (mine[.systemFileNumber] as? NSNumber) == (theirs[.systemFileNumber] as? NSNumber)
+    }
+
+    /// Gives the folder a new id: for a copy of another folder (`cp -r`), which must not be
+    /// taken for the folder it was copied from.
+    func renew() throws -> String {
+        let id = ReplicaID().rawValue
+        let json = JSONValue.object(["format": .int(1), "id": .string(id)])
+        try Self.writeAtomically(Data(json.prettyString.utf8), to: base.appending(path: "folder.json"))
+        return id
+    }
+
     /// The folder's id, or nil when folder.json is missing or empty (a crash while it was
     /// being created: it is then made again).
     private func readID(_ file: URL) throws -> String? {
