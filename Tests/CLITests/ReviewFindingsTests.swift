@@ -60,6 +60,19 @@ struct EdgeCaseTests {
         #expect((try sandbox.json(["show", added]) as? Object)?["status"] as? String == "final")
     }
 
+    @Test func optionsOverrideADocumentBeforeItIsChecked() throws {
+        let sandbox = try Sandbox()
+        try sandbox.initialize()
+        // Plain text whose first line is too long for a title: --title gives one instead.
+        let file = try sandbox.write("notes.txt", String(repeating: "x", count: 400) + "\nSecond line.\n")
+        #expect(try sandbox.refused(["add", "--from", file]).contains("\(file): invalid title"))
+        let id = try sandbox.ok(["add", "--from", file, "--title", "Notes"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect((try sandbox.json(["show", id]) as? Object)?["title"] as? String == "Notes")
+        // A bad option is named as the option, not as the file.
+        let error = try sandbox.refused(["add", "--from", file, "--title", "Notes", "--status", "bogus"])
+        #expect(error.contains("invalid status 'bogus'") && !error.contains(file))
+    }
+
     @Test func aDeletedReportIsRestoredBeforeItIsChanged() throws {
         let (sandbox, id) = try sandboxWithSample()
         try sandbox.ok(["rm", id])

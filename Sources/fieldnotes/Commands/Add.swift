@@ -33,13 +33,25 @@ extension Fieldnotes {
 
         func run() throws {
             let store = try storeOptions.open()
-            var document = try from.map(Input.document(from:)) ?? ReportDocument(title: "")
-            if let title { document.title = title }
-            if let body { document.body = body }
-            if let bodyFile { document.body = try Input.text(from: bodyFile) }
-            if let status { document.status = try FieldRules.status(status) }
-            for tag in tags { document.tags.insert(try FieldRules.tag(tag)) }
-            if let credibility { document.credibility = try FieldRules.credibility(credibility) }
+            // Options are read first (their errors name the option), then override the
+            // document's fields before it is checked (its errors name the file).
+            let body = try bodyFile.map(Input.text(from:)) ?? body
+            let status = try status.map { try FieldRules.status($0) }
+            let tags = try tags.map { try FieldRules.tag($0) }
+            let credibility = try credibility.map { try FieldRules.credibility($0) }
+            let applyOptions = { (document: inout ReportDocument) in
+                if let title { document.title = title }
+                if let body { document.body = body }
+                if let status { document.status = status }
+                document.tags.formUnion(tags)
+                if let credibility { document.credibility = credibility }
+            }
+            var document = ReportDocument(title: "")
+            if let from {
+                document = try Input.document(from: from, overriding: applyOptions)
+            } else {
+                applyOptions(&document)
+            }
             let version = try store.create(document.report)
             if output.json {
                 Console.printJSON(ReportViews.json(version.snapshot, clock: version.clock))

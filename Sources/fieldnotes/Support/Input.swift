@@ -54,12 +54,13 @@ enum Input {
         return text
     }
 
-    /// A report document from a file (or `-`), checked against the report's rules; errors
-    /// name the file.
-    static func document(from path: String) throws -> ReportDocument {
+    /// A report document from a file (or `-`), with `override` applied (options given with
+    /// it), checked against the report's rules; errors name the file.
+    static func document(from path: String, overriding override: (inout ReportDocument) -> Void) throws -> ReportDocument {
         let data = try data(from: path)
         do {
-            let document = try ReportDocument(data: data)
+            var document = try ReportDocument(data: data)
+            override(&document)
             var report = document.report
             report.normalize()
             try report.validate()
