@@ -37,7 +37,7 @@ struct FolderSyncTests {
         _ = try alice.sync(shared)
         try alice.add("Two")
         _ = try alice.sync(shared)
-        let directory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        let directory = alice.directory(in: shared)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["00000001.fnc", "00000002.fnc", "replica.json"])
         let info = try JSONValue(parsing: try Data(contentsOf: directory.appending(path: "replica.json")))
         #expect(info["name"] == .string("alice"))
@@ -54,7 +54,7 @@ struct FolderSyncTests {
         _ = try alice.sync(shared)
         _ = try bob.sync(shared)
         // Old files are never opened again: damaging them after import goes unnoticed.
-        let aliceDirectory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        let aliceDirectory = alice.directory(in: shared)
         try Data("damaged".utf8).write(to: aliceDirectory.appending(path: "00000001.fnc"))
         let before = try bob.rawDump().filter { !$0.hasPrefix("sync_targets") }
         let summary = try bob.sync(shared)
@@ -69,7 +69,7 @@ struct FolderSyncTests {
         let shared = try workspace.folder("shared")
         try alice.add("One")
         _ = try alice.sync(shared)
-        let directory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        let directory = alice.directory(in: shared)
         let first = try Data(contentsOf: directory.appending(path: "00000001.fnc"))
         for name in [".syncthing.00000002.fnc.tmp", "00000002.sync-conflict-20240623-101010-ABCDEFG.fnc",
                      "00000002 (conflicted copy 2024-06-23).fnc", "00000002.fnc.partial", "~00000002.fnc", "2.fnc", "notes.txt"] {
@@ -88,7 +88,7 @@ struct FolderSyncTests {
             try alice.add(title)
             _ = try alice.sync(shared)
         }
-        let directory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        let directory = alice.directory(in: shared)
         let aside = workspace.file("aside.fnc")
         try FileManager.default.moveItem(at: directory.appending(path: "00000002.fnc"), to: aside)
         let first = try bob.sync(shared)
@@ -109,7 +109,7 @@ struct FolderSyncTests {
         _ = try alice.sync(shared)
         try bob.add("Bob's")
         _ = try bob.sync(shared)
-        let aliceFile = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)/00000001.fnc")
+        let aliceFile = alice.directory(in: shared).appending(path: "00000001.fnc")
         let good = try Data(contentsOf: aliceFile)
         try good.prefix(good.count / 2).write(to: aliceFile)  // still copying
         let summary = try carol.sync(shared)
@@ -131,8 +131,8 @@ struct FolderSyncTests {
         _ = try bob.sync(shared)
         // Bob's file dropped into alice's directory as her next file.
         try FileManager.default.copyItem(
-            at: shared.appending(path: "fieldnotes/replicas/\(bob.identity.replica)/00000001.fnc"),
-            to: shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)/00000002.fnc"))
+            at: bob.directory(in: shared).appending(path: "00000001.fnc"),
+            to: alice.directory(in: shared).appending(path: "00000002.fnc"))
         let summary = try carol.sync(shared)
         #expect(summary.skipped.first?.reason.contains("sits in the folder of \(alice.identity.replica.short)") == true)
     }
@@ -270,7 +270,7 @@ struct FolderSyncTests {
         let shared = try workspace.folder("shared")
         try alice.add("One")
         _ = try alice.sync(shared)
-        let own = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)/00000001.fnc")
+        let own = alice.directory(in: shared).appending(path: "00000001.fnc")
         try Data(try Data(contentsOf: own).prefix(40)).write(to: own)
         // With folder.json made again, the store has no record of this folder and reads its
         // own files to tell them from a copy's.
@@ -339,7 +339,7 @@ struct FolderSyncTests {
             if number == 1 { try FileManager.default.copyItem(at: shared, to: backup) }
         }
         _ = try bob.sync(shared)  // bob has imported alice's files 1 to 3
-        let directory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        let directory = alice.directory(in: shared)
         switch loss {
         case .directoryDeleted: try FileManager.default.removeItem(at: directory)
         case .restoredFromBackup:
@@ -392,7 +392,7 @@ struct FolderSyncTests {
         let shared = try workspace.folder("shared")
         try alice.add("One")
         _ = try alice.sync(shared)
-        let directory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        let directory = alice.directory(in: shared)
         try FileManager.default.copyItem(at: directory.appending(path: "00000001.fnc"), to: directory.appending(path: "000000002.fnc"))
         let summary = try bob.sync(shared)
         #expect(summary.importedChangesets == 1 && summary.skipped.isEmpty && summary.waiting.isEmpty)

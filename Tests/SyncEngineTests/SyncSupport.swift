@@ -32,6 +32,11 @@ final class Workspace {
 extension Store {
     func sync(_ folder: URL) throws -> SyncSummary { try Synchronizer(store: self).sync(with: folder) }
 
+    /// Where this replica's changesets go in a shared folder (DESIGN.md §5).
+    func directory(in folder: URL) -> URL {
+        folder.appending(path: "fieldnotes/replicas/\(identity.replica)")
+    }
+
     /// Everything that must be equal on replicas that hold the same versions: each record's
     /// versions (dot and hash), state, clock and heads, in canonical form.
     func canonicalDump() throws -> [String] {

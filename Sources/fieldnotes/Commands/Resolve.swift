@@ -61,13 +61,9 @@ extension Fieldnotes {
                     return (conflict.field, try conflict.field.parseValue(text))
                 }
                 // An item's presence sorts before its fields: once a decision removes the item,
-                // the conflicts of its fields go with it.
+                // there is no field left to set, and its conflict goes with the item (`normalize`).
                 for (field, value) in values {
-                    if field.item != nil, report.value(at: field) == nil {
-                        report.conflicts.removeAll { $0.field == field }
-                    } else {
-                        try report.assign(value, at: field)
-                    }
+                    if field.item == nil || report.value(at: field) != nil { try report.assign(value, at: field) }
                     decided.append(field)
                 }
             }
