@@ -71,6 +71,41 @@ public final class ImportTransaction {
             .map(Store.decodeVersion)
     }
 
+    /// Where each of a report's versions sits in its history, by local sequence, in arrival
+    /// order — read without building their snapshots, so that memory holds the history's
+    /// shape and not its text (a few hundred bytes a version).
+    public func versionHeaders(of report: ReportID) throws -> [(seq: Int64, header: Version.Header)] {
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, encoded FROM versions WHERE report_id = ? ORDER BY seq"),
+                                       arguments: [report.rawValue])
+        var headers: [(seq: Int64, header: Version.Header)] = []
+        while let row = try rows.next() {
+            let seq: Int64 = row[0]
+            do {
+                // The encoded text is read in place, not copied out as a String first.
+                let header = try row.withUnsafeData(atIndex: 1) { data throws -> Version.Header in
+                    try Version.header(encoded: Array(data ?? Data()))
+                }
+                headers.append((seq, header))
+            } catch {
+                throw StoreError.corruptRecord("version \(seq) of report \(report): \(error)")
+            }
+        }
+        return headers
+    }
+
+    /// The snapshot of the version with this local sequence, and the size of its encoding.
+    public func snapshot(seq: Int64) throws -> (report: Report, bytes: Int) {
+        guard let encoded = try String.fetchOne(db.cachedStatement(sql: "SELECT encoded FROM versions WHERE seq = ?"), arguments: [seq]) else {
+            throw StoreError.corruptRecord("version \(seq) vanished")
+        }
+        do {
+            let bytes = Array(encoded.utf8)
+            return (try Version.snapshot(encoded: bytes), bytes.count)
+        } catch {
+            throw StoreError.corruptRecord("version \(seq): \(error)")
+        }
+    }
+
     public func stored(_ report: ReportID) throws -> StoredReport? {
         try Store.fetchStored(db, report)
     }

@@ -1,16 +1,35 @@
 import OfflineStore
 import ReportModels
 
-/// Adds the versions of a changeset to the store in its import transaction, recomputing a
-/// report's state whenever the versions of another report begin (changesets are ordered by
+/// Adds the versions of a changeset to the store in its import transaction, settling a
+/// report's state when the versions of another report begin (changesets are ordered by
 /// report) and at the end.
+///
+/// Memory is bounded per report as well as per file: of the versions arriving for a report
+/// only the latest is kept. When each arrives after every version before it — a new report,
+/// or one replica's run of edits, the usual case — the state is that latest version's
+/// snapshot, prepared already. Otherwise the state is computed from the store: the history's
+/// shape from the versions' headers, and snapshots read as the merge needs them (see
+/// `HistoryEvaluator`), a bounded number at a time.
 struct IncrementalMerge {
     let transaction: ImportTransaction
     let me: ReplicaID
     private(set) var imported = 0
     private(set) var newConflicts = 0
-    private var current: ReportID?
-    private var added: [(version: Version, prepared: PreparedState, seq: Int64)] = []
+    private var current: Arriving?
+
+    /// The report whose versions are arriving.
+    private struct Arriving {
+        let report: ReportID
+        /// The join of its heads' clocks and its open conflicts before this import; nil for a
+        /// report new to the store.
+        let outline: (clock: VectorClock, conflicts: Int)?
+        /// The join of the clocks of everything held, while every version came after it.
+        var clock: VectorClock
+        /// The latest version, while every version came after all before it.
+        var latest: (version: Version, prepared: PreparedState, seq: Int64)?
+        var added = 0
+    }
 
     /// The state a version gives its report when it is the only head.
     @Sendable static func prepare(_ version: Version) -> PreparedState {
@@ -36,42 +55,98 @@ struct IncrementalMerge {
         guard version.dot.replica != me else {
             throw ChangesetError.versionOfThisReplica(report: version.reportID, version: version.dot)
         }
-        if version.reportID != current {
+        if version.reportID != current?.report {
             try finish()
-            current = version.reportID
+            let outline = try transaction.outline(of: version.reportID)
+            current = Arriving(report: version.reportID, outline: outline, clock: outline?.clock ?? VectorClock())
         }
         let seq = try transaction.insert(version, origin: origin)
-        added.append((version, prepared, seq))
+        current!.added += 1
         imported += 1
+        // After everything held: its clock is above their join, and that join does not count
+        // its own dot (a history in which another version had seen it first could only be
+        // forged; the full merge below refuses such a history, in whatever order it came).
+        // Then it is the only head, and the history stays one real replicas could make.
+        if current!.latest != nil || current!.added == 1,
+           version.clock.isDescendant(of: current!.clock), current!.clock[version.dot.replica] < version.dot.counter {
+            current!.clock = version.clock
+            current!.latest = (version, prepared, seq)
+        } else {
+            current!.latest = nil
+        }
     }
 
-    /// Recomputes the current report's state from all its versions.
+    /// Settles the state of the report whose versions were arriving.
     mutating func finish() throws {
-        guard let report = current, !added.isEmpty else { return }
-        defer { added = [] }
-        let outline = try transaction.outline(of: report)
+        guard let arriving = current, arriving.added > 0 else { return }
+        current = nil
         // Conflicts the report had before, to count the new ones (decoded only if there were).
-        let before = outline.map { $0.conflicts > 0 } == true
-            ? Set(try transaction.stored(report)?.report.conflicts.map(\.field) ?? []) : []
+        let before = arriving.outline.map { $0.conflicts > 0 } == true
+            ? Set(try transaction.stored(arriving.report)?.report.conflicts.map(\.field) ?? []) : []
+        let replacing = arriving.outline != nil
         let state: Report
-        if added.count == 1, outline.map({ added[0].version.clock.isDescendant(of: $0.clock) }) ?? true {
-            // A new report, or one version made after every head (the usual case): it is the
-            // only head, so the state is its snapshot, prepared already. Strictly after: a
-            // version whose clock equals the heads' join is forged, and the full merge below
-            // refuses it as the same history would be refused in any other order.
-            let (version, prepared, seq) = added[0]
-            state = version.snapshot
-            try transaction.save(prepared, headSeq: seq, replacing: outline != nil)
+        if let latest = arriving.latest {
+            state = latest.version.snapshot
+            try transaction.save(latest.prepared, headSeq: latest.seq, replacing: replacing)
         } else {
-            let history = RecordHistory(try transaction.versions(of: report))
-            if let problem = history.inconsistency {
-                throw ChangesetError.malformedVersion(index: imported - 1, reason: problem)
-            }
-            guard let merged = history.state else { return }
-            state = merged
-            try transaction.save(PreparedState(StoredReport(report: merged, clock: history.clock, heads: history.heads.map(\.dot))),
-                                 replacing: outline != nil)
+            state = try recompute(arriving.report, replacing: replacing)
         }
         newConflicts += state.conflicts.filter { !before.contains($0.field) }.count
+    }
+
+    /// Computes and saves a report's state from every version the store holds of it.
+    private func recompute(_ report: ReportID, replacing: Bool) throws -> Report {
+        let rows = try transaction.versionHeaders(of: report)
+        let graph = CausalGraph(rows.map(\.header))
+        if let problem = graph.inconsistency(reportID: report) {
+            throw ChangesetError.malformedVersion(index: imported - 1, reason: problem)
+        }
+        let heads = graph.heads
+        if heads.count == 1 {
+            let (snapshot, _) = try transaction.snapshot(seq: rows[heads[0]].seq)
+            let header = rows[heads[0]].header
+            try transaction.save(.snapshotOfHead(StoredReport(report: snapshot, clock: header.clock, heads: [header.dot])),
+                                 headSeq: rows[heads[0]].seq, replacing: replacing)
+            return snapshot
+        }
+        let snapshots = SnapshotCache(transaction: transaction, seqs: rows.map(\.seq))
+        let evaluator = HistoryEvaluator<any Error>(graph: graph) { try snapshots.snapshot($0) }
+        guard let merged = try evaluator.stateOfAll() else { throw ChangesetError.malformedVersion(index: imported - 1, reason: "no state") }
+        let clock = heads.reduce(VectorClock()) { $0.joined(with: rows[$1].header.clock) }
+        try transaction.save(PreparedState(StoredReport(report: merged, clock: clock, heads: heads.map { rows[$0].header.dot })),
+                             replacing: replacing)
+        return merged
+    }
+}
+
+/// Snapshots read from the store as a merge asks for them, the most recent kept up to a
+/// budget in bytes (of their encodings): a merge reads the heads, the versions between them
+/// and their common past, and the versions provenance walks back through, each mostly once.
+private final class SnapshotCache {
+    let transaction: ImportTransaction
+    let seqs: [Int64]
+    private var kept: [Int: (report: Report, bytes: Int)] = [:]
+    private var order: [Int] = []
+    private var bytes = 0
+    static let budgetBytes = 32 << 20
+
+    init(transaction: ImportTransaction, seqs: [Int64]) {
+        self.transaction = transaction
+        self.seqs = seqs
+    }
+
+    func snapshot(_ version: Int) throws -> Report {
+        if let known = kept[version] { return known.report }
+        let loaded = try transaction.snapshot(seq: seqs[version])
+        kept[version] = loaded
+        order.append(version)
+        bytes += loaded.bytes
+        var evicted = 0
+        while bytes > Self.budgetBytes, evicted < order.count - 1 {
+            if let dropped = kept.removeValue(forKey: order[evicted]) { bytes -= dropped.bytes }
+            evicted += 1
+        }
+        if evicted > 0 { order.removeFirst(evicted) }
+        return loaded.report
     }
 }

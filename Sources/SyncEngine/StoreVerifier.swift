@@ -39,6 +39,10 @@ public enum StoreVerifier {
                 }
             }
             let history = RecordHistory(versions)
+            if versions.count == record.versions.count, let problem = history.inconsistency {
+                summary.problems.append("report \(record.id): its history is impossible: \(problem)")
+                return
+            }
             switch record.state {
             case nil:
                 summary.problems.append("report \(record.id): has versions but no state")

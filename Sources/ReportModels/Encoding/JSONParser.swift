@@ -23,6 +23,18 @@ extension JSONValue {
         try self.init(parsing: Array(text.utf8))
     }
 
+    /// Parses a JSON object whose top-level members named in `skipping` are stepped over
+    /// without being decoded (they read as null): to read a version's header without its
+    /// snapshot. The skipped values are only scanned for their end, not checked.
+    static func parseObject(_ bytes: [UInt8], skipping keys: Set<String>) throws(JSONParseError) -> JSONValue {
+        let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(bytes: buffer)
+            parser.skippedKeys = keys
+            do throws(JSONParseError) { return .success(try parser.parseDocument()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
     /// Parses a JSON object and also says where each of its members lies in the bytes: from
     /// the opening quote of the key to the end of the value.
     static func parseObject(_ bytes: [UInt8]) throws(JSONParseError) -> (JSONValue, [String: Range<Int>]) {
@@ -48,6 +60,8 @@ private struct JSONParser {
     /// Whether to note where the top-level object's members lie, in `members`.
     var recordsMembers = false
     var members: [String: Range<Int>] = [:]
+    /// Top-level members whose values are skipped, not decoded.
+    var skippedKeys: Set<String> = []
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -117,7 +131,12 @@ private struct JSONParser {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             position += 1
-            members.append(JSONObject.Member(key: key, value: try parseValue()))
+            if depth == 1, !skippedKeys.isEmpty, skippedKeys.contains(key) {
+                try skipValue()
+                members.append(JSONObject.Member(key: key, value: .null))
+            } else {
+                members.append(JSONObject.Member(key: key, value: try parseValue()))
+            }
             if recordsMembers && depth == 1 { self.members[key] = start..<position }
             skipWhitespace()
             guard position < bytes.count else { throw fail("unexpected end of input") }
@@ -133,6 +152,38 @@ private struct JSONParser {
             return .object(object)
         }
         return .object(JSONObject(members))
+    }
+
+    /// Moves past one value, reading only its brackets and strings. Linear in its bytes.
+    mutating func skipValue() throws(JSONParseError) {
+        skipWhitespace()
+        guard position < bytes.count else { throw fail("unexpected end of input") }
+        guard bytes[position] == UInt8(ascii: "{") || bytes[position] == UInt8(ascii: "[") else {
+            _ = try parseValue()
+            return
+        }
+        var nesting = 0
+        repeat {
+            guard position < bytes.count else { throw fail("unexpected end of input") }
+            switch bytes[position] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                nesting += 1
+                position += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                nesting -= 1
+                position += 1
+            case UInt8(ascii: "\""):
+                position += 1
+                while true {
+                    guard position < bytes.count else { throw fail("unterminated string") }
+                    let byte = bytes[position]
+                    position += byte == UInt8(ascii: "\\") ? 2 : 1
+                    if byte == UInt8(ascii: "\"") { break }
+                }
+            default:
+                position += 1
+            }
+        } while nesting > 0
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSONValue {

@@ -148,3 +148,57 @@ public struct ContentHash: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { hex }
 }
+
+// MARK: - Reading what a store holds
+
+extension Version {
+    /// What a version says besides its snapshot: where it sits in its record's history and
+    /// who made it when — enough to place it and credit it without building the report.
+    public struct Header: Hashable, Sendable {
+        public let dot: Dot
+        public let clock: VectorClock
+        public let author: String
+        public let time: Timestamp
+
+        public init(dot: Dot, clock: VectorClock, author: String, time: Timestamp) {
+            self.dot = dot
+            self.clock = clock
+            self.author = author
+            self.time = time
+        }
+    }
+
+    public var header: Header { Header(dot: dot, clock: clock, author: author, time: time) }
+
+    /// The header of an encoded version whose snapshot is stepped over unread (linear in the
+    /// bytes, but no part of the report is built). For versions a store checked when they
+    /// arrived: the hash is not verified (`init(encoded:)` does that).
+    public static func header(encoded bytes: [UInt8]) throws(ShapeError) -> Header {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parseObject(bytes, skipping: ["snapshot"])
+        } catch {
+            throw ShapeError(path: "", problem: error.description)
+        }
+        var reader = try ObjectReader(json, path: "")
+        let header = Header(dot: try reader.dot("dot"), clock: try VectorClock(json: try reader.value("clock")),
+                            author: try reader.string("author"), time: try reader.timestamp("time"))
+        guard header.clock[header.dot.replica] == header.dot.counter else {
+            throw ShapeError(path: "dot", problem: "\(header.dot) is not its replica's entry in the clock")
+        }
+        return header
+    }
+
+    /// The snapshot of an encoded version, for versions a store checked when they arrived:
+    /// neither the hash nor the canonical form is verified (`init(encoded:)` does both).
+    public static func snapshot(encoded bytes: [UInt8]) throws(ShapeError) -> Report {
+        let json: JSONValue
+        do {
+            json = try JSONValue(parsing: bytes)
+        } catch {
+            throw ShapeError(path: "", problem: error.description)
+        }
+        guard let snapshot = json["snapshot"] else { throw ShapeError(path: "snapshot", problem: "missing") }
+        return try Report(json: snapshot, path: "snapshot")
+    }
+}

@@ -190,3 +190,18 @@ extension FieldPath {
         }
     }
 }
+
+extension Event {
+    /// Sets one field to a value of the field's JSON type, leaving the order of the report's
+    /// events to the caller (`Report.sortEvents()`); range rules are left to `validate()`.
+    public mutating func setValue(_ value: JSONValue, of field: FieldPath.EventField) throws(InvalidField) {
+        try setValue(value, of: field, path: .eventField(id, field))
+    }
+}
+
+extension Source {
+    /// Sets one field to a value of the field's JSON type; range rules are left to `validate()`.
+    public mutating func setValue(_ value: JSONValue, of field: FieldPath.SourceField) throws(InvalidField) {
+        try setValue(value, of: field, path: .sourceField(id, field))
+    }
+}

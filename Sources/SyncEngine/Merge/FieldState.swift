@@ -25,64 +25,64 @@ extension Report {
     }
 }
 
-/// The merge of one field across concurrent heads, against their common base.
-struct FieldMerge {
-    /// A head's state of the field, with the head itself.
-    struct Side {
-        var version: Version
-        var state: FieldState
-    }
+/// A field as the merge reads it: one of the report's field paths, or the membership of one
+/// tag (tags merge element by element).
+enum MergedField: Hashable, Sendable {
+    case path(FieldPath)
+    case tag(String)
 
-    let provenance: Provenance
-    /// What every head has seen: the clock of the base.
-    let common: VectorClock
-
-    /// - Nobody changed the field → the base state. A head that holds the base's state
-    ///   changed it all the same if it wrote it back after something else was there since
-    ///   the base (an item added and removed again, a value set and set back): its decision
-    ///   takes part like any other, and the superseding rule below keeps the latest.
-    /// - One distinct new state → that state (a plain value, or a conflict a head carries).
-    /// - Several → a conflict of every candidate: each plain value tagged with the version
-    ///   that wrote it, each carried conflict flattened in; a candidate whose version is an
-    ///   ancestor of another candidate's is superseded (that line of history saw it and moved
-    ///   on) and dropped; equal values keep one candidate (the greatest dot). One left → a
-    ///   plain value.
-    ///
-    /// `base` is nil when the field did not exist in the base (a new item, or no base).
-    func merge(_ path: FieldPath, base: FieldState?, sides: [Side]) -> FieldState? {
-        merge(MergedField(path), base: base, sides: sides)
-    }
-
-    func merge(_ field: MergedField, base: FieldState?, sides: [Side]) -> FieldState? {
-        let changed = sides.filter { $0.state != base || provenance.rewrote($0.version, field, since: common, base: base) }
-        var distinct: [FieldState] = []
-        for side in changed where !distinct.contains(side.state) { distinct.append(side.state) }
-        switch distinct.count {
-        case 0: return base
-        case 1: return distinct[0]
-        default: return Self.conflict(of: changed.flatMap { candidates(of: $0, at: field) })
+    /// The field's state in a report. With no report (no common past), an item or a tag
+    /// reads as not present and every other field as nothing.
+    func read(_ report: Report?) -> FieldState? {
+        switch self {
+        case .path(let path):
+            guard let report else {
+                switch path {
+                case .event, .source: return .value(.bool(false))
+                default: return nil
+                }
+            }
+            return report.fieldState(at: path)
+        case .tag(let tag):
+            return .value(.bool(report?.tags.contains(tag) ?? false))
         }
     }
 
-    func candidates(of side: Side, at field: MergedField) -> [Candidate] {
-        switch side.state {
-        case .value(let value): [provenance.candidate(value, heldBy: side.version, at: field)]
-        case .conflict(let candidates): candidates
+    /// The value a field reads when a report does not hold it (see `read`).
+    var absent: FieldState? {
+        switch self {
+        case .path(.event), .path(.source), .tag: .value(.bool(false))
+        case .path: nil
         }
     }
+}
 
-    /// Drops superseded candidates, keeps one per value, and returns a plain value when only
-    /// one is left.
-    static func conflict(of candidates: [Candidate]) -> FieldState {
-        let current = candidates.filter { candidate in
-            !candidates.contains { $0.clock.isDescendant(of: candidate.clock) }
+/// Every merged field of one report with its state, for reading many fields of a report in
+/// O(1) each (a report's own accessors search its items and conflicts). Fields it does not
+/// hold read as `MergedField.absent`.
+struct FieldTable {
+    private(set) var states: [MergedField: FieldState] = [:]
+
+    init(_ report: Report?) {
+        guard let report else { return }
+        states.reserveCapacity(7 + report.tags.count + report.events.count * 8 + report.sources.count * 3)
+        for path in [FieldPath.title, .body, .status, .credibility, .deleted] {
+            states[.path(path)] = report.value(at: path).map(FieldState.value)
         }
-        var byValue: [JSONValue: Candidate] = [:]
-        for candidate in current {
-            if let kept = byValue[candidate.value], kept.version >= candidate.version { continue }
-            byValue[candidate.value] = candidate
+        states[.path(.tags)] = report.value(at: .tags).map(FieldState.value)
+        for tag in report.tags { states[.tag(tag)] = .value(.bool(true)) }
+        for event in report.events {
+            states[.path(.event(event.id))] = .value(.bool(true))
+            for field in FieldPath.EventField.allCases { states[.path(.eventField(event.id, field))] = .value(event.value(of: field)) }
         }
-        let kept = byValue.values.sorted { $0.version < $1.version }
-        return kept.count == 1 ? .value(kept[0].value) : .conflict(kept)
+        for source in report.sources {
+            states[.path(.source(source.id))] = .value(.bool(true))
+            for field in FieldPath.SourceField.allCases { states[.path(.sourceField(source.id, field))] = .value(source.value(of: field)) }
+        }
+        for conflict in report.conflicts { states[.path(conflict.field)] = .conflict(conflict.candidates) }
+    }
+
+    subscript(field: MergedField) -> FieldState? {
+        states[field] ?? field.absent
     }
 }

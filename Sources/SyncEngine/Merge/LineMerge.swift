@@ -1,13 +1,15 @@
 /// A line-based n-way three-way merge of texts (diff3), for report bodies.
 ///
-/// Each side's changes against the base are found with a Myers diff (the standard library's
-/// `difference(from:)`) and cut into hunks: a run of base lines replaced by a run of the
-/// side's lines. Hunks of different sides that overlap — share a base line, insert at the
+/// Each side's changes against the base are found with a Myers diff (``LineDiff``: the
+/// standard library's `difference(from:)`, with a cost cap past which a side's changed middle
+/// is taken whole — then a collision keeps both sides whole as a conflict) and cut into
+/// hunks: a run of base lines replaced by a run of the side's lines. Hunks of different sides that overlap — share a base line, insert at the
 /// same point, or insert strictly inside the other's range — form a cluster. A cluster whose
 /// sides all produce the same text is clean; otherwise it is a conflict. Hunks that touch
 /// without overlapping (edits of neighbouring lines) merge cleanly.
 ///
-/// The result is a pure function of the base and the ordered sides.
+/// The result is a pure function of the base and the ordered sides. Cost: one ``LineDiff``
+/// per side, then O(lines + hunks) to cluster and assemble.
 public enum LineMerge {
     public enum Outcome: Equatable, Sendable {
         /// Every change applied.
@@ -96,20 +98,20 @@ public enum LineMerge {
             }
             hunks.sort { ($0.range.lowerBound, $0.range.upperBound, $0.side) < ($1.range.lowerBound, $1.range.upperBound, $1.side) }
             var groups: [[Hunk]] = []
+            var reach = Reach()
             for hunk in hunks {
-                if let last = groups.last, last.contains(where: { $0.overlaps(hunk) }) {
+                if !groups.isEmpty, reach.overlaps(hunk) {
                     groups[groups.count - 1].append(hunk)
                 } else {
                     groups.append([hunk])
+                    reach = Reach()
                 }
+                reach.add(hunk)
             }
             let baseLines = baseLines
             clusters = groups.map { group in
                 let span = group.map(\.range.lowerBound).min()!..<group.map(\.range.upperBound).max()!
-                var bySide: [Int: [Substring]] = [:]
-                for side in Set(group.map(\.side)) {
-                    bySide[side] = LineMerge.apply(group.filter { $0.side == side }, to: baseLines, within: span)
-                }
+                let bySide = Dictionary(grouping: group, by: \.side).mapValues { LineMerge.apply($0, to: baseLines, within: span) }
                 let texts = Array(bySide.values)
                 return Cluster(span: span, clean: texts.allSatisfy { $0 == texts[0] } ? texts[0] : nil, bySide: bySide)
             }
@@ -144,6 +146,8 @@ public enum LineMerge {
         var replacement: [Substring]
         var side: Int
 
+        /// Hunks of different sides overlap when they share a base line, insert at the same
+        /// point, or one inserts strictly inside the other's range.
         func overlaps(_ other: Hunk) -> Bool {
             guard side != other.side else { return false }
             if range.isEmpty && other.range.isEmpty { return range.lowerBound == other.range.lowerBound }
@@ -153,30 +157,62 @@ public enum LineMerge {
         }
     }
 
-    /// The side's changes as maximal hunks, in base order.
-    static func hunks(from base: [Substring], to side: [Substring], side index: Int) -> [Hunk] {
-        let difference = side.difference(from: base)
-        guard !difference.isEmpty else { return [] }
-        var removed = Set<Int>()
-        var inserted = Set<Int>()
-        for change in difference {
-            switch change {
-            case .remove(let offset, _, _): removed.insert(offset)
-            case .insert(let offset, _, _): inserted.insert(offset)
+    /// Whether a hunk overlaps any hunk of a cluster, in O(1), for hunks added in sorted order
+    /// (by lower bound, then upper bound, then side).
+    ///
+    /// A hunk h that comes after g in that order overlaps it (`Hunk.overlaps`) exactly when
+    /// they are of different sides and either g is not empty and reaches past h's start
+    /// (`g.upper > h.lower`: for an empty h, a non-empty g starting at h's point sorts after
+    /// h, so every g seen has started before it), or both are empty at the same point. So it
+    /// is enough to keep the two furthest reaches of non-empty hunks by different sides, and
+    /// the sides of empty hunks at the latest point.
+    struct Reach {
+        private var best: (upper: Int, side: Int)?
+        private var second: (upper: Int, side: Int)?
+        private var emptyPoint: Int?
+        private var emptySides: Set<Int> = []
+
+        func overlaps(_ hunk: Hunk) -> Bool {
+            let start = hunk.range.lowerBound
+            for reach in [best, second] {
+                if let reach, reach.side != hunk.side, reach.upper > start { return true }
+            }
+            return hunk.range.isEmpty && emptyPoint == start && !emptySides.subtracting([hunk.side]).isEmpty
+        }
+
+        mutating func add(_ hunk: Hunk) {
+            if hunk.range.isEmpty {
+                if emptyPoint != hunk.range.lowerBound { (emptyPoint, emptySides) = (hunk.range.lowerBound, []) }
+                emptySides.insert(hunk.side)
+                return
+            }
+            // `best` reaches furthest; `second` furthest among the other sides.
+            let (upper, side) = (hunk.range.upperBound, hunk.side)
+            if let current = best, current.side == side {
+                best = (max(current.upper, upper), side)
+            } else if best.map({ upper > $0.upper }) ?? true {
+                (second, best) = (best, (upper, side))
+            } else if second.map({ upper > $0.upper }) ?? true {
+                second = (upper, side)
             }
         }
+    }
+
+    /// The side's changes as maximal hunks, in base order.
+    static func hunks(from base: [Substring], to side: [Substring], side index: Int) -> [Hunk] {
+        let changes = LineDiff.changes(from: base, to: side)
         // Lines neither removed nor inserted pair up, in order, as the common lines.
         var hunks: [Hunk] = []
         var (i, j) = (0, 0)
         while i < base.count || j < side.count {
-            if i < base.count, j < side.count, !removed.contains(i), !inserted.contains(j) {
+            if i < base.count, j < side.count, !changes.removed[i], !changes.inserted[j] {
                 i += 1
                 j += 1
                 continue
             }
             let (startI, startJ) = (i, j)
-            while i < base.count, removed.contains(i) { i += 1 }
-            while j < side.count, inserted.contains(j) { j += 1 }
+            while i < base.count, changes.removed[i] { i += 1 }
+            while j < side.count, changes.inserted[j] { j += 1 }
             if (i, j) == (startI, startJ) {
                 // Only reachable if the pairing is broken; treat the rest as one change.
                 (i, j) = (base.count, side.count)

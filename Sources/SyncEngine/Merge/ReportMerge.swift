@@ -2,27 +2,34 @@ import ReportModels
 
 // THE INVARIANT. The state of a record is a deterministic function of the *set* of its
 // versions: heads by vector clock; one head → its snapshot; several → `ReportMerge.merge`
-// of the heads against the state of the versions every head has seen (`RecordHistory`).
+// of the heads against the state of the versions every head has seen (`HistoryEvaluator`).
 // Nothing here may depend on the order versions arrived in, on which replica computes it,
 // or on the clock of the machine: heads are sorted by dot before anything reads them, every
 // choice between values goes through a total order, and wall times are only compared, never
 // read from the machine. Replicas holding the same versions therefore show byte-identical
-// reports. The randomized convergence test (SyncEngineTests/ConvergenceTests) enforces it.
+// reports. The randomized convergence test (SyncEngineTests/ConvergenceTests) enforces it,
+// and a randomized test holds this implementation to the definition written plainly
+// (SyncEngineTests/ReferenceHistory).
 
 /// The n-way, per-field merge of concurrent heads against their common base (DESIGN.md §4).
+///
+/// Cost: O(the heads' fields + the fields of the versions between base and heads (each
+/// compared with the base) + the diff3 of the narratives), plus the provenance lookups
+/// (`HistoryEvaluator`). A field no one touched since the base costs nothing beyond the
+/// base's own fields: fields are read from tables, and which heads changed a field is found
+/// from the versions that changed it, not by asking every head.
 enum ReportMerge {
     /// - Parameters:
-    ///   - base: the state of the versions all heads have seen; nil when there are none.
-    ///   - heads: two or more concurrent versions of one report.
-    ///   - provenance: which version wrote each value, for tagging candidates.
-    static func merge(base: Report?, heads unsorted: [Version], provenance: Provenance) -> Report {
-        let heads = unsorted.sorted { $0.dot < $1.dot }
-        let origin = base ?? heads[0].snapshot
-        let common = heads.dropFirst().reduce(heads[0].clock) { $0.meet($1.clock) }
-        var merger = Merger(base: base, heads: heads, fields: FieldMerge(provenance: provenance, common: common))
+    ///   - context: the heads (two or more, concurrent, in dot order), the base and what
+    ///     changed between them.
+    ///   - writer: which version wrote the value a version holds in a field.
+    static func merge(_ context: MergeContext, writer: @escaping (Int, MergedField) -> Int) -> Report {
+        let fields = FieldMerge(context: context, writer: writer)
+        let origin = context.base ?? context.snapshots[0]
+        var merger = Merger(context: context, fields: fields)
         merger.result = Report(
             id: origin.id, title: "", author: origin.author, createdAt: origin.createdAt,
-            updatedAt: heads.map(\.snapshot.updatedAt).max()!
+            updatedAt: context.snapshots.map(\.updatedAt).max()!
         )
         for path in [FieldPath.title, .status, .credibility] {
             merger.apply(merger.mergeReportField(path), at: path)
@@ -38,44 +45,224 @@ enum ReportMerge {
     }
 }
 
-private struct Merger {
+/// What one merge reads, gathered once: the heads and their fields, the base, and which
+/// versions between the two changed which field.
+final class MergeContext {
+    let graph: CausalGraph
+    /// Version numbers, in dot order.
+    let heads: [Int]
+    let snapshots: [Report]
+    let tables: [FieldTable]
     let base: Report?
-    let heads: [Version]
-    let fields: FieldMerge
-    var result = Report(title: "")
-    var conflicts: [Conflict] = []
+    let baseTable: FieldTable
+    /// Per field, the versions some head has seen (or is) and the base has not whose state of
+    /// the field differs from the base's.
+    private let changedBy: [MergedField: [Int]]
+    private let headPosition: [Int: Int]
+    /// Per replica number: (a head's entry for it, the head's position), greatest entry first.
+    private let seers: [Int32: [(counter: Int, head: Int)]]
+    private var touchedCache: [MergedField: [Int]] = [:]
+    private var lineMerges: [[String]: LineMerge.Outcome] = [:]
 
-    init(base: Report?, heads: [Version], fields: FieldMerge) {
-        self.base = base
+    /// O(the heads' and the base's fields + Σ over the versions between base and heads of
+    /// their fields and the base's): each such version's snapshot is read once.
+    init<Failure: Error>(graph: CausalGraph, heads: [Int], base: Report?, common: CausalGraph.Cut,
+                         snapshot: (Int) throws(Failure) -> Report) throws(Failure) {
+        self.graph = graph
         self.heads = heads
-        self.fields = fields
+        var snapshots: [Report] = []
+        for head in heads { snapshots.append(try snapshot(head)) }
+        self.snapshots = snapshots
+        tables = snapshots.map(FieldTable.init)
+        self.base = base
+        baseTable = FieldTable(base)
+        var headPosition: [Int: Int] = [:]
+        for (position, head) in heads.enumerated() { headPosition[head] = position }
+        self.headPosition = headPosition
+        var seers: [Int32: [(counter: Int, head: Int)]] = [:]
+        for (position, head) in heads.enumerated() {
+            for entry in graph.cut(of: head).entries { seers[entry.replica, default: []].append((entry.counter, position)) }
+        }
+        self.seers = seers.mapValues { $0.sorted { $0.counter > $1.counter } }
+        var changedBy: [MergedField: [Int]] = [:]
+        for version in graph.versions(seenBy: heads, after: common) {
+            let table: FieldTable
+            if let position = headPosition[version] { table = tables[position] } else { table = FieldTable(try snapshot(version)) }
+            for (field, state) in table.states where state != baseTable[field] {
+                changedBy[field, default: []].append(version)
+            }
+            for (field, state) in baseTable.states where table.states[field] == nil && field.absent != state {
+                changedBy[field, default: []].append(version)
+            }
+        }
+        self.changedBy = changedBy
     }
 
-    func candidate(_ value: JSONValue, heldBy version: Version, at path: FieldPath) -> Candidate {
-        fields.provenance.candidate(value, heldBy: version, at: path)
+    /// Fields some version between base and heads changed.
+    var changedFields: Dictionary<MergedField, [Int]>.Keys { changedBy.keys }
+
+    /// The positions of the heads whose line of history changed the field since the base:
+    /// they hold another state than the base's, or they have seen a version that did (and
+    /// wrote the base's state back since). In position (dot) order.
+    func touched(_ field: MergedField) -> [Int] {
+        if let known = touchedCache[field] { return known }
+        var marked = Set<Int>()
+        for version in changedBy[field] ?? [] {
+            if let position = headPosition[version] {
+                marked.insert(position)
+                continue
+            }
+            let (replica, counter) = (graph.replica(of: version), graph.counter(of: version))
+            for seer in seers[replica] ?? [] {
+                guard seer.counter >= counter else { break }
+                marked.insert(seer.head)
+            }
+            if marked.count == heads.count { break }
+        }
+        let touched = marked.sorted()
+        touchedCache[field] = touched
+        return touched
     }
 
-    func sides(_ path: FieldPath, of versions: [Version]? = nil) -> [FieldMerge.Side] {
-        (versions ?? heads).compactMap { version in
-            version.snapshot.fieldState(at: path).map { FieldMerge.Side(version: version, state: $0) }
+    /// diff3 of narratives, kept for the merge's next run (a merge runs again when it asked
+    /// for provenance that was not known yet).
+    func lineMerge(base: String, sides: [String]) -> LineMerge.Outcome {
+        if let known = lineMerges[[base] + sides] { return known }
+        let outcome = LineMerge.merge(base: base, sides: sides)
+        lineMerges[[base] + sides] = outcome
+        return outcome
+    }
+}
+
+/// The merge of one field across concurrent heads, against their common base.
+struct FieldMerge {
+    let context: MergeContext
+    let writer: (Int, MergedField) -> Int
+
+    /// Which heads take part in a field: all of them, or only those holding its item.
+    enum Sides {
+        case all
+        case holders(Set<Int>)
+    }
+
+    /// - Nobody changed the field → the base state. A head that holds the base's state
+    ///   changed it all the same if it wrote it back after something else was there since
+    ///   the base (an item added and removed again, a value set and set back): its decision
+    ///   takes part like any other, and the superseding rule below keeps the latest.
+    /// - One distinct new state → that state (a plain value, or a conflict a head carries).
+    /// - Several → a conflict of every candidate: each plain value tagged with the version
+    ///   that wrote it, each carried conflict flattened in; a candidate whose version is an
+    ///   ancestor of another candidate's is superseded (that line of history saw it and moved
+    ///   on) and dropped; equal values keep one candidate (the greatest dot). One left → a
+    ///   plain value.
+    ///
+    /// `base` is nil when the field did not exist in the base (a new item, or no base).
+    func merge(_ field: MergedField, base: FieldState?, sides: Sides) -> FieldState? {
+        var changed = context.touched(field)
+        if case .holders(let holders) = sides { changed = changed.filter(holders.contains) }
+        let states = changed.compactMap { head in context.tables[head][field].map { (head, $0) } }
+        let distinct = Set(states.map(\.1))
+        switch distinct.count {
+        case 0: return base
+        case 1: return distinct.first!
+        default: return Self.conflict(of: states.flatMap { candidates(of: $0.0, holding: $0.1, at: field) })
         }
     }
 
-    /// Shows a merged field: its value, or its displayed candidate with the conflict recorded.
-    /// Values come from validated snapshots, so setting them cannot fail.
-    mutating func apply(_ state: FieldState, at path: FieldPath) {
+    func candidates(of head: Int, holding state: FieldState, at field: MergedField) -> [Candidate] {
         switch state {
-        case .value(let value):
-            try? result.setValue(value, at: path)
+        case .value(let value): [candidate(value, heldBy: head, at: field)]
+        case .conflict(let candidates): candidates
+        }
+    }
+
+    /// The candidate for `value` as held by the head at `position`, tagged with the version
+    /// that wrote it.
+    func candidate(_ value: JSONValue, heldBy position: Int, at field: MergedField) -> Candidate {
+        candidate(value, writtenBy: writer(context.heads[position], field))
+    }
+
+    func candidate(_ value: JSONValue, writtenBy version: Int) -> Candidate {
+        let header = context.graph.header(version)
+        return Candidate(value: value, version: header.dot, clock: header.clock, author: header.author, time: header.time)
+    }
+
+    /// Drops superseded candidates, keeps one per value, and returns a plain value when only
+    /// one is left.
+    ///
+    /// A candidate's clock counts its own dot, so a clock that dominates it counts that dot
+    /// too: only candidates whose clocks do are compared with it. O(the candidates' clock
+    /// entries + the comparisons), one comparison per candidate when clocks are true to the
+    /// history; at most the square of the candidates for forged ones.
+    static func conflict(of candidates: [Candidate]) -> FieldState {
+        var counting: [ReplicaID: [(counter: Int, index: Int)]] = [:]
+        let dotReplicas = Set(candidates.map(\.version.replica))
+        for (index, candidate) in candidates.enumerated() {
+            for (replica, counter) in candidate.clock.counters where dotReplicas.contains(replica) {
+                counting[replica, default: []].append((counter, index))
+            }
+        }
+        counting = counting.mapValues { $0.sorted { $0.counter > $1.counter } }
+        let current = candidates.enumerated().filter { index, candidate in
+            for other in counting[candidate.version.replica] ?? [] {
+                guard other.counter >= candidate.version.counter else { break }
+                if other.index != index, candidates[other.index].clock.isDescendant(of: candidate.clock) { return false }
+            }
+            return true
+        }.map(\.element)
+        var byValue: [JSONValue: Candidate] = [:]
+        for candidate in current {
+            if let kept = byValue[candidate.value], kept.version >= candidate.version { continue }
+            byValue[candidate.value] = candidate
+        }
+        let kept = byValue.values.sorted { $0.version < $1.version }
+        return kept.count == 1 ? .value(kept[0].value) : .conflict(kept)
+    }
+}
+
+private struct Merger {
+    let context: MergeContext
+    let fields: FieldMerge
+    var result = Report(title: "")
+    var conflicts: [Conflict] = []
+    /// Where each event and source kept so far sits in `result`.
+    private var eventIndex: [ItemID: Int] = [:]
+    private var sourceIndex: [ItemID: Int] = [:]
+
+    init(context: MergeContext, fields: FieldMerge) {
+        self.context = context
+        self.fields = fields
+    }
+
+    var heads: Range<Int> { context.heads.indices }
+
+    /// Shows a merged field: its value, or its displayed candidate with the conflict recorded.
+    /// Values come from validated snapshots, so setting them cannot fail. Events are put in
+    /// order once, at the end.
+    mutating func apply(_ state: FieldState, at path: FieldPath) {
+        let value: JSONValue
+        switch state {
+        case .value(let plain):
+            value = plain
         case .conflict(let candidates):
             let conflict = Conflict(field: path, candidates: candidates)
             conflicts.append(conflict)
-            try? result.setValue(conflict.displayed.value, at: path)
+            value = conflict.displayed.value
+        }
+        switch path {
+        case .event, .source:
+            break  // a kept item is in the result already
+        case .eventField(let id, let field):
+            if let index = eventIndex[id] { try? result.events[index].setValue(value, of: field) }
+        case .sourceField(let id, let field):
+            if let index = sourceIndex[id] { try? result.sources[index].setValue(value, of: field) }
+        default:
+            try? result.setValue(value, at: path)
         }
     }
 
     func mergeReportField(_ path: FieldPath) -> FieldState {
-        fields.merge(path, base: base?.fieldState(at: path), sides: sides(path))!
+        fields.merge(.path(path), base: context.baseTable[.path(path)], sides: .all)!
     }
 
     // MARK: Body: line by line
@@ -84,24 +271,23 @@ private struct Merger {
     /// overlap, each candidate carrying everyone's clean changes. Merged texts are brought
     /// to the body's normal form, so that the next edit does not change them unasked.
     func mergeBody() -> FieldState {
-        let baseState = base?.fieldState(at: .body)
-        let sides = sides(.body)
-        var representatives: [String: Version] = [:]  // each distinct new text, by its greatest dot
-        for side in sides where side.state != baseState {
-            guard case .value(.string(let text)) = side.state else { return mergeReportField(.body) }
-            if let kept = representatives[text], kept.dot > side.version.dot { continue }
-            representatives[text] = side.version
+        let field = MergedField.path(.body)
+        let baseState = context.baseTable[field]
+        var representatives: [String: Int] = [:]  // each distinct new text, by the head with the greatest dot
+        for head in heads where context.tables[head][field] != baseState {
+            guard case .value(.string(let text)) = context.tables[head][field] else { return mergeReportField(.body) }
+            representatives[text] = head
         }
         guard case .value(.string(let baseText))? = baseState, representatives.count >= 2 else {
             return mergeReportField(.body)
         }
-        let texts = representatives.keys.sorted { representatives[$0]!.dot < representatives[$1]!.dot }
-        switch LineMerge.merge(base: baseText, sides: texts) {
+        let texts = representatives.keys.sorted { representatives[$0]! < representatives[$1]! }
+        switch context.lineMerge(base: baseText, sides: texts) {
         case .merged(let text):
             return .value(.string(Report.normalizedBody(text)))
         case .conflicted(let candidates):
             return FieldMerge.conflict(of: zip(texts, candidates).compactMap { text, merged in
-                merged.map { candidate(.string(Report.normalizedBody($0)), heldBy: representatives[text]!, at: .body) }
+                merged.map { fields.candidate(.string(Report.normalizedBody($0)), heldBy: representatives[text]!, at: field) }
             })
         }
     }
@@ -111,14 +297,13 @@ private struct Merger {
     /// Tag by tag, like an item's presence: what anyone added is in, what anyone removed is
     /// out, a removal by someone who had seen the tag added wins over that add, and a tag
     /// added and removed concurrently stays (`(base − removed) ∪ added`). Never a conflict.
+    /// Only tags of the base and tags some version changed are looked at.
     func mergeTags() -> Set<String> {
-        let baseTags = base?.tags ?? []
-        var all = baseTags
-        for head in heads { all.formUnion(head.snapshot.tags) }
-        return all.filter { tag in
-            let field = MergedField(tag: tag)
-            let sides = heads.map { FieldMerge.Side(version: $0, state: field.read($0.snapshot)!) }
-            switch fields.merge(field, base: .value(.bool(baseTags.contains(tag))), sides: sides)! {
+        let baseTags = context.base?.tags ?? []
+        var tags = baseTags
+        for field in context.changedFields { if case .tag(let tag) = field { tags.insert(tag) } }
+        return tags.filter { tag in
+            switch fields.merge(.tag(tag), base: .value(.bool(baseTags.contains(tag))), sides: .all)! {
             case .value(let value): return value == .bool(true)
             case .conflict: return true
             }
@@ -142,42 +327,51 @@ private struct Merger {
                 : FieldPath.SourceField.allCases.map { .sourceField(id, $0) }
         }
 
-        // Base order first, then each head's new items in its order.
+        // Base order first, then each head's new items in its order; and who holds each.
         var order: [ItemID] = []
+        var holders: [ItemID: [Int]] = [:]
         var seen = Set<ItemID>()
-        for id in (base.map(ids) ?? []) + heads.flatMap({ ids($0.snapshot) }) where seen.insert(id).inserted {
-            order.append(id)
+        for id in context.base.map(ids) ?? [] where seen.insert(id).inserted { order.append(id) }
+        for head in heads {
+            for id in ids(context.snapshots[head]) {
+                holders[id, default: []].append(head)
+                if seen.insert(id).inserted { order.append(id) }
+            }
         }
 
         for id in order {
             let presence = presencePath(id)
-            let basePresence = base?.fieldState(at: presence) ?? .value(.bool(false))
-            var presenceState = fields.merge(presence, base: basePresence, sides: sides(presence))!
-            let holders = heads.filter { $0.snapshot.value(at: presence) != nil }
+            let holding = holders[id] ?? []
+            var presenceState = fields.merge(.path(presence), base: context.baseTable[.path(presence)], sides: .all)!
+            let sides = FieldMerge.Sides.holders(Set(holding))
             let fieldStates = fieldPaths(id).map { path in
-                (path, fields.merge(path, base: base?.fieldState(at: path), sides: sides(path, of: holders)))
+                (path, fields.merge(.path(path), base: context.baseTable[.path(path)], sides: sides))
             }
-            let baseHasItem = base?.value(at: presence) != nil
+            let baseHasItem = context.base?.value(at: presence) != nil
             if presenceState == .value(.bool(false)), baseHasItem {
                 // Each editor is tagged with the version that wrote its first edited field.
-                let edits = holders.compactMap { holder -> (Version, FieldPath)? in
-                    fieldPaths(id).first { holder.snapshot.fieldState(at: $0) != base?.fieldState(at: $0) }.map { (holder, $0) }
+                let edits = holding.compactMap { holder -> (Int, FieldPath)? in
+                    fieldPaths(id).first { context.tables[holder][.path($0)] != context.baseTable[.path($0)] }.map { (holder, $0) }
                 }
                 if !edits.isEmpty {
-                    let removers = heads.filter { $0.snapshot.fieldState(at: presence) == .value(.bool(false)) }
+                    let removers = heads.filter { context.tables[$0][.path(presence)] == .value(.bool(false)) }
                     presenceState = FieldMerge.conflict(
-                        of: removers.map { candidate(.bool(false), heldBy: $0, at: presence) }
-                            + edits.map { candidate(.bool(true), heldBy: $0.0, at: $0.1) })
+                        of: removers.map { fields.candidate(.bool(false), heldBy: $0, at: .path(presence)) }
+                            + edits.map { fields.candidate(.bool(true), heldBy: $0.0, at: .path($0.1)) })
                 }
             }
             let visible = switch presenceState {
             case .value(let value): value == .bool(true)
             case .conflict(let candidates): Conflict(field: presence, candidates: candidates).displayed.value == .bool(true)
             }
-            guard visible, let template = holders.last?.snapshot else { continue }
+            guard visible, let template = holding.last.map({ context.snapshots[$0] }) else { continue }
             switch kind {
-            case .events: result.events.append(template.event(id)!)
-            case .sources: result.sources.append(template.source(id)!)
+            case .events:
+                eventIndex[id] = result.events.count
+                result.events.append(template.event(id)!)
+            case .sources:
+                sourceIndex[id] = result.sources.count
+                result.sources.append(template.source(id)!)
             }
             if case .conflict = presenceState { apply(presenceState, at: presence) }
             for (path, state) in fieldStates {
@@ -190,21 +384,18 @@ private struct Merger {
 
     /// A delete concurrent with an edit of any other field is a conflict on `deleted`.
     func mergeDeleted() -> FieldState {
-        let baseState = base?.fieldState(at: .deleted)
+        let deleted = MergedField.path(.deleted)
         let merged = mergeReportField(.deleted)
-        guard merged == .value(.bool(true)), baseState != .value(.bool(true)) else { return merged }
-        let deleters = heads.filter { $0.snapshot.fieldState(at: .deleted) == .value(.bool(true)) }
+        guard merged == .value(.bool(true)), context.baseTable[deleted] != .value(.bool(true)) else { return merged }
+        let deleters = heads.filter { context.tables[$0][deleted] == .value(.bool(true)) }
         // Each editor is tagged with the version that wrote its first edited field.
-        let edits = heads.compactMap { head -> (Version, FieldPath)? in
-            guard head.snapshot.fieldState(at: .deleted) != .value(.bool(true)) else { return nil }
-            return head.snapshot.changedFields(since: base).first { $0 != .deleted }.map { (head, $0) }
+        let edits = heads.compactMap { head -> (Int, FieldPath)? in
+            guard context.tables[head][deleted] != .value(.bool(true)) else { return nil }
+            return context.snapshots[head].changedFields(since: context.base).first { $0 != .deleted }.map { (head, $0) }
         }
         guard !edits.isEmpty else { return merged }
         return FieldMerge.conflict(
-            of: deleters.map { candidate(.bool(true), heldBy: $0, at: .deleted) }
-                + edits.map { edit in
-                    let writer = fields.provenance.writer(of: edit.0, at: edit.1)
-                    return Candidate(value: .bool(false), version: writer.dot, clock: writer.clock, author: writer.author, time: writer.time)
-                })
+            of: deleters.map { fields.candidate(.bool(true), heldBy: $0, at: deleted) }
+                + edits.map { fields.candidate(.bool(false), writtenBy: fields.writer(context.heads[$0.0], .path($0.1))) })
     }
 }

@@ -1,27 +1,22 @@
+import SyncEngine
+
 /// A unified diff of two texts, line by line, for people.
 enum UnifiedDiff {
     /// `@@ -a,b +c,d @@` hunks with `context` unchanged lines around each change.
     static func lines(from old: String, to new: String, context: Int = 2) -> [String] {
         let before = old.split(separator: "\n", omittingEmptySubsequences: false)
         let after = new.split(separator: "\n", omittingEmptySubsequences: false)
-        let difference = after.difference(from: before)
-        var removed = Set<Int>()
-        var inserted = Set<Int>()
-        for change in difference {
-            switch change {
-            case .remove(let offset, _, _): removed.insert(offset)
-            case .insert(let offset, _, _): inserted.insert(offset)
-            }
-        }
+        // The merge's diff: past its cost cap, the changed middle is shown whole.
+        let changes = LineDiff.changes(from: before, to: after)
         // The edit script as (kind, old line index, new line index).
         enum Kind { case same, removed, added }
         var script: [(kind: Kind, old: Int, new: Int)] = []
         var (i, j) = (0, 0)
         while i < before.count || j < after.count {
-            if i < before.count, removed.contains(i) {
+            if i < before.count, changes.removed[i] {
                 script.append((.removed, i, j))
                 i += 1
-            } else if j < after.count, inserted.contains(j) {
+            } else if j < after.count, changes.inserted[j] {
                 script.append((.added, i, j))
                 j += 1
             } else {
