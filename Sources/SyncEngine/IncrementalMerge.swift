@@ -29,6 +29,9 @@ struct IncrementalMerge {
         /// The latest version, while every version came after all before it.
         var latest: (version: Version, prepared: PreparedState, seq: Int64)?
         var added = 0
+        /// The snapshots just added, for the merge if one is needed (it reads the versions
+        /// between the heads and their common past, often the ones that just arrived).
+        let snapshots: SnapshotCache
     }
 
     /// The state a version gives its report when it is the only head.
@@ -58,9 +61,11 @@ struct IncrementalMerge {
         if version.reportID != current?.report {
             try finish()
             let outline = try transaction.outline(of: version.reportID)
-            current = Arriving(report: version.reportID, outline: outline, clock: outline?.clock ?? VectorClock())
+            current = Arriving(report: version.reportID, outline: outline, clock: outline?.clock ?? VectorClock(),
+                               snapshots: SnapshotCache(transaction: transaction))
         }
         let seq = try transaction.insert(version, origin: origin)
+        current!.snapshots.keep(version.snapshot, seq: seq, bytes: version.encoded.utf8.count)
         current!.added += 1
         imported += 1
         // After everything held: its clock is above their join, and that join does not count
@@ -89,13 +94,13 @@ struct IncrementalMerge {
             state = latest.version.snapshot
             try transaction.save(latest.prepared, headSeq: latest.seq, replacing: replacing)
         } else {
-            state = try recompute(arriving.report, replacing: replacing)
+            state = try recompute(arriving.report, replacing: replacing, snapshots: arriving.snapshots)
         }
         newConflicts += state.conflicts.filter { !before.contains($0.field) }.count
     }
 
     /// Computes and saves a report's state from every version the store holds of it.
-    private func recompute(_ report: ReportID, replacing: Bool) throws -> Report {
+    private func recompute(_ report: ReportID, replacing: Bool, snapshots: SnapshotCache) throws -> Report {
         let rows = try transaction.versionHeaders(of: report)
         let graph = CausalGraph(rows.map(\.header))
         if let problem = graph.inconsistency(reportID: report) {
@@ -103,50 +108,56 @@ struct IncrementalMerge {
         }
         let heads = graph.heads
         if heads.count == 1 {
-            let (snapshot, _) = try transaction.snapshot(seq: rows[heads[0]].seq)
+            let snapshot = try snapshots.snapshot(seq: rows[heads[0]].seq)
             let header = rows[heads[0]].header
             try transaction.save(.snapshotOfHead(StoredReport(report: snapshot, clock: header.clock, heads: [header.dot])),
                                  headSeq: rows[heads[0]].seq, replacing: replacing)
             return snapshot
         }
-        let snapshots = SnapshotCache(transaction: transaction, seqs: rows.map(\.seq))
-        let evaluator = HistoryEvaluator<any Error>(graph: graph) { try snapshots.snapshot($0) }
+        let evaluator = HistoryEvaluator<any Error>(graph: graph) { try snapshots.snapshot(seq: rows[$0].seq) }
         guard let merged = try evaluator.stateOfAll() else { throw ChangesetError.malformedVersion(index: imported - 1, reason: "no state") }
-        let clock = heads.reduce(VectorClock()) { $0.joined(with: rows[$1].header.clock) }
+        let clock = VectorClock.join(heads.map { rows[$0].header.clock })
         try transaction.save(PreparedState(StoredReport(report: merged, clock: clock, heads: heads.map { rows[$0].header.dot })),
                              replacing: replacing)
         return merged
     }
 }
 
-/// Snapshots read from the store as a merge asks for them, the most recent kept up to a
-/// budget in bytes (of their encodings): a merge reads the heads, the versions between them
-/// and their common past, and the versions provenance walks back through, each mostly once.
+/// Snapshots of one report's versions, by local sequence: those that just arrived, and those
+/// read from the store as a merge asks for them. The most recent are kept up to a budget in
+/// bytes (of their encodings): a merge reads the heads, the versions between them and their
+/// common past, and the versions provenance walks back through, each mostly once.
 private final class SnapshotCache {
     let transaction: ImportTransaction
-    let seqs: [Int64]
-    private var kept: [Int: (report: Report, bytes: Int)] = [:]
-    private var order: [Int] = []
+    private var kept: [Int64: (report: Report, bytes: Int)] = [:]
+    private var order: [Int64] = []
+    private var first = 0
     private var bytes = 0
     static let budgetBytes = 32 << 20
 
-    init(transaction: ImportTransaction, seqs: [Int64]) {
+    init(transaction: ImportTransaction) {
         self.transaction = transaction
-        self.seqs = seqs
     }
 
-    func snapshot(_ version: Int) throws -> Report {
-        if let known = kept[version] { return known.report }
-        let loaded = try transaction.snapshot(seq: seqs[version])
-        kept[version] = loaded
-        order.append(version)
-        bytes += loaded.bytes
-        var evicted = 0
-        while bytes > Self.budgetBytes, evicted < order.count - 1 {
-            if let dropped = kept.removeValue(forKey: order[evicted]) { bytes -= dropped.bytes }
-            evicted += 1
+    func keep(_ report: Report, seq: Int64, bytes size: Int) {
+        if kept.updateValue((report, size), forKey: seq) == nil {
+            order.append(seq)
+            bytes += size
         }
-        if evicted > 0 { order.removeFirst(evicted) }
+        while bytes > Self.budgetBytes, first < order.count - 1 {
+            if let dropped = kept.removeValue(forKey: order[first]) { bytes -= dropped.bytes }
+            first += 1
+        }
+        if first > 4096, first * 2 > order.count {
+            order.removeFirst(first)
+            first = 0
+        }
+    }
+
+    func snapshot(seq: Int64) throws -> Report {
+        if let known = kept[seq] { return known.report }
+        let loaded = try transaction.snapshot(seq: seq)
+        keep(loaded.report, seq: seq, bytes: loaded.bytes)
         return loaded.report
     }
 }

@@ -24,22 +24,40 @@ struct Bench: ParsableCommand {
         @Flag(help: "A small smoke run (500 reports, one repetition).") var quick = false
         @Option(help: "Where to write the JSON results.") var output = "bench-results.json"
         @Option(help: "A folder for the scratch files (default: a temporary folder, removed after).") var work: String?
+        @Option(help: "Only these groups of scenarios: throughput (N reports), history (shapes of one report's history).")
+        var only: [Group] = []
+
+        enum Group: String, ExpressibleByArgument, CaseIterable {
+            case throughput, history
+        }
 
         func run() throws {
             let (n, repetitions) = quick ? (500, 1) : (self.n, self.repetitions)
+            let groups = Set(only.isEmpty ? Group.allCases : only)
             let work = URL(fileURLWithPath: self.work ?? FileManager.default.temporaryDirectory.appending(path: "fieldnotes-bench-\(UUID().uuidString.prefix(8))").path)
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             defer { if self.work == nil { try? FileManager.default.removeItem(at: work) } }
-            let scenarios = try Scenarios(n: n, seed: seed, repetitions: repetitions, work: work)
-            try scenarios.importScenario()
-            try scenarios.exportScenario()
-            try scenarios.memoryScenario()
-            try scenarios.searchScenario()
-            try scenarios.noOpSyncScenario()
-            try scenarios.editSyncScenario()
-            print(ResultsTable.table(scenarios.results))
-            let json = ResultsTable.json(scenarios.results, settings: [
+            var results: [Result] = []
+            if groups.contains(.throughput) {
+                let scenarios = try Scenarios(n: n, seed: seed, repetitions: repetitions, work: work)
+                try scenarios.importScenario()
+                try scenarios.exportScenario()
+                try scenarios.memoryScenario()
+                try scenarios.searchScenario()
+                try scenarios.noOpSyncScenario()
+                try scenarios.editSyncScenario()
+                results += scenarios.results
+            }
+            if groups.contains(.history) {
+                let shapes = HistoryShapes(quick: quick, work: work.appending(path: "history"))
+                try FileManager.default.createDirectory(at: shapes.work, withIntermediateDirectories: true)
+                try shapes.run()
+                results += shapes.results
+            }
+            print(ResultsTable.table(results))
+            let json = ResultsTable.json(results, settings: [
                 "n": .int(Int64(n)), "seed": .int(Int64(seed)), "repetitions": .int(Int64(repetitions)), "quick": .bool(quick),
+                "groups": .array(groups.map(\.rawValue).sorted().map(JSONValue.string)),
             ])
             try Data((json.prettyString + "\n").utf8).write(to: URL(fileURLWithPath: output))
             print("\nresults written to \(output)")

@@ -1,4 +1,4 @@
-import ReportModels
+@testable import ReportModels
 import Testing
 
 @Suite("Report validation")
@@ -124,5 +124,42 @@ struct ValidationTests {
         #expect(failure(report { $0.status = Status(rawValue: bad.displayed.value.stringValue!) ?? .draft; $0.conflicts = [bad] })?.field == "conflicts")
         let onTags = Conflict(field: .tags, candidates: [candidate(.array([]), a), candidate(.array([.string("x")]), b)])
         #expect(failure(report { $0.conflicts = [onTags] })?.field == "conflicts")
+    }
+}
+
+/// The scan for control characters skips printable ASCII eight bytes at a time; it must find
+/// exactly what a byte-by-byte scan finds, wherever the character falls in a word.
+@Suite("Control characters, found fast")
+struct ControlScanTests {
+    static func byteByByte(_ text: String, allowing allowed: [UInt8], orLineSeparators: Bool) -> Bool {
+        let bytes = Array(text.utf8)
+        for (index, byte) in bytes.enumerated() {
+            if byte < 0x20, !allowed.contains(byte) { return true }
+            if byte == 0x7F { return true }
+            if index >= 1, bytes[index - 1] == 0xC2, (0x80...0x9F).contains(byte) { return true }
+            if orLineSeparators, index >= 2, bytes[index - 2] == 0xE2, bytes[index - 1] == 0x80, byte == 0xA8 || byte == 0xA9 { return true }
+        }
+        return false
+    }
+
+    @Test func theFastScanFindsWhatTheByteByByteScanFinds() {
+        let pieces = ["a", "Derbent ", "0123456", "\t", "\n", "\u{1B}", "\u{7F}", "\u{85}", "\u{9F}", "\u{A0}", "é", "\u{2028}", "\u{2029}",
+                      "\u{2027}", "€", "🙂", "~", " "]
+        var state: UInt64 = 20261127
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for round in 0..<3_000 {
+            var text = ""
+            for _ in 0..<next(24) {
+                text += next(4) == 0 ? pieces[next(pieces.count)] : pieces[next(4)]
+            }
+            for (allowed, separators) in [([UInt8](), true), ([UInt8(ascii: "\n"), UInt8(ascii: "\t")], false)] {
+                #expect(Report.containsControl(text, allowing: allowed, orLineSeparators: separators)
+                        == Self.byteByByte(text, allowing: allowed, orLineSeparators: separators),
+                        "round \(round): \(text.debugDescription)")
+            }
+        }
     }
 }

@@ -35,15 +35,16 @@ extension JSONValue {
         return try result.get()
     }
 
-    /// Parses a JSON object and also says where each of its members lies in the bytes: from
-    /// the opening quote of the key to the end of the value.
-    static func parseObject(_ bytes: [UInt8]) throws(JSONParseError) -> (JSONValue, [String: Range<Int>]) {
-        let result: Result<(JSONValue, [String: Range<Int>]), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+    /// Parses a JSON object and also says where each of its members lies in the bytes (from
+    /// the opening quote of the key to the end of the value), and whether the bytes are the
+    /// value's canonical encoding (`canonicalBytes`) — found while parsing, in the same pass.
+    static func parseObject(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, members: [String: Range<Int>], isCanonical: Bool) {
+        let result: Result<(JSONValue, [String: Range<Int>], Bool), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)
             parser.recordsMembers = true
             do throws(JSONParseError) {
                 let value = try parser.parseDocument()
-                return .success((value, parser.members))
+                return .success((value, parser.members, parser.isCanonical))
             } catch {
                 return .failure(error)
             }
@@ -62,6 +63,10 @@ private struct JSONParser {
     var members: [String: Range<Int>] = [:]
     /// Top-level members whose values are skipped, not decoded.
     var skippedKeys: Set<String> = []
+    /// Whether everything read so far is written as `JSONValue.canonicalBytes` writes it: no
+    /// white space, keys in byte order, only the escapes it makes (`\"`, `\\`, `\n`, `\r`,
+    /// `\t`, `\u00xx` for other control characters), numbers in its form.
+    private(set) var isCanonical = true
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -77,7 +82,9 @@ private struct JSONParser {
     mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            case 0x20, 0x09, 0x0A, 0x0D:
+                position += 1
+                isCanonical = false
             default: return
             }
         }
@@ -147,6 +154,7 @@ private struct JSONParser {
         depth -= 1
         // Canonical input is sorted already; anything else is sorted, and a key given twice refused.
         guard JSONObject.isStrictlySorted(members) else {
+            isCanonical = false
             let object = JSONObject(members)
             guard object.count == members.count else { throw fail("duplicate key") }
             return .object(object)
@@ -238,14 +246,27 @@ private struct JSONParser {
                 switch escape {
                 case UInt8(ascii: "\""): buffer.append(UInt8(ascii: "\""))
                 case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\"))
-                case UInt8(ascii: "/"): buffer.append(UInt8(ascii: "/"))
-                case UInt8(ascii: "b"): buffer.append(0x08)
-                case UInt8(ascii: "f"): buffer.append(0x0C)
+                case UInt8(ascii: "/"):
+                    buffer.append(UInt8(ascii: "/"))
+                    isCanonical = false
+                case UInt8(ascii: "b"):
+                    buffer.append(0x08)
+                    isCanonical = false
+                case UInt8(ascii: "f"):
+                    buffer.append(0x0C)
+                    isCanonical = false
                 case UInt8(ascii: "n"): buffer.append(0x0A)
                 case UInt8(ascii: "r"): buffer.append(0x0D)
                 case UInt8(ascii: "t"): buffer.append(0x09)
                 case UInt8(ascii: "u"):
+                    // Canonical only for a control character without a short escape, in
+                    // lowercase hex: `\u00` and two digits.
+                    let digits = position + 4 <= bytes.count ? Array(UnsafeBufferPointer(rebasing: bytes[position..<position + 4])) : []
                     var scalar = try parseHex4()
+                    if scalar >= 0x20 || [0x09, 0x0A, 0x0D].contains(scalar)
+                        || digits.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }) {
+                        isCanonical = false
+                    }
                     if (0xD800..<0xDC00).contains(scalar) {
                         guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
                               bytes[position + 1] == UInt8(ascii: "u") else { throw fail("unpaired surrogate") }
@@ -319,8 +340,13 @@ private struct JSONParser {
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        if isInteger, let value = Int64(text) { return .int(value) }
+        if isInteger, let value = Int64(text) {
+            // The grammar above already refuses leading zeros and `+`; `-0` is written `0`.
+            if text == "-0" { isCanonical = false }
+            return .int(value)
+        }
         guard let value = Double(text), value.isFinite else { throw JSONParseError(offset: start, reason: "number out of range") }
+        if JSONValue.canonicalNumber(value) != text { isCanonical = false }
         return .double(value)
     }
 

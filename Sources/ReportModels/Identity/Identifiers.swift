@@ -7,8 +7,8 @@ public struct ReportID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// Accepts a UUID in any case; returns nil for anything else.
     public init?(_ string: String) {
-        guard let uuid = UUID(uuidString: string) else { return nil }
-        rawValue = uuid.uuidString.lowercased()
+        guard let lowercased = lowercaseUUID(string) else { return nil }
+        rawValue = lowercased
     }
 
     /// A new random id.
@@ -18,21 +18,76 @@ public struct ReportID: Hashable, Comparable, Sendable, CustomStringConvertible 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
+/// A UUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits of any case, in
+/// lowercase; nil for anything else. Every clock entry is keyed by one, so this is read
+/// directly rather than through Foundation (whose parser goes through `sscanf`).
+func lowercaseUUID(_ string: String) -> String? {
+    var string = string
+    return string.withUTF8 { bytes -> String? in
+        guard bytes.count == 36 else { return nil }
+        var output = [UInt8](repeating: 0, count: 36)
+        var isLowercase = true
+        for index in 0..<36 {
+            let byte = bytes[index]
+            if index == 8 || index == 13 || index == 18 || index == 23 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                output[index] = byte
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): output[index] = byte
+            case UInt8(ascii: "A")...UInt8(ascii: "F"):
+                output[index] = byte + 32
+                isLowercase = false
+            default: return nil
+            }
+        }
+        return isLowercase ? String(decoding: bytes, as: UTF8.self) : String(decoding: output, as: UTF8.self)
+    }
+}
+
 /// The id of a replica (one store on one laptop): a UUID, always written in lowercase.
+///
+/// Every clock is keyed by replica ids, so they are compared and hashed by the UUID's 128
+/// bits rather than by its 36 characters. Fixed-width lowercase hex sorts as its value, so
+/// the order is the order of the written ids.
 public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: String
+    private let high: UInt64
+    private let low: UInt64
 
     public init?(_ string: String) {
-        guard let uuid = UUID(uuidString: string) else { return nil }
-        rawValue = uuid.uuidString.lowercased()
+        guard let lowercased = lowercaseUUID(string) else { return nil }
+        rawValue = lowercased
+        (high, low) = uuidValue(lowercased)
     }
 
-    public init() { rawValue = UUID().uuidString.lowercased() }
+    public init() {
+        rawValue = UUID().uuidString.lowercased()
+        (high, low) = uuidValue(rawValue)
+    }
 
     public var description: String { rawValue }
     /// The first characters, enough to tell replicas apart on screen.
     public var short: String { String(rawValue.prefix(8)) }
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    public static func < (a: Self, b: Self) -> Bool { (a.high, a.low) < (b.high, b.low) }
+    public static func == (a: Self, b: Self) -> Bool { a.high == b.high && a.low == b.low }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(high)
+        hasher.combine(low)
+    }
+}
+
+/// The 128 bits of a UUID written in lowercase hex with hyphens.
+private func uuidValue(_ lowercased: String) -> (UInt64, UInt64) {
+    var (high, low): (UInt64, UInt64) = (0, 0)
+    var digits = 0
+    for byte in lowercased.utf8 where byte != UInt8(ascii: "-") {
+        let digit = UInt64(byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : byte - UInt8(ascii: "a") + 10)
+        if digits < 16 { high = high << 4 | digit } else { low = low << 4 | digit }
+        digits += 1
+    }
+    return (high, low)
 }
 
 /// The id of an event or a source within its report: short, so people can type it

@@ -26,7 +26,26 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let (days, msOfDay) = millisecondsSince1970.floorDivided(by: 86_400_000)
         let (year, month, day) = CivilDate.from(daysSince1970: days)
         let ms = Int(msOfDay)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(ms / 3_600_000, 2)):\(pad(ms / 60_000 % 60, 2)):\(pad(ms / 1000 % 60, 2)).\(pad(ms % 1000, 3))Z"
+        guard (0...9999).contains(year) else {
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(ms / 3_600_000, 2)):\(pad(ms / 60_000 % 60, 2)):\(pad(ms / 1000 % 60, 2)).\(pad(ms % 1000, 3))Z"
+        }
+        // Written digit by digit: every version and conflict candidate carries times.
+        var bytes = Array("0000-00-00T00:00:00.000Z".utf8)
+        func put(_ value: Int, at end: Int, width: Int) {
+            var value = value
+            for index in stride(from: end, to: end - width, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 3, width: 4)
+        put(month, at: 6, width: 2)
+        put(day, at: 9, width: 2)
+        put(ms / 3_600_000, at: 12, width: 2)
+        put(ms / 60_000 % 60, at: 15, width: 2)
+        put(ms / 1000 % 60, at: 18, width: 2)
+        put(ms % 1000, at: 22, width: 3)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses what ``description`` writes, and also times without fraction or with an offset.

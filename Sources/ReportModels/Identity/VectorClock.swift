@@ -32,6 +32,16 @@ public struct VectorClock: Hashable, Sendable {
         VectorClock(counters.merging(other.counters, uniquingKeysWith: max))
     }
 
+    /// The clock of a version that has seen all of them: O(their entries), where joining
+    /// them one by one would copy the growing clock each time.
+    public static func join(_ clocks: some Sequence<VectorClock>) -> VectorClock {
+        var counters: [ReplicaID: Int] = [:]
+        for clock in clocks {
+            for (replica, counter) in clock.counters where counter > counters[replica, default: 0] { counters[replica] = counter }
+        }
+        return VectorClock(counters)
+    }
+
     /// Pointwise minimum: what both have seen.
     public func meet(_ other: VectorClock) -> VectorClock {
         var result: [ReplicaID: Int] = [:]

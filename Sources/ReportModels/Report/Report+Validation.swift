@@ -188,7 +188,25 @@ extension Report {
         var text = text
         return text.withUTF8 { bytes in
             var (previous, beforePrevious): (UInt8, UInt8) = (0, 0)
-            for byte in bytes {
+            var index = 0
+            while index < bytes.count {
+                // Eight printable ASCII bytes at a time (most text): none of them can be, or
+                // start, what is looked for. Each test below may fire on a word that holds
+                // none (then the bytes are looked at one by one), never miss one that does.
+                if index + 8 <= bytes.count {
+                    let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                    let ones: UInt64 = 0x0101_0101_0101_0101
+                    let nonASCII = word & (ones &* 0x80)
+                    let belowSpace = (word &- ones &* 0x20) & ~word & (ones &* 0x80)
+                    let delete = ((word ^ (ones &* 0x7F)) &- ones) & ~(word ^ (ones &* 0x7F)) & (ones &* 0x80)
+                    if nonASCII | belowSpace | delete == 0 {
+                        index += 8
+                        (beforePrevious, previous) = (0x20, 0x20)
+                        continue
+                    }
+                }
+                let byte = bytes[index]
+                index += 1
                 if byte < 0x20 {
                     if !allowed.contains(byte) { return true }
                 } else if byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) {

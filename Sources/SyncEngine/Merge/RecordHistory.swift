@@ -57,7 +57,7 @@ public struct RecordHistory: Sendable {
     }
 
     /// The join of the heads' clocks: the parents of the next local edit.
-    public var clock: VectorClock { heads.reduce(VectorClock()) { $0.joined(with: $1.clock) } }
+    public var clock: VectorClock { VectorClock.join(heads.map(\.clock)) }
 
     /// The state of any set of versions of one record: nil for none; one head → its
     /// snapshot; several → their merge against the state of the versions whose clocks are ≤
