@@ -133,7 +133,7 @@ private final class SnapshotCache {
     private var order: [Int64] = []
     private var first = 0
     private var bytes = 0
-    static let budgetBytes = 32 << 20
+    static let budgetBytes = 16 << 20
 
     init(transaction: ImportTransaction) {
         self.transaction = transaction

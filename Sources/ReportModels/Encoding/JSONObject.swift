@@ -33,6 +33,12 @@ public struct JSONObject: Hashable, Sendable, ExpressibleByDictionaryLiteral, Se
         self.members = sorted
     }
 
+    /// Members the caller knows are strictly sorted by key (a parser that compared the key
+    /// bytes as it read them, or keys sorted by an order that is their byte order).
+    init(sortedMembers members: [Member]) {
+        self.members = members
+    }
+
     /// Keys are ordered by their UTF-8 bytes, not by `String`'s Unicode-aware `<`.
     static func precedes(_ a: String, _ b: String) -> Bool {
         a.utf8.lexicographicallyPrecedes(b.utf8)

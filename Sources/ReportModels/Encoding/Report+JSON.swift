@@ -161,7 +161,11 @@ extension Candidate {
 extension VectorClock {
     /// `{"<replica-id>": counter, …}`.
     public var json: JSONValue {
-        .object(JSONObject(Dictionary(uniqueKeysWithValues: counters.map { ($0.key.rawValue, JSONValue.int(Int64($0.value))) })))
+        // Replica ids sort as their written form does (fixed-width lowercase hex), so the
+        // members come out in key order without comparing strings.
+        .object(JSONObject(sortedMembers: counters.sorted { $0.key < $1.key }.map {
+            JSONObject.Member(key: $0.key.rawValue, value: .int(Int64($0.value)))
+        }))
     }
 
     public init(json: JSONValue, path: String = "clock") throws(ShapeError) {

@@ -7,8 +7,8 @@ public struct ReportID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// Accepts a UUID in any case; returns nil for anything else.
     public init?(_ string: String) {
-        guard let lowercased = lowercaseUUID(string) else { return nil }
-        rawValue = lowercased
+        guard let parsed = parseUUID(string) else { return nil }
+        rawValue = parsed.lowercase
     }
 
     /// A new random id.
@@ -18,31 +18,36 @@ public struct ReportID: Hashable, Comparable, Sendable, CustomStringConvertible 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// A UUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits of any case, in
-/// lowercase; nil for anything else. Every clock entry is keyed by one, so this is read
-/// directly rather than through Foundation (whose parser goes through `sscanf`).
-func lowercaseUUID(_ string: String) -> String? {
-    var string = string
-    return string.withUTF8 { bytes -> String? in
+/// A UUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits of any case: in
+/// lowercase (the same string when it already is), with its 128 bits; nil for anything else.
+/// Every clock entry is keyed by one, so it is read in one pass here rather than through
+/// Foundation (whose parser goes through `sscanf`).
+func parseUUID(_ string: String) -> (lowercase: String, high: UInt64, low: UInt64)? {
+    var copy = string
+    return copy.withUTF8 { bytes -> (String, UInt64, UInt64)? in
         guard bytes.count == 36 else { return nil }
-        var output = [UInt8](repeating: 0, count: 36)
+        var (high, low): (UInt64, UInt64) = (0, 0)
         var isLowercase = true
+        var digits = 0
         for index in 0..<36 {
             let byte = bytes[index]
             if index == 8 || index == 13 || index == 18 || index == 23 {
                 guard byte == UInt8(ascii: "-") else { return nil }
-                output[index] = byte
                 continue
             }
+            let digit: UInt8
             switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): output[index] = byte
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte &- UInt8(ascii: "a") &+ 10
             case UInt8(ascii: "A")...UInt8(ascii: "F"):
-                output[index] = byte + 32
+                digit = byte &- UInt8(ascii: "A") &+ 10
                 isLowercase = false
             default: return nil
             }
+            if digits < 16 { high = high << 4 | UInt64(digit) } else { low = low << 4 | UInt64(digit) }
+            digits += 1
         }
-        return isLowercase ? String(decoding: bytes, as: UTF8.self) : String(decoding: output, as: UTF8.self)
+        return (isLowercase ? string : String(decoding: bytes, as: UTF8.self).lowercased(), high, low)
     }
 }
 
@@ -57,14 +62,13 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     private let low: UInt64
 
     public init?(_ string: String) {
-        guard let lowercased = lowercaseUUID(string) else { return nil }
-        rawValue = lowercased
-        (high, low) = uuidValue(lowercased)
+        guard let parsed = parseUUID(string) else { return nil }
+        (rawValue, high, low) = parsed
     }
 
     public init() {
-        rawValue = UUID().uuidString.lowercased()
-        (high, low) = uuidValue(rawValue)
+        let (lowercase, high, low) = parseUUID(UUID().uuidString)!
+        (rawValue, self.high, self.low) = (lowercase, high, low)
     }
 
     public var description: String { rawValue }
@@ -76,18 +80,6 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         hasher.combine(high)
         hasher.combine(low)
     }
-}
-
-/// The 128 bits of a UUID written in lowercase hex with hyphens.
-private func uuidValue(_ lowercased: String) -> (UInt64, UInt64) {
-    var (high, low): (UInt64, UInt64) = (0, 0)
-    var digits = 0
-    for byte in lowercased.utf8 where byte != UInt8(ascii: "-") {
-        let digit = UInt64(byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : byte - UInt8(ascii: "a") + 10)
-        if digits < 16 { high = high << 4 | digit } else { low = low << 4 | digit }
-        digits += 1
-    }
-    return (high, low)
 }
 
 /// The id of an event or a source within its report: short, so people can type it
