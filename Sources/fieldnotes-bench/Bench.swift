@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
         commandName: "fieldnotes-bench",
         abstract: "Benchmarks fieldnotes against raw SQLite, raw zlib and git; prints a table and writes JSON.",
         discussion: "Run it release-built: swift run -c release fieldnotes-bench --n 100000",
-        subcommands: [Run.self, ChildImport.self, ChildExport.self],
+        subcommands: [Run.self, Soak.self, ChildImport.self, ChildExport.self],
         defaultSubcommand: Run.self)
 
     struct Run: ParsableCommand {
@@ -53,6 +53,7 @@ struct Bench: ParsableCommand {
                 try FileManager.default.createDirectory(at: shapes.work, withIntermediateDirectories: true)
                 try shapes.run()
                 results += shapes.results
+                results.append(try Soak.scenario(operations: quick ? 60 : 1_500, seed: seed, work: work.appending(path: "soak")))
             }
             print(ResultsTable.table(results))
             let json = ResultsTable.json(results, settings: [
@@ -61,6 +62,52 @@ struct Bench: ParsableCommand {
             ])
             try Data((json.prettyString + "\n").utf8).write(to: URL(fileURLWithPath: output))
             print("\nresults written to \(output)")
+        }
+    }
+
+    /// The team soak on its own: five analysts, two folders, hand-carried files, every kind of
+    /// change, through the real binary; fails if anything crashed or the stores disagree.
+    struct Soak: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "soak",
+            abstract: "Five analysts using fieldnotes at random; prints the slowest commands and checks that they converge.")
+
+        @Option(help: "Random operations (each a command, or a look at a store).") var operations = 1_500
+        @Option(help: "Seed (default: a new one, printed).") var seed: UInt64?
+        @Option(help: "A folder for the stores and shared folders (default: a temporary folder, removed after).") var work: String?
+        @Option(help: "The fieldnotes binary (default: the one built next to this one).") var fieldnotes: String?
+
+        func run() throws {
+            let seed = seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
+            print("soak: seed \(seed), \(operations) operations (replay with --seed \(seed))")
+            let work = URL(fileURLWithPath: self.work ?? FileManager.default.temporaryDirectory.appending(path: "fieldnotes-soak-\(UUID().uuidString.prefix(8))").path)
+            defer { if self.work == nil { try? FileManager.default.removeItem(at: work) } }
+            let soak = TeamSoak(binary: fieldnotes.map { URL(fileURLWithPath: $0) } ?? TeamSoak.siblingBinary, work: work,
+                                operations: operations, seed: seed, log: Scenarios.log)
+            let summary = try soak.run()
+            print("soak: \(summary.commands) commands (\(summary.refused) refused), \(summary.reports) reports, \(summary.versions) versions, \(summary.conflicts) open conflicts")
+            for (kind, times) in summary.timesByKind.sorted(by: { $0.key < $1.key }) {
+                print("soak:   \(kind.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(times.count).padding(toLength: 5, withPad: " ", startingAt: 0)) median \(seconds(Measure.median(times))), slowest \(seconds(times.max() ?? 0))")
+            }
+            for slow in summary.slowest { print("soak: slowest: \(seconds(slow.seconds))  \(slow.command)") }
+            for problem in summary.problems { print("soak: PROBLEM: \(problem)") }
+            if !summary.problems.isEmpty { throw ExitCode.failure }
+        }
+
+        /// The soak as a line of the results: its slowest single command.
+        static func scenario(operations: Int, seed: UInt64, work: URL) throws -> Result {
+            Scenarios.log("soak: \(operations) operations of a team of five")
+            let summary = try TeamSoak(binary: TeamSoak.siblingBinary, work: work, operations: operations, seed: seed, log: Scenarios.log).run()
+            guard summary.problems.isEmpty else { throw BenchError("soak: \(summary.problems)") }
+            let slowest = summary.slowestSeconds
+            let all = summary.timesByKind.values.flatMap { $0 }
+            return Result(
+                scenario: "team soak, \(operations) operations: slowest command", measured: seconds(slowest),
+                baseline: "\(summary.commands) commands, p99 \(seconds(Measure.percentile(all, 0.99))): \(summary.slowest.first?.command.split(separator: " ").dropFirst(2).prefix(2).joined(separator: " ") ?? "")",
+                ratio: seconds(slowest), budget: "< 5.00 s", met: slowest < 5,
+                figures: ["slowestSeconds": .double(slowest), "p99Seconds": .double(Measure.percentile(all, 0.99)),
+                          "commands": .int(Int64(summary.commands)), "versions": .int(Int64(summary.versions)),
+                          "slowestCommand": .string(summary.slowest.first?.command ?? "")])
         }
     }
 

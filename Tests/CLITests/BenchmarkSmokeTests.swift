@@ -22,7 +22,8 @@ struct BenchmarkSmokeTests {
         let scenarios = (json["results"] as? [[String: Any]] ?? []).compactMap { $0["scenario"] as? String }
         for name in ["import", "export", "changeset size", "peak memory, import", "peak memory, export", "search", "sync, nothing new", "1% edit",
                      "history: 300-version chain", "history: log", "history: verify", "history: 100 concurrent first versions",
-                     "history: two concurrent rewrites", "history: 20 versions with 500-entry clocks", "history: one report of 2000 versions"] {
+                     "history: two concurrent rewrites", "history: 20 versions with 500-entry clocks", "history: one report of 2000 versions",
+                     "team soak, 60 operations"] {
             #expect(scenarios.contains { $0.hasPrefix(name) }, "\(name) missing from \(scenarios)")
         }
         #expect((json["settings"] as? [String: Any])?["quick"] as? Bool == true)
