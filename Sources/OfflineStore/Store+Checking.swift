@@ -5,18 +5,60 @@ import ReportModels
 extension Store {
     /// SQLite's own checks of the file and of the search index; empty when all is well.
     public func integrityProblems() throws -> [String] {
+        try database.writeWithoutTransaction(Self.integrityProblems)
+    }
+
+    private static func integrityProblems(_ db: Database) throws -> [String] {
+        var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
         // FTS5's integrity check is spelt as an INSERT, so it needs a writable connection;
         // it changes nothing.
-        try database.writeWithoutTransaction { db in
-            var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
-            do {
-                try db.execute(sql: "INSERT INTO reports_search (reports_search, rank) VALUES ('integrity-check', 1)")
-            } catch {
-                problems.append("search index: \(error)")
-            }
-            return problems
+        do {
+            try db.execute(sql: "INSERT INTO reports_search (reports_search, rank) VALUES ('integrity-check', 1)")
+        } catch {
+            problems.append("search index: \(error)")
         }
+        return problems
     }
+
+    /// ``integrityProblems()``, run on a second connection on another thread while `body`
+    /// runs on this one: SQLite's checks read the whole file, and so does a check of every
+    /// record, so `verify` does both at once on the two cores (WAL lets them read together).
+    public func integrityProblems(alongside body: () throws -> Void) throws -> [String] {
+        let second = try Self.openDatabase(at: directory.appending(path: Self.databaseName))
+        let outcome = IntegrityOutcome()
+        let thread = Thread {
+            outcome.finish(Result { try second.writeWithoutTransaction(Self.integrityProblems) })
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        let bodyResult = Result { try body() }
+        let problems = outcome.wait()
+        try bodyResult.get()
+        return try problems.get()
+    }
+}
+
+/// The result of the integrity checks, handed from their thread to the one that waits.
+private final class IntegrityOutcome: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var result: Result<[String], Error>?
+
+    func finish(_ result: Result<[String], Error>) {
+        condition.lock()
+        self.result = result
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait() -> Result<[String], Error> {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        return result!
+    }
+}
+
+extension Store {
 
     /// One record as stored: its state row (nil if missing) and its versions as encoded.
     public struct StoredRecord: Sendable {
@@ -41,16 +83,22 @@ extension Store {
     public func forEachRecord(_ body: (StoredRecord) throws -> Void) throws {
         try database.read { db in
             let ids = try String.fetchCursor(db, sql: "SELECT id FROM reports UNION SELECT report_id FROM versions ORDER BY 1")
+            let versionRows = try db.cachedStatement(sql: """
+                SELECT seq, report_id, replica_id, counter, hash, encoded FROM versions WHERE report_id = ? ORDER BY seq
+                """)
+            let reportRow = try db.cachedStatement(sql: "SELECT head_seq FROM reports WHERE id = ?")
             while let id = try ids.next() {
-                let versions = try Row.fetchAll(db, sql: """
-                    SELECT report_id, replica_id, counter, hash, encoded FROM versions WHERE report_id = ? ORDER BY seq
-                    """, arguments: [id]).map { row in
-                    StoredVersion(reportID: row["report_id"], replicaID: row["replica_id"], counter: row["counter"], hash: row["hash"],
-                                  decoded: Result { try Self.decodeVersion(row["encoded"]) })
+                var decoded: [Int64: Version] = [:]
+                let versions = try Row.fetchAll(versionRows, arguments: [id]).map { row in
+                    let version = Result { try Self.decodeVersion(row["encoded"]) }
+                    if case .success(let good) = version { decoded[row["seq"]] = good }
+                    return StoredVersion(reportID: row["report_id"], replicaID: row["replica_id"], counter: row["counter"], hash: row["hash"],
+                                         decoded: version)
                 }
                 let state = try ReportID(id).flatMap { reportID in
-                    try Row.fetchOne(db, sql: "SELECT 1 FROM reports WHERE id = ?", arguments: [id]).map { _ in
-                        Result { try Self.fetchStored(db, reportID)! }
+                    try Row.fetchOne(reportRow, arguments: [id]).map { row in
+                        // A state by reference is its head's snapshot, decoded just above.
+                        Result { try Self.fetchStored(db, reportID, head: (row["head_seq"] as Int64?).flatMap { decoded[$0] })! }
                     }
                 }
                 var derivedDataMatches = true
@@ -66,13 +114,13 @@ extension Store {
 extension Store {
     /// Whether a report's listing columns and search entry are what its state makes them.
     static func derivedDataMatches(_ stored: StoredReport, _ db: Database) throws -> Bool {
-        guard let row = try Row.fetchOne(db, sql: "SELECT rowid, \(listingColumns) FROM reports WHERE id = ?",
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT rowid, \(listingColumns) FROM reports WHERE id = ?"),
                                          arguments: [stored.report.id.rawValue])
         else { return false }
         let columns = (1...listing(stored).count).map { row[$0] as DatabaseValue }
         guard columns == listing(stored) else { return false }
         let text = SearchText(stored.report)
-        guard let search = try Row.fetchOne(db, sql: "SELECT title, body, tags, events, sources FROM reports_search WHERE rowid = ?",
+        guard let search = try Row.fetchOne(db.cachedStatement(sql: "SELECT title, body, tags, events, sources FROM reports_search WHERE rowid = ?"),
                                             arguments: [row["rowid"] as Int64])
         else { return false }
         return [search["title"], search["body"], search["tags"], search["events"], search["sources"]] as [String?]

@@ -98,10 +98,11 @@ extension Store {
         }
     }
 
-    static func fetchStored(_ db: Database, _ id: ReportID) throws -> StoredReport? {
+    /// `head`: the version the state may refer to, if the caller has it decoded already.
+    static func fetchStored(_ db: Database, _ id: ReportID, head: Version? = nil) throws -> StoredReport? {
         let statement = try db.cachedStatement(sql: """
-            SELECT r.state, r.clock, r.heads, v.encoded AS head FROM reports r LEFT JOIN versions v ON v.seq = r.head_seq
-            WHERE r.id = ?
+            SELECT r.state, r.clock, r.heads, r.head_seq, \(head == nil ? "v.encoded" : "NULL") AS head
+            FROM reports r LEFT JOIN versions v ON v.seq = r.head_seq WHERE r.id = ?
             """)
         guard let row = try Row.fetchOne(statement, arguments: [id.rawValue]) else { return nil }
         do {
@@ -109,6 +110,8 @@ extension Store {
             let report: Report
             if let state = row["state"] as String? {
                 report = try Report(json: JSONValue(parsing: state.utf8))
+            } else if let head, row["head_seq"] as Int64? != nil {
+                report = head.snapshot
             } else {
                 guard let head = row["head"] as String?, let snapshot = try JSONValue(parsing: head.utf8)["snapshot"] else {
                     throw ShapeError(path: "state", problem: "the head version it refers to is missing")

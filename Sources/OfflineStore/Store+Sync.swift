@@ -74,9 +74,11 @@ public final class ImportTransaction {
     /// Where each of a report's versions sits in its history, by local sequence, in arrival
     /// order — read without building their snapshots, so that memory holds the history's
     /// shape and not its text (a few hundred bytes a version).
-    public func versionHeaders(of report: ReportID) throws -> [(seq: Int64, header: Version.Header)] {
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, encoded FROM versions WHERE report_id = ? ORDER BY seq"),
-                                       arguments: [report.rawValue])
+    /// `before`: only the versions that arrived before this local sequence.
+    public func versionHeaders(of report: ReportID, before: Int64 = .max) throws -> [(seq: Int64, header: Version.Header)] {
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, encoded FROM versions WHERE report_id = ? AND seq < ? ORDER BY seq"),
+            arguments: [report.rawValue, before])
         var headers: [(seq: Int64, header: Version.Header)] = []
         while let row = try rows.next() {
             let seq: Int64 = row[0]

@@ -94,7 +94,7 @@ public final class Store: Sendable {
         return try Store(directory: directory, database: database)
     }
 
-    private static func openDatabase(at file: URL) throws -> DatabaseQueue {
+    static func openDatabase(at file: URL) throws -> DatabaseQueue {
         var configuration = Configuration()
         // Another fieldnotes process holding the write lock is waited for, not reported.
         configuration.busyMode = .timeout(30)

@@ -32,6 +32,10 @@ struct IncrementalMerge {
         /// The snapshots just added, for the merge if one is needed (it reads the versions
         /// between the heads and their common past, often the ones that just arrived).
         let snapshots: SnapshotCache
+        /// The headers of the versions just added, in order, while there are not too many to
+        /// keep (the merge reads the others' from the store): nil past that.
+        var headers: [(seq: Int64, header: Version.Header)]? = []
+        static let headersKept = 20_000
     }
 
     /// The state a version gives its report when it is the only head.
@@ -66,6 +70,9 @@ struct IncrementalMerge {
         }
         let seq = try transaction.insert(version, origin: origin)
         current!.snapshots.keep(version.snapshot, seq: seq, bytes: version.encoded.utf8.count)
+        if let kept = current!.headers?.count {
+            if kept < Arriving.headersKept { current!.headers!.append((seq, version.header)) } else { current!.headers = nil }
+        }
         current!.added += 1
         imported += 1
         // After everything held: its clock is above their join, and that join does not count
@@ -94,14 +101,21 @@ struct IncrementalMerge {
             state = latest.version.snapshot
             try transaction.save(latest.prepared, headSeq: latest.seq, replacing: replacing)
         } else {
-            state = try recompute(arriving.report, replacing: replacing, snapshots: arriving.snapshots)
+            state = try recompute(arriving, replacing: replacing)
         }
         newConflicts += state.conflicts.filter { !before.contains($0.field) }.count
     }
 
     /// Computes and saves a report's state from every version the store holds of it.
-    private func recompute(_ report: ReportID, replacing: Bool, snapshots: SnapshotCache) throws -> Report {
-        let rows = try transaction.versionHeaders(of: report)
+    private func recompute(_ arriving: Arriving, replacing: Bool) throws -> Report {
+        let (report, snapshots) = (arriving.report, arriving.snapshots)
+        // Versions added in this import come after every other one of the report (seq order).
+        let rows: [(seq: Int64, header: Version.Header)]
+        if let added = arriving.headers, let first = added.first {
+            rows = try transaction.versionHeaders(of: report, before: first.seq) + added
+        } else {
+            rows = try transaction.versionHeaders(of: report)
+        }
         let graph = CausalGraph(rows.map(\.header))
         if let problem = graph.inconsistency(reportID: report) {
             throw ChangesetError.malformedVersion(index: imported - 1, reason: problem)

@@ -13,58 +13,65 @@ public enum StoreVerifier {
 
     public static func verify(_ store: Store) throws -> Summary {
         var summary = Summary()
-        summary.problems = try store.integrityProblems()
-        try store.forEachRecord { record in
-            summary.reports += 1
-            var versions: [Version] = []
-            for stored in record.versions {
-                summary.versions += 1
-                let name = "version \(stored.replicaID.prefix(8)):\(stored.counter) of report \(record.id)"
-                switch stored.decoded {
-                case .failure(StoreError.corruptRecord(let detail)):
-                    summary.problems.append("\(name): damaged (\(detail))")
-                case .failure(let error):
-                    summary.problems.append("\(name): \(describeError(error))")
-                case .success(let version):
-                    if version.reportID.rawValue != stored.reportID || version.dot.replica.rawValue != stored.replicaID
-                        || version.dot.counter != stored.counter || version.hash.hex != stored.hash {
-                        summary.problems.append("\(name): its columns do not match its content")
-                    }
-                    do {
-                        try version.snapshot.validate()
-                    } catch {
-                        summary.problems.append("\(name): \(describeError(error))")
-                    }
-                    versions.append(version)
-                }
-            }
-            let history = RecordHistory(versions)
-            if versions.count == record.versions.count, let problem = history.inconsistency {
-                summary.problems.append("report \(record.id): its history is impossible: \(problem)")
-                return
-            }
-            switch record.state {
-            case nil:
-                summary.problems.append("report \(record.id): has versions but no state")
+        // SQLite's checks of the file run on a second connection meanwhile; their problems come first.
+        let integrity = try store.integrityProblems {
+            try store.forEachRecord { record in check(record, into: &summary) }
+        }
+        summary.problems = integrity + summary.problems
+        return summary
+    }
+
+    /// Checks one record: its versions whole, its state, clock and heads those its versions
+    /// define, its listing and search entry those of its state.
+    private static func check(_ record: Store.StoredRecord, into summary: inout Summary) {
+        summary.reports += 1
+        var versions: [Version] = []
+        for stored in record.versions {
+            summary.versions += 1
+            let name = "version \(stored.replicaID.prefix(8)):\(stored.counter) of report \(record.id)"
+            switch stored.decoded {
+            case .failure(StoreError.corruptRecord(let detail)):
+                summary.problems.append("\(name): damaged (\(detail))")
             case .failure(let error):
-                summary.problems.append("report \(record.id): \(describeError(error))")
-            case .success(let stored):
-                if versions.count < record.versions.count {
-                    // Named above; the state cannot be checked against versions that are damaged.
-                } else if versions.isEmpty {
-                    summary.problems.append("report \(record.id): has a state but no versions")
-                } else if stored.report != history.state {
-                    summary.problems.append("report \(record.id): its state differs from the state its versions define")
-                } else if stored.clock != history.clock || stored.heads != history.heads.map(\.dot) {
-                    summary.problems.append("report \(record.id): its clock or heads differ from its versions'")
-                } else if let problem = Result(catching: { try stored.report.validate() }).failure {
-                    summary.problems.append("report \(record.id): its state breaks a rule: \(describeError(problem))")
-                } else if !record.derivedDataMatches {
-                    summary.problems.append("report \(record.id): its listing or search entry differs from its state")
+                summary.problems.append("\(name): \(describeError(error))")
+            case .success(let version):
+                if version.reportID.rawValue != stored.reportID || version.dot.replica.rawValue != stored.replicaID
+                    || version.dot.counter != stored.counter || version.hash.hex != stored.hash {
+                    summary.problems.append("\(name): its columns do not match its content")
                 }
+                do {
+                    try version.snapshot.validate()
+                } catch {
+                    summary.problems.append("\(name): \(describeError(error))")
+                }
+                versions.append(version)
             }
         }
-        return summary
+        let history = RecordHistory(versions)
+        if versions.count == record.versions.count, let problem = history.inconsistency {
+            summary.problems.append("report \(record.id): its history is impossible: \(problem)")
+            return
+        }
+        switch record.state {
+        case nil:
+            summary.problems.append("report \(record.id): has versions but no state")
+        case .failure(let error):
+            summary.problems.append("report \(record.id): \(describeError(error))")
+        case .success(let stored):
+            if versions.count < record.versions.count {
+                // Named above; the state cannot be checked against versions that are damaged.
+            } else if versions.isEmpty {
+                summary.problems.append("report \(record.id): has a state but no versions")
+            } else if stored.report != history.state {
+                summary.problems.append("report \(record.id): its state differs from the state its versions define")
+            } else if stored.clock != history.clock || stored.heads != history.heads.map(\.dot) {
+                summary.problems.append("report \(record.id): its clock or heads differ from its versions'")
+            } else if let problem = Result(catching: { try stored.report.validate() }).failure {
+                summary.problems.append("report \(record.id): its state breaks a rule: \(describeError(problem))")
+            } else if !record.derivedDataMatches {
+                summary.problems.append("report \(record.id): its listing or search entry differs from its state")
+            }
+        }
     }
 }
 

@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
         commandName: "fieldnotes-bench",
         abstract: "Benchmarks fieldnotes against raw SQLite, raw zlib and git; prints a table and writes JSON.",
         discussion: "Run it release-built: swift run -c release fieldnotes-bench --n 100000",
-        subcommands: [Run.self, Soak.self, ChildImport.self, ChildExport.self],
+        subcommands: [Run.self, Soak.self, ChildImport.self, ChildExport.self, ChildVerify.self],
         defaultSubcommand: Run.self)
 
     struct Run: ParsableCommand {
@@ -43,6 +43,7 @@ struct Bench: ParsableCommand {
                 try scenarios.importScenario()
                 try scenarios.exportScenario()
                 try scenarios.memoryScenario()
+                try scenarios.verifyScenario()
                 try scenarios.searchScenario()
                 try scenarios.noOpSyncScenario()
                 try scenarios.editSyncScenario()
@@ -124,6 +125,21 @@ struct Bench: ParsableCommand {
             var summary = SyncSummary()
             let seconds = Measure.time { summary = Synchronizer(store: store).importFiles([URL(fileURLWithPath: file)]) }
             guard summary.skipped.isEmpty else { throw BenchError("import refused: \(summary.skipped)") }
+            try "\(seconds)\n\(Measure.peakMemoryMB())".write(toFile: result, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Verifies a store and writes the seconds it took.
+    struct ChildVerify: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "child-verify", shouldDisplay: false)
+        @Option var store: String
+        @Option var result: String
+
+        func run() throws {
+            let store = try Store.open(at: URL(fileURLWithPath: store))
+            var problems: [String] = []
+            let seconds = try Measure.time { problems = try StoreVerifier.verify(store).problems }
+            guard problems.isEmpty else { throw BenchError("verify found problems: \(problems.prefix(3))") }
             try "\(seconds)\n\(Measure.peakMemoryMB())".write(toFile: result, atomically: true, encoding: .utf8)
         }
     }

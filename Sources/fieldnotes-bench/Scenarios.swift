@@ -70,6 +70,7 @@ final class Scenarios {
             withoutIndex.append(try RawSQLite.insert(rows, at: fresh("raw-plain"), index: nil))
         }
         let (mine, raw, rawChunked, plain) = (Measure.median(ours), Measure.median(withIndex), Measure.median(chunked), Measure.median(withoutIndex))
+        importSeconds = mine
         results.append(Result(
             scenario: "import \(n) new reports", measured: seconds(mine),
             baseline: "raw SQLite + FTS5 \(seconds(raw))",
@@ -87,6 +88,27 @@ final class Scenarios {
     }
 
     var memoryFigures: [String: Double] = [:]
+    /// The median seconds of fieldnotes' import, for ratios to it.
+    var importSeconds: Double?
+
+    // MARK: Verify
+
+    /// `verify` of the loaded store (every version's hash, every state recomputed, SQLite's
+    /// and the search index's own checks), next to importing the same reports.
+    func verifyScenario() throws {
+        guard let store = loaded, let imported = importSeconds else { return }
+        var times: [Double] = []
+        for repetition in 0..<repetitions {
+            log("verify \(repetition + 1)/\(repetitions)")
+            times.append(Double(try Measure.child(["child-verify", "--store", store.path]).output) ?? .nan)
+        }
+        let mine = Measure.median(times)
+        results.append(Result(
+            scenario: "verify \(n) reports", measured: seconds(mine), baseline: "their import \(seconds(imported))",
+            ratio: String(format: "%.2f×", mine / imported), budget: "≤ 1.5×", met: mine / imported <= 1.5,
+            figures: ["seconds": .double(mine), "importSeconds": .double(imported), "ratio": .double(mine / imported),
+                      "repetitions": .array(times.map(JSONValue.double))]))
+    }
 
     // MARK: Export
 

@@ -118,3 +118,23 @@ struct CanonicalParseTests {
         #expect(canonical > 1_000 && other > 1_000, "\(canonical) canonical, \(other) not")
     }
 }
+
+/// Strings are scanned eight bytes at a time; a quote, a backslash or a control character at
+/// any offset of a word must still be seen.
+@Suite("Strings, scanned fast")
+struct StringScanTests {
+    @Test func everySpecialCharacterIsSeenWhereverItFalls() throws {
+        for special in ["\"", "\\", "\n", "\u{1}", "é", "☃"] {
+            for offset in 0..<20 {
+                let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: 19 - offset)
+                let encoded = JSONValue.string(text).canonicalBytes
+                #expect(try JSONValue(parsing: encoded) == .string(text), "\(special.debugDescription) at \(offset)")
+            }
+        }
+        // A raw control character is refused wherever it falls.
+        for offset in 0..<20 {
+            let raw = Array("\"".utf8) + Array(repeating: UInt8(ascii: "a"), count: offset) + [0x01] + Array("\"".utf8)
+            #expect(throws: JSONParseError.self) { try JSONValue(parsing: raw) }
+        }
+    }
+}

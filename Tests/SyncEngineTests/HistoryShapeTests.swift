@@ -94,3 +94,49 @@ struct HistoryShapeTests {
         }
     }
 }
+
+/// Shapes that made the first engine recurse as deep as the history or compare every pair.
+@Suite("Histories of any shape")
+struct DeepHistoryTests {
+    let alice = ReplicaID("aaaaaaaa-0000-4000-8000-000000000001")!
+    let bob = ReplicaID("bbbbbbbb-0000-4000-8000-000000000002")!
+
+    func version(_ replica: ReplicaID, clock: [ReplicaID: Int], title: String, body: String) -> Version {
+        var parents = clock
+        parents[replica]! -= 1
+        let snapshot = Report(id: ReportID("0d0d0d0d-0000-4000-8000-00000000000d")!, title: title, body: body)
+        return Version(snapshot: snapshot, after: VectorClock(parents), replica: replica, author: "someone",
+                       time: Timestamp(millisecondsSince1970: Int64(clock.values.reduce(0, +)) * 1000))
+    }
+
+    /// Two analysts who each edit after seeing all but the other's latest edit, 1,500 times:
+    /// every state needs the one before it, 1,500 merges deep.
+    @Test func aCrissCrossHistoryOfThousandsOfMergesNeedsNoRecursion() {
+        var versions: [Version] = []
+        for level in 1...1_500 {
+            versions.append(version(alice, clock: [alice: level, bob: level - 1], title: "Alice \(level % 7)", body: "a\n\(level % 5)\nz"))
+            versions.append(version(bob, clock: [alice: level - 1, bob: level], title: "Bob \(level % 3)", body: "a\nb\n\(level % 4)"))
+        }
+        let history = RecordHistory(versions.shuffled())
+        #expect(history.inconsistency == nil)
+        #expect(history.heads.map(\.dot) == [Dot(replica: alice, counter: 1_500), Dot(replica: bob, counter: 1_500)])
+        let state = history.state
+        #expect(state?.conflict(at: .title)?.candidates.map(\.value) == [.string("Alice 2"), .string("Bob 0")])
+        #expect(history.log.count == 3_000)
+    }
+
+    /// Thousands of concurrent first versions: `log` lists the first fifty of each version's
+    /// concurrent ones and counts them all.
+    @Test func thousandsOfConcurrentVersionsAreCountedNotAllListed() {
+        let versions = (1...2_000).map { index in
+            version(ReplicaID(String(format: "%08x-0000-4000-8000-%012x", index, index))!, clock: [ReplicaID(String(format: "%08x-0000-4000-8000-%012x", index, index))!: 1],
+                    title: "Title \(index % 10)", body: "")
+        }
+        let history = RecordHistory(versions)
+        #expect(history.heads.count == 2_000)
+        #expect(history.state?.conflict(at: .title)?.candidates.count == 10)
+        let entry = history.log[0]
+        #expect(entry.concurrent.count == RecordHistory.LogEntry.listedConcurrent)
+        #expect(entry.concurrentCount == 1_999)
+    }
+}

@@ -84,6 +84,16 @@ public enum FieldRules {
     }
 
     static func checkTag(_ tag: String, as written: String) throws(InvalidField) {
+        // Most tags are lowercase ASCII words: told by their bytes, without Unicode tables.
+        let utf8 = tag.utf8
+        if utf8.count <= 50, let first = utf8.first, first < 0x80,
+           utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }) {
+            guard (0x61...0x7A).contains(first) || (0x30...0x39).contains(first) else {
+                throw InvalidField(field: "tags", value: written,
+                                   allowed: "a tag is one lowercase word of letters, digits, '-' or '_' (at most 50)")
+            }
+            return
+        }
         func isLetterOrDigit(_ scalar: Unicode.Scalar) -> Bool {
             scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
         }

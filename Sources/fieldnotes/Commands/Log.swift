@@ -7,7 +7,7 @@ extension Fieldnotes {
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every version of a report: dot, analyst, time, clock, fields changed.",
-            discussion: "Oldest first. Versions made concurrently, without seeing each other, are marked, and so are conflicts a version resolved.")
+            discussion: "Oldest first. Versions made concurrently, without seeing each other, are marked (the first 50 of them by dot, and how many there are), and so are conflicts a version resolved.")
 
         @Argument(help: "The report's id or a unique prefix (deleted reports too).") var id: String
         @OptionGroup var storeOptions: StoreOptions
@@ -28,6 +28,7 @@ extension Fieldnotes {
                         "clock": entry.version.clock.json,
                         "changed": .array(entry.changed.map { .string($0.description) }),
                         "concurrent": .array(entry.concurrent.map { .string($0.description) }),
+                        "concurrentCount": .int(Int64(entry.concurrentCount)),
                         "resolved": .array(entry.resolved.map { .string($0.description) }),
                     ])
                 }))
@@ -53,7 +54,9 @@ extension Fieldnotes {
                     print(Text.wrap(changed, prefix: "  changed: ", indent: 11))
                 }
                 if !entry.concurrent.isEmpty {
-                    print(Console.dim(Text.wrap("concurrent with " + entry.concurrent.map(\.short).joined(separator: ", "), prefix: "  ", indent: 4)))
+                    let more = entry.concurrentCount - entry.concurrent.count
+                    let listed = entry.concurrent.map(\.short).joined(separator: ", ") + (more > 0 ? " and \(more) more" : "")
+                    print(Console.dim(Text.wrap("concurrent with " + listed, prefix: "  ", indent: 4)))
                 }
             }
         }
