@@ -89,13 +89,13 @@ extension Store {
 
     /// The columns of a report's row, in the order of `listingColumns`, all derived from its
     /// state (which `verify` checks).
-    static func listing(_ stored: StoredReport) -> [DatabaseValue] {
+    static func listing(_ stored: StoredReport, clockJSON: String? = nil) -> [DatabaseValue] {
         let report = stored.report
         return [
             report.title.databaseValue, report.status.rawValue.databaseValue, report.author.databaseValue,
             JSONValue.array(report.tags.sorted().map(JSONValue.string)).canonicalString.databaseValue,
             report.deleted.databaseValue, report.conflicts.count.databaseValue, report.createdAt.description.databaseValue,
-            report.updatedAt.description.databaseValue, stored.clock.json.canonicalString.databaseValue,
+            report.updatedAt.description.databaseValue, (clockJSON ?? stored.clock.json.canonicalString).databaseValue,
             JSONValue.array(stored.heads.map { .string($0.description) }).canonicalString.databaseValue,
         ]
     }
@@ -160,14 +160,16 @@ public struct PreparedState: Sendable {
 
     /// A state that is the snapshot of its only head (`stored.heads`), stored by reference
     /// to that version: no second copy, and nothing to encode.
-    public static func snapshotOfHead(_ stored: StoredReport) -> PreparedState {
-        PreparedState(stored, stateJSON: nil)
+    /// `clockJSON`: the clock's canonical JSON when the caller has it already (a version's
+    /// encoding holds its clock's).
+    public static func snapshotOfHead(_ stored: StoredReport, clockJSON: String? = nil) -> PreparedState {
+        PreparedState(stored, stateJSON: nil, clockJSON: clockJSON)
     }
 
-    private init(_ stored: StoredReport, stateJSON: String?) {
+    private init(_ stored: StoredReport, stateJSON: String?, clockJSON: String? = nil) {
         self.stored = stored
         self.stateJSON = stateJSON
-        listing = Store.listing(stored)
+        listing = Store.listing(stored, clockJSON: clockJSON)
         search = SearchText(stored.report)
     }
 }

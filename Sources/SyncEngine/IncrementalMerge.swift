@@ -40,7 +40,8 @@ struct IncrementalMerge {
 
     /// The state a version gives its report when it is the only head.
     @Sendable static func prepare(_ version: Version) -> PreparedState {
-        .snapshotOfHead(StoredReport(report: version.snapshot, clock: version.clock, heads: [version.dot]))
+        .snapshotOfHead(StoredReport(report: version.snapshot, clock: version.clock, heads: [version.dot]),
+                        clockJSON: String(version.encodedClock))
     }
 
     init(transaction: ImportTransaction, me: ReplicaID) {

@@ -73,3 +73,34 @@ struct VersionTests {
         #expect(throws: ShapeError(path: "priority", problem: "unknown field")) { try Report(json: json) }
     }
 }
+
+@Suite("A version's clock, read from its encoding")
+struct EncodedClockTests {
+    @Test func theClockInTheEncodingIsTheCanonicalClock() throws {
+        let a = ReplicaID("aaaaaaaa-0000-4000-8000-000000000001")!, b = ReplicaID("bbbbbbbb-0000-4000-8000-000000000002")!
+        for author in ["alice", #"","clock":{"x":1}},"#, "}", "\u{1}\"quoted\""] {
+            let version = Version(snapshot: Report(title: "A report"), after: VectorClock([a: 3, b: 12]), replica: b, author: author,
+                                  time: Timestamp(millisecondsSince1970: 0))
+            #expect(String(version.encodedClock) == version.clock.json.canonicalString)
+            let decoded = try Version(encoded: Array(version.encoded.utf8))
+            #expect(String(decoded.encodedClock) == version.clock.json.canonicalString)
+        }
+    }
+}
+
+@Suite("A version's header, read past its snapshot")
+struct VersionHeaderTests {
+    @Test func theHeaderAndTheSnapshotReadBackWhateverTheTextHolds() throws {
+        let replica = ReplicaID("aaaaaaaa-0000-4000-8000-000000000001")!
+        for offset in 0..<24 {
+            for special in ["\"", "\\", "\\\"", "}", "]\"}", "\n"] {
+                let body = String(repeating: "x", count: offset) + special + String(repeating: "y", count: 23 - offset)
+                let version = Version(snapshot: Report(title: "T \(special)", body: body), after: VectorClock(), replica: replica,
+                                      author: "a\(special)", time: Timestamp(millisecondsSince1970: Int64(offset)))
+                let header = try Version.header(encoded: Array(version.encoded.utf8))
+                #expect(header == version.header, "\(special.debugDescription) at \(offset)")
+                #expect(try Version.snapshot(encoded: Array(version.encoded.utf8)) == version.snapshot)
+            }
+        }
+    }
+}

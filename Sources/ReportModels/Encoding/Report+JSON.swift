@@ -171,6 +171,7 @@ extension VectorClock {
     public init(json: JSONValue, path: String = "clock") throws(ShapeError) {
         guard case .object(let members) = json else { throw ShapeError(path: path, problem: "expected an object") }
         var counters: [ReplicaID: Int] = [:]
+        counters.reserveCapacity(members.count)
         for (key, value) in members {
             guard let replica = ReplicaID(key), replica.rawValue == key else {
                 throw ShapeError(path: path, problem: "'\(key)' is not a lowercase replica id")
@@ -181,7 +182,7 @@ extension VectorClock {
             }
             counters[replica] = small
         }
-        self.init(counters)
+        self.init(positive: counters)
     }
 }
 

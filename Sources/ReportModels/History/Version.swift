@@ -71,6 +71,15 @@ public struct Version: Hashable, Sendable {
         self.encoded = encoded
     }
 
+    /// The canonical JSON of ``clock``, as it stands in ``encoded`` (canonical: the clock is
+    /// the member after the author, whose quotes are escaped, and holds no `}` of its own).
+    public var encodedClock: Substring {
+        guard let start = encoded.utf8.firstRange(of: #","clock":"#.utf8)?.upperBound,
+              let end = encoded.utf8[start...].firstIndex(of: UInt8(ascii: "}"))
+        else { return Substring(clock.json.canonicalString) }
+        return encoded[start...end]
+    }
+
     /// Whether `self` is in `other`'s causal past.
     public func isAncestor(of other: Version) -> Bool { other.clock.isDescendant(of: clock) }
 }

@@ -25,6 +25,11 @@ public struct VectorClock: Hashable, Sendable {
         self.counters = counters.filter { $0.value != 0 }
     }
 
+    /// Counters the caller checked are all positive.
+    init(positive counters: [ReplicaID: Int]) {
+        self.counters = counters
+    }
+
     public subscript(replica: ReplicaID) -> Int { counters[replica] ?? 0 }
 
     /// The clock of a version that has seen both.
