@@ -254,3 +254,37 @@ struct ChangesetTests {
         }
     }
 }
+
+/// Changesets are compressed in blocks on both cores, into one ordinary zlib stream.
+@Suite("Compression in blocks")
+struct BlockDeflaterTests {
+    @Test(arguments: [0, 1, 1_000, BlockDeflater.blockSize - 1, BlockDeflater.blockSize, BlockDeflater.blockSize + 1, 3_000_000])
+    func whatIsCompressedInBlocksInflatesAsOneStream(size: Int) throws {
+        var state: UInt64 = UInt64(size) &+ 20261127
+        // Text-like bytes, with repeats across blocks, so the dictionaries matter.
+        let words = ["convoy ", "ferry ", "harbour\n", "strike ", "Derbent ", "\u{2014} "].map { Array($0.utf8) }
+        var input: [UInt8] = []
+        while input.count < size {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            input += words[Int(state >> 60) % words.count]
+        }
+        input = Array(input.prefix(size))
+        for level: Int32 in [1, 6] {
+            let deflater = BlockDeflater(level: level)
+            var compressed: [UInt8] = []
+            var offset = 0
+            while offset < input.count {  // fed in uneven pieces, as versions come
+                let piece = min(input.count - offset, 7_919)
+                try input[offset..<offset + piece].withUnsafeBytes { try deflater.compress($0) { compressed += $0 } }
+                offset += piece
+            }
+            try deflater.finish { compressed += $0 }
+            let inflater = try Inflater()
+            var output: [UInt8] = []
+            let trailing = try compressed.withUnsafeBytes { try inflater.decompress($0) { output += $0 } }
+            #expect(inflater.finished && trailing == 0, "size \(size), level \(level)")
+            #expect(output == input, "size \(size), level \(level)")
+            if size > 100_000 { #expect(compressed.count < input.count / 3, "size \(size), level \(level): \(compressed.count) bytes") }
+        }
+    }
+}

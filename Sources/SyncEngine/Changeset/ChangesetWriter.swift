@@ -2,15 +2,15 @@ import Crypto
 import Foundation
 import ReportModels
 
-/// Writes a changeset file as versions are handed to it: each is hashed and compressed as
-/// it comes, and the header is filled in at the end, so memory stays bounded whatever the
-/// number of versions.
+/// Writes a changeset file as versions are handed to it: each is hashed as it comes and
+/// compressed in blocks on both cores (`BlockDeflater`), and the header is filled in at the
+/// end, so memory stays bounded whatever the number of versions.
 public final class ChangesetWriter {
     let writer: ReplicaID
     let sequence: Int
     let level: Int32
     private let file: FileHandle
-    private let deflater: Deflater
+    private let deflater: BlockDeflater
     private var hasher = SHA256()
     private var count = 0
     private var uncompressedSize = 0
@@ -26,7 +26,7 @@ public final class ChangesetWriter {
         self.writer = writer
         self.sequence = sequence
         self.level = level
-        deflater = try Deflater(level: level)
+        deflater = BlockDeflater(level: level)
         // A placeholder header; `finish` writes the real one.
         try file.write(contentsOf: [UInt8](repeating: 0, count: ChangesetHeader.size))
     }
@@ -38,7 +38,7 @@ public final class ChangesetWriter {
         hasher.update(data: line)
         uncompressedSize += line.count
         count += 1
-        try line.withUnsafeBytes { try deflater.compress($0, finish: false, into: write) }
+        try line.withUnsafeBytes { try deflater.compress($0, into: write) }
     }
 
     public func append(_ version: Version) throws {
@@ -47,7 +47,7 @@ public final class ChangesetWriter {
 
     /// Ends the stream, writes the header, and makes the file durable.
     public func finish() throws -> ChangesetHeader {
-        try deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, into: write)
+        try deflater.finish(into: write)
         try file.write(contentsOf: pending)
         pending = []
         let header = ChangesetHeader(writer: writer, sequence: sequence, count: count, uncompressedSize: uncompressedSize,
