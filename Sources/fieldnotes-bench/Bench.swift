@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
         commandName: "fieldnotes-bench",
         abstract: "Benchmarks fieldnotes against raw SQLite, raw zlib and git; prints a table and writes JSON.",
         discussion: "Run it release-built: swift run -c release fieldnotes-bench --n 100000",
-        subcommands: [Run.self, Soak.self, ChildImport.self, ChildExport.self, ChildVerify.self, SearchOnly.self],
+        subcommands: [Run.self, Soak.self, ChildImport.self, ChildExport.self, ChildVerify.self, SearchOnly.self, EditSyncOnly.self],
         defaultSubcommand: Run.self)
 
     struct Run: ParsableCommand {
@@ -24,16 +24,19 @@ struct Bench: ParsableCommand {
         @Flag(help: "A small smoke run (500 reports, one repetition).") var quick = false
         @Option(help: "Where to write the JSON results.") var output = "bench-results.json"
         @Option(help: "A folder for the scratch files (default: a temporary folder, removed after).") var work: String?
-        @Option(help: "Only these groups of scenarios: throughput (N reports), history (shapes of one report's history).")
+        @Option(help: """
+            Only these groups of scenarios: throughput (N reports against baselines), history (shapes of \
+            one report's history, and the team soak), scale (N and N/10 reports, no baselines; not run by default).
+            """)
         var only: [Group] = []
 
         enum Group: String, ExpressibleByArgument, CaseIterable {
-            case throughput, history
+            case throughput, history, scale
         }
 
         func run() throws {
             let (n, repetitions) = quick ? (500, 1) : (self.n, self.repetitions)
-            let groups = Set(only.isEmpty ? Group.allCases : only)
+            let groups = Set(only.isEmpty ? [.throughput, .history] : only)
             let work = URL(fileURLWithPath: self.work ?? FileManager.default.temporaryDirectory.appending(path: "fieldnotes-bench-\(UUID().uuidString.prefix(8))").path)
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             defer { if self.work == nil { try? FileManager.default.removeItem(at: work) } }
@@ -55,6 +58,12 @@ struct Bench: ParsableCommand {
                 try shapes.run()
                 results += shapes.results
                 results.append(try Soak.scenario(operations: quick ? 60 : 1_500, seed: seed, work: work.appending(path: "soak")))
+            }
+            if groups.contains(.scale) {
+                let scale = ScaleRun(n: n, seed: seed, work: work.appending(path: "scale"))
+                try FileManager.default.createDirectory(at: scale.work, withIntermediateDirectories: true)
+                try scale.run()
+                results += scale.results
             }
             print(ResultsTable.table(results))
             let json = ResultsTable.json(results, settings: [
@@ -137,6 +146,27 @@ struct Bench: ParsableCommand {
         func run() throws {
             let (latencies, hits, count) = try Scenarios.searchLatencies(in: try Store.open(at: URL(fileURLWithPath: store)))
             print("p50 \(milliseconds(Measure.percentile(latencies, 0.5))), p90 \(milliseconds(Measure.percentile(latencies, 0.9))), p99 \(milliseconds(Measure.percentile(latencies, 0.99))), max \(milliseconds(latencies.max() ?? 0)); \(hits / count) hits per query")
+        }
+    }
+
+    /// One edit round of the 1% scenario alone, on stores the scenario left (`--work`): edits
+    /// `--edits` reports in the first store, then times its sync and the second's.
+    struct EditSyncOnly: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "edit-sync-only", shouldDisplay: false)
+        @Option var alice: String
+        @Option var bob: String
+        @Option var folder: String
+        @Option var edits = 1_000
+
+        func run() throws {
+            let (alice, bob) = (try Store.open(at: URL(fileURLWithPath: alice)), try Store.open(at: URL(fileURLWithPath: bob)))
+            let folder = URL(fileURLWithPath: folder)
+            for summary in try alice.summaries(ReportFilter(limit: edits)) {
+                try alice.commitChange(to: summary.id) { $0.title = "Revised again: " + $0.title.prefix(60) }
+            }
+            let out = try Measure.time { _ = try Synchronizer(store: alice).sync(with: folder) }
+            let into = try Measure.time { _ = try Synchronizer(store: bob).sync(with: folder) }
+            print("alice's sync \(seconds(out)), bob's \(seconds(into))")
         }
     }
 
