@@ -112,6 +112,21 @@ extension Store {
 }
 
 extension Store {
+    /// Everything replicas that hold the same versions must agree on, record by record: its
+    /// versions (dot and hash), state, clock and heads, in canonical form. Equal dumps on two
+    /// stores mean they converged (the randomized tests and the team soak compare them).
+    public func canonicalDump() throws -> [String] {
+        var lines: [String] = []
+        try forEachRecord { record in
+            let versions = record.versions.map { "\($0.replicaID):\($0.counter)=\($0.hash)" }.sorted()
+            let state = try record.state?.get()
+            lines.append([record.id, versions.joined(separator: ","), state?.report.json.canonicalString ?? "-",
+                          state?.clock.json.canonicalString ?? "-", state?.heads.map(\.description).joined(separator: ",") ?? "-"]
+                .joined(separator: "\n"))
+        }
+        return lines
+    }
+
     /// Whether a report's listing columns and search entry are what its state makes them.
     static func derivedDataMatches(_ stored: StoredReport, _ db: Database) throws -> Bool {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT rowid, \(listingColumns) FROM reports WHERE id = ?"),

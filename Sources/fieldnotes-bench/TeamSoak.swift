@@ -234,7 +234,7 @@ final class TeamSoak {
     }
 
     private func checkConvergence() throws {
-        let dumps = try stores.map { try Self.dump(Store.open(at: $0)) }
+        let dumps = try stores.map { try Store.open(at: $0).canonicalDump() }
         for (index, dump) in dumps.enumerated() where dump != dumps[0] {
             summary.problems.append("analyst\(index)'s store differs from analyst0's (seed \(seed))")
         }
@@ -246,16 +246,4 @@ final class TeamSoak {
         (summary.reports, summary.versions, summary.conflicts) = (counts.reports + counts.deletedReports, counts.versions, counts.conflicts)
     }
 
-    /// Everything replicas holding the same versions must agree on, record by record.
-    static func dump(_ store: Store) throws -> [String] {
-        var lines: [String] = []
-        try store.forEachRecord { record in
-            let versions = record.versions.map { "\($0.replicaID):\($0.counter)=\($0.hash)" }.sorted()
-            let state = try record.state?.get()
-            lines.append([record.id, versions.joined(separator: ","), state?.report.json.canonicalString ?? "-",
-                          state?.clock.json.canonicalString ?? "-", state?.heads.map(\.description).joined(separator: ",") ?? "-"]
-                .joined(separator: "\n"))
-        }
-        return lines
-    }
 }

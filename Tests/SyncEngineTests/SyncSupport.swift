@@ -37,20 +37,6 @@ extension Store {
         folder.appending(path: "fieldnotes/replicas/\(identity.replica)")
     }
 
-    /// Everything that must be equal on replicas that hold the same versions: each record's
-    /// versions (dot and hash), state, clock and heads, in canonical form.
-    func canonicalDump() throws -> [String] {
-        var lines: [String] = []
-        try forEachRecord { record in
-            let versions = record.versions.map { "\($0.replicaID):\($0.counter)=\($0.hash)" }.sorted()
-            let state = try record.state?.get()
-            lines.append([record.id, versions.joined(separator: ","), state?.report.json.canonicalString ?? "-",
-                          state?.clock.json.canonicalString ?? "-", state?.heads.map(\.description).joined(separator: ",") ?? "-"]
-                .joined(separator: "\n"))
-        }
-        return lines
-    }
-
     /// Every row of the tables holding data: equal dumps mean an unchanged store.
     func rawDump() throws -> [String] {
         try database.read { db in
