@@ -27,7 +27,7 @@ struct IncrementalMerge {
         /// The join of the clocks of everything held, while every version came after it.
         var clock: VectorClock
         /// The latest version, while every version came after all before it.
-        var latest: (version: Version, prepared: PreparedState, seq: Int64)?
+        var latest: (version: Version, prepared: PreparedState?, seq: Int64)?
         var added = 0
         /// The snapshots just added, for the merge if one is needed (it reads the versions
         /// between the heads and their common past, often the ones that just arrived).
@@ -49,7 +49,9 @@ struct IncrementalMerge {
         self.me = me
     }
 
-    mutating func add(_ version: Version, prepared: PreparedState, origin: VersionOrigin) throws {
+    /// `prepared`: the version's state as its report's only head, made on the decoding thread
+    /// when it is the last of its report's versions in a run (nil otherwise).
+    mutating func add(_ version: Version, prepared: PreparedState?, origin: VersionOrigin) throws {
         if let known = try transaction.hash(of: version.reportID, dot: version.dot) {
             // The same version by another path changes nothing; another version with the
             // same dot means two stores share one replica id and must not be merged.
@@ -100,7 +102,7 @@ struct IncrementalMerge {
         let state: Report
         if let latest = arriving.latest {
             state = latest.version.snapshot
-            try transaction.save(latest.prepared, headSeq: latest.seq, replacing: replacing)
+            try transaction.save(latest.prepared ?? Self.prepare(latest.version), headSeq: latest.seq, replacing: replacing)
         } else {
             state = try recompute(arriving, replacing: replacing)
         }

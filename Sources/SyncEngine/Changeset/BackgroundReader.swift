@@ -3,26 +3,36 @@ import ReportModels
 
 extension ChangesetReader {
     /// Like ``read(_:_:)``, but the file is read, inflated, checked and decoded — and
-    /// `prepare` run on each version — on a second thread while `body` runs on this one, so
-    /// an import's decoding overlaps its writing (DESIGN.md §7). Decoded versions wait
-    /// between the two up to a bound in bytes, so memory stays flat however large the
-    /// versions are.
+    /// `prepare` run on versions — on a second thread while `body` runs on this one, so an
+    /// import's decoding overlaps its writing (DESIGN.md §7). Decoded versions wait between
+    /// the two up to a bound in bytes, so memory stays flat however large the versions are.
+    ///
+    /// `prepare` runs only on the last version of each run of one report's versions (files
+    /// are ordered by report): a version followed by another of its report is handed over
+    /// with nil, since what it would prepare (its report's state as its only head) is
+    /// replaced by the next one's.
     public static func readInBackground<Prepared: Sendable>(
-        _ url: URL, prepare: @escaping @Sendable (Version) -> Prepared, _ body: (Version, Prepared) throws -> Void
+        _ url: URL, prepare: @escaping @Sendable (Version) -> Prepared, _ body: (Version, Prepared?) throws -> Void
     ) throws -> ChangesetHeader {
-        let channel = Channel<(Version, Prepared)>()
+        let channel = Channel<(Version, Prepared?)>()
         let producer = Thread {
             do {
-                var batch: [(Version, Prepared)] = []
+                var batch: [(Version, Prepared?)] = []
                 var bytes = 0
-                let header = try read(url) { version in
-                    batch.append((version, prepare(version)))
+                var held: Version?
+                func pass(_ version: Version, followedBy next: Version?) throws {
+                    batch.append((version, next?.reportID == version.reportID ? nil : prepare(version)))
                     bytes += version.encoded.utf8.count
-                    if batch.count == Channel<(Version, Prepared)>.batchSize || bytes >= Channel<(Version, Prepared)>.batchBytes {
+                    if batch.count == Channel<(Version, Prepared?)>.batchSize || bytes >= Channel<(Version, Prepared?)>.batchBytes {
                         try channel.send(batch, bytes: bytes)
                         (batch, bytes) = ([], 0)
                     }
                 }
+                let header = try read(url) { version in
+                    if let held { try pass(held, followedBy: version) }
+                    held = version
+                }
+                if let held { try pass(held, followedBy: nil) }
                 try channel.send(batch, bytes: bytes)
                 channel.finish(.success(header))
             } catch {
