@@ -170,10 +170,10 @@ extension Store {
 
     // MARK: Export
 
-    /// A version due to be sent: its local sequence and report.
+    /// A version due to be sent, by its local sequence (eight bytes: a list of a million
+    /// stays small).
     public struct PendingVersion: Sendable, Hashable {
         public var seq: Int64
-        public var report: String
     }
 
     /// The versions not yet sent to `target` (all of them with `all`), leaving out those that
@@ -182,10 +182,11 @@ extension Store {
     public func pendingVersions(for target: SyncTarget, all: Bool = false) throws -> (versions: [PendingVersion], through: Int64) {
         try database.read { db in
             let mark = all ? 0 : try Self.exportMark(db, target)
-            let versions = try Row.fetchAll(db, sql: """
-                SELECT seq, report_id FROM versions WHERE seq > ? AND origin IS NOT ? ORDER BY report_id, seq
-                """, arguments: [mark, target.key]
-            ).map { PendingVersion(seq: $0["seq"], report: $0["report_id"]) }
+            var versions: [PendingVersion] = []
+            let seqs = try Int64.fetchCursor(db, sql: """
+                SELECT seq FROM versions WHERE seq > ? AND origin IS NOT ? ORDER BY report_id, seq
+                """, arguments: [mark, target.key])
+            while let seq = try seqs.next() { versions.append(PendingVersion(seq: seq)) }
             let through = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM versions") ?? 0
             return (versions, max(through, mark))
         }
