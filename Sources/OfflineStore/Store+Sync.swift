@@ -95,14 +95,18 @@ public final class ImportTransaction {
         return headers
     }
 
-    /// The snapshot of the version with this local sequence, and the size of its encoding.
+    /// The snapshot of the version with this local sequence, and the size of its encoding
+    /// (without its clock, which is not part of the snapshot).
     public func snapshot(seq: Int64) throws -> (report: Report, bytes: Int) {
         guard let encoded = try String.fetchOne(db.cachedStatement(sql: "SELECT encoded FROM versions WHERE seq = ?"), arguments: [seq]) else {
             throw StoreError.corruptRecord("version \(seq) vanished")
         }
         do {
             let bytes = Array(encoded.utf8)
-            return (try Version.snapshot(encoded: bytes), bytes.count)
+            let clock = bytes.firstRange(of: Array(#","clock":"#.utf8)).flatMap { start in
+                bytes[start.upperBound...].firstIndex(of: UInt8(ascii: "}")).map { $0 - start.upperBound }
+            } ?? 0
+            return (try Version.snapshot(encoded: bytes), bytes.count - clock)
         } catch {
             throw StoreError.corruptRecord("version \(seq): \(error)")
         }

@@ -72,7 +72,9 @@ struct IncrementalMerge {
                                snapshots: SnapshotCache(transaction: transaction))
         }
         let seq = try transaction.insert(version, origin: origin)
-        current!.snapshots.keep(version.snapshot, seq: seq, bytes: version.encoded.utf8.count)
+        // Counted by the snapshot's share of the encoding: a clock of thousands of replicas
+        // is not kept with it.
+        current!.snapshots.keep(version.snapshot, seq: seq, bytes: version.encoded.utf8.count - version.encodedClock.utf8.count)
         if let kept = current!.headers?.count {
             if kept < Arriving.headersKept { current!.headers!.append((seq, version.header)) } else { current!.headers = nil }
         }
