@@ -6,11 +6,12 @@ import ReportModels
 /// report) and at the end.
 ///
 /// Memory is bounded per report as well as per file: of the versions arriving for a report
-/// only the latest is kept. When each arrives after every version before it — a new report,
-/// or one replica's run of edits, the usual case — the state is that latest version's
-/// snapshot, prepared already. Otherwise the state is computed from the store: the history's
-/// shape from the versions' headers, and snapshots read as the merge needs them (see
-/// `HistoryEvaluator`), a bounded number at a time.
+/// only the latest is kept whole; of the others, their headers (up to 20,000) and the most
+/// recent snapshots (16 MB), in case a merge needs them. When each version arrives after
+/// every one before it — a new report, or one replica's run of edits, the usual case — the
+/// state is that latest version's snapshot, prepared already. Otherwise the state is merged
+/// from the store: the history's shape from the versions' headers, and snapshots read as the
+/// merge needs them (see `HistoryEvaluator`).
 struct IncrementalMerge {
     let transaction: ImportTransaction
     let me: ReplicaID
