@@ -4,9 +4,9 @@ import Foundation
 public enum SyncError: Error, Equatable, LocalizedError {
     case folderMissing(String)
     case notAFolder(String)
-    case folderDamaged(String)
-    case folderFromNewerVersion(String)
+    case folderDamaged(String, String)
     case cannotWrite(String)
+    case cannotRead(String, reason: String)
     case noRemotes
     case replicaInUseElsewhere(folder: String, file: String)
     case ownFileUnreadable(String, reason: String)
@@ -15,9 +15,10 @@ public enum SyncError: Error, Equatable, LocalizedError {
         switch self {
         case .folderMissing(let path): "the folder \(path) does not exist; check the path (is the drive mounted?)"
         case .notAFolder(let path): "\(path) is a file, not a folder; give the shared folder's path"
-        case .folderDamaged(let path): "\(path) is damaged; it should hold the folder's id ({\"format\": 1, \"id\": \"<uuid>\"})"
-        case .folderFromNewerVersion(let path): "the folder \(path) was set up by a newer fieldnotes; upgrade fieldnotes to sync with it"
+        case .folderDamaged(let path, let kind):
+            "\(path) is \(kind), not a folder; fieldnotes reads only what is inside the shared folder: move it away and sync again"
         case .cannotWrite(let path): "cannot write \(path)"
+        case .cannotRead(let path, let reason): "cannot read \(path) (\(reason)); check its permissions"
         case .replicaInUseElsewhere(let folder, let file):
             "\(folder) holds \(file) written as this replica, which this store did not write: a copy of this store is in use on another laptop (each laptop needs its own `fieldnotes init`); nothing was written"
         case .ownFileUnreadable(let path, let reason):

@@ -21,10 +21,43 @@ public struct SyncSummary: Sendable, Equatable {
     public var newConflicts = 0
     public var skipped: [Skipped] = []
     public var waiting: [Waiting] = []
+    /// Files of this replica's that had vanished from the folder and were written again.
+    public var rewrittenChangesets = 0
+    public var notices: [SyncNotice] = []
     /// The changeset written, if any.
     public var written: URL?
 
     public init() {}
+}
+
+/// Something about a folder that a person should know, though the sync went on.
+public enum SyncNotice: Equatable, Sendable, CustomStringConvertible {
+    /// Changesets this replica wrote had vanished from the folder; they were written again.
+    case ownFilesVanished([Int])
+    /// This replica's replica.json in the folder was older than what it last wrote there.
+    case ownInfoReverted(found: Int, written: Int)
+    /// Versions this replica imported from changesets that are no longer in the folder, which it
+    /// now carries itself, and the replicas whose files they were.
+    case recarried(versions: Int, writers: [String])
+    /// A peer synced, by its own clock, well after this replica's changeset was written, and
+    /// still has not imported it.
+    case notReceived(peer: ReplicaID, analyst: String?, syncedAt: Timestamp, sequence: Int)
+
+    public var description: String {
+        switch self {
+        case .ownFilesVanished(let sequences):
+            let names = sequences.prefix(3).map(SharedFolder.fileName(sequence:)).joined(separator: ", ") + (sequences.count > 3 ? ", …" : "")
+            return "\(sequences.count == 1 ? "a changeset" : "\(sequences.count) changesets") this replica wrote had vanished from the folder (\(names)) and \(sequences.count == 1 ? "was" : "were") written again; if files keep vanishing, something removes them (a backup restored over the folder, a sync tool reverting local changes)"
+        case .ownInfoReverted(let found, let written):
+            return "this replica's replica.json in the folder said changeset \(found), but it last wrote \(written): the folder was restored from a backup or a sync tool reverted the file; it was written again"
+        case .recarried(let versions, let writers):
+            let who = writers.map { $0.isEmpty ? "files imported before fieldnotes kept a record of each" : "replica \($0.prefix(8))" }
+            return "carried again \(versions == 1 ? "1 version" : "\(versions) versions") imported from changesets no longer in the folder (\(who.joined(separator: ", "))), so newcomers still get them"
+        case .notReceived(let peer, let analyst, let syncedAt, let sequence):
+            let who = analyst.map { "\($0) (replica \(peer.rawValue.prefix(8)))" } ?? "replica \(peer.rawValue.prefix(8))"
+            return "\(who) synced at \(syncedAt) without receiving this replica's \(SharedFolder.fileName(sequence: sequence)): if the folder is receive-only or read-only on this laptop (Syncthing: the folder type must be \"Send & Receive\"), what this replica writes never leaves it"
+        }
+    }
 }
 
 /// How far a long import has come, for a progress line.

@@ -42,7 +42,9 @@ struct FolderSyncTests {
         let info = try JSONValue(parsing: try Data(contentsOf: directory.appending(path: "replica.json")))
         #expect(info["name"] == .string("alice"))
         #expect(info["latestSequence"] == .int(2))
-        #expect(FileManager.default.fileExists(atPath: shared.appending(path: "fieldnotes/folder.json").path))
+        #expect(info["folder"]?.stringValue.flatMap(ReplicaID.init) != nil, "the id this replica knows the folder by")
+        // Nothing in the folder is written by more than one replica.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shared.appending(path: "fieldnotes").path) == ["replicas"])
         #expect(try ChangesetReader.header(of: directory.appending(path: "00000002.fnc")).sequence == 2)
     }
 
@@ -57,10 +59,17 @@ struct FolderSyncTests {
         let aliceDirectory = alice.directory(in: shared)
         try Data("damaged".utf8).write(to: aliceDirectory.appending(path: "00000001.fnc"))
         let before = try bob.rawDump().filter { !$0.hasPrefix("sync_targets") }
+        // Bob's first sync wrote what he says of himself (his id for the folder, what he
+        // imported), and no changeset; a sync with nothing new writes nothing at all.
+        let bobs = bob.directory(in: shared)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: bobs.path) == ["replica.json"])
+        let info = try Data(contentsOf: bobs.appending(path: "replica.json"))
+        let modified = try FileManager.default.attributesOfItem(atPath: bobs.appending(path: "replica.json").path)[.modificationDate] as? Date
         let summary = try bob.sync(shared)
         #expect(summary == SyncSummary())
         #expect(try bob.rawDump().filter { !$0.hasPrefix("sync_targets") } == before)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: shared.appending(path: "fieldnotes/replicas").path).count == 1)
+        #expect(try Data(contentsOf: bobs.appending(path: "replica.json")) == info)
+        #expect(try FileManager.default.attributesOfItem(atPath: bobs.appending(path: "replica.json").path)[.modificationDate] as? Date == modified)
     }
 
     @Test func temporaryFilesAndConflictCopiesAreIgnored() throws {
@@ -248,19 +257,21 @@ struct FolderSyncTests {
         #expect(try bob.integrityProblems().isEmpty)
     }
 
-    @Test func aFolderWhoseIdWasMadeAgainIsNotMistakenForACopiedStore() throws {
+    @Test func aLostReplicaJSONIsMadeAgainWithoutSendingAnythingTwice() throws {
         let workspace = try Workspace()
         let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
         let shared = try workspace.folder("shared")
         let id = try alice.add("One")
         _ = try alice.sync(shared)
-        // folder.json lost (or two replicas created it at once and a sync tool kept the other).
-        try FileManager.default.removeItem(at: shared.appending(path: "fieldnotes/folder.json"))
         _ = try bob.sync(shared)
+        let info = alice.directory(in: shared).appending(path: "replica.json")
+        let folderID = try JSONValue(parsing: try Data(contentsOf: info))["folder"]
+        try FileManager.default.removeItem(at: info)
         try alice.commitChange(to: id) { $0.status = .final }
-        let summary = try alice.sync(shared)
-        #expect(summary.exportedVersions >= 1)
-        _ = try bob.sync(shared)
+        // The store knows the folder by its path: the same id, and only the new version is sent.
+        #expect(try alice.sync(shared).exportedVersions == 1)
+        #expect(try JSONValue(parsing: try Data(contentsOf: info))["folder"] == folderID)
+        #expect(try bob.sync(shared).importedVersions == 1)
         #expect(try bob.stored(id).report.status == .final)
     }
 
@@ -272,15 +283,18 @@ struct FolderSyncTests {
         _ = try alice.sync(shared)
         let own = alice.directory(in: shared).appending(path: "00000001.fnc")
         try Data(try Data(contentsOf: own).prefix(40)).write(to: own)
-        // With folder.json made again, the store has no record of this folder and reads its
-        // own files to tell them from a copy's.
-        try FileManager.default.removeItem(at: shared.appending(path: "fieldnotes/folder.json"))
+        // With its replica.json gone and the folder moved, the store has no record of this
+        // folder and reads its own files to tell them from a copy's.
+        try FileManager.default.removeItem(at: alice.directory(in: shared).appending(path: "replica.json"))
+        let moved = workspace.root.appending(path: "moved")
+        try FileManager.default.moveItem(at: shared, to: moved)
+        let ownMoved = alice.directory(in: moved).appending(path: "00000001.fnc")
         let before = try alice.rawDump()
         #expect {
-            try alice.sync(shared)
+            try alice.sync(moved)
         } throws: { error in
             guard case SyncError.ownFileUnreadable(let path, _)? = error as? SyncError else { return false }
-            return path == own.path && error.localizedDescription.contains("sync again later")
+            return path == ownMoved.path && error.localizedDescription.contains("sync again later")
         }
         #expect(try alice.rawDump() == before)
     }
@@ -319,9 +333,13 @@ struct FolderSyncTests {
         // The same folder reached by another path (a link) is not a copy.
         let link = workspace.root.appending(path: "usb-link")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: usb)
-        let id = try String(contentsOf: usb.appending(path: "fieldnotes/folder.json"), encoding: .utf8)
-        _ = try alice.sync(link)
-        #expect(try String(contentsOf: usb.appending(path: "fieldnotes/folder.json"), encoding: .utf8) == id)
+        let info = alice.directory(in: usb).appending(path: "replica.json")
+        let id = try JSONValue(parsing: try Data(contentsOf: info))["folder"]
+        #expect(try alice.sync(link).exportedVersions == 0)
+        #expect(try JSONValue(parsing: try Data(contentsOf: info))["folder"] == id)
+        // The copy is known by an id of its own to each replica that syncs with both.
+        #expect(try JSONValue(parsing: try Data(contentsOf: bob.directory(in: share).appending(path: "replica.json")))["folder"]
+            != JSONValue(parsing: try Data(contentsOf: bob.directory(in: usb).appending(path: "replica.json")))["folder"])
     }
 
     /// How a replica's files can go missing from a shared folder.
@@ -358,16 +376,25 @@ struct FolderSyncTests {
         #expect(try carol.sync(shared).waiting.isEmpty)
     }
 
-    @Test func anEmptyFolderIdFileIsMadeAgain() throws {
+    @Test func aFolderSetUpByAnOlderFieldnotesKeepsItsId() throws {
         let workspace = try Workspace()
         let alice = try workspace.store("alice")
         let shared = try workspace.folder("shared")
-        try FileManager.default.createDirectory(at: shared.appending(path: "fieldnotes"), withIntermediateDirectories: true)
-        try Data().write(to: shared.appending(path: "fieldnotes/folder.json"))
+        // Before, a folder had one id for all, in folder.json, and stores kept what they sent
+        // under it: a store that synced with it goes on under that id, sending nothing again.
+        let legacy = ReplicaID().rawValue
+        try FileManager.default.createDirectory(at: shared.appending(path: "fieldnotes/replicas"), withIntermediateDirectories: true)
+        try Data(#"{"format": 1, "id": "\#(legacy)"}"#.utf8).write(to: shared.appending(path: "fieldnotes/folder.json"))
         try alice.add("One")
-        #expect(try alice.sync(shared).exportedVersions == 1)
-        let json = try JSONValue(parsing: try Data(contentsOf: shared.appending(path: "fieldnotes/folder.json")))
-        #expect(json["id"]?.stringValue.flatMap(ReplicaID.init) != nil)
+        try alice.markSent(through: 1, to: .folder(id: legacy), path: workspace.root.appending(path: "elsewhere").path)
+        #expect(try alice.sync(shared).exportedVersions == 0)
+        let info = try JSONValue(parsing: try Data(contentsOf: alice.directory(in: shared).appending(path: "replica.json")))
+        #expect(info["folder"] == .string(legacy))
+        // A damaged or empty folder.json is of no consequence.
+        try Data().write(to: shared.appending(path: "fieldnotes/folder.json"))
+        let bob = try workspace.store("bob")
+        try bob.add("Two")
+        #expect(try bob.sync(shared).exportedVersions == 1)
     }
 
     @Test func twoSyncsOfOneStoreAtOnceWaitForEachOther() async throws {

@@ -76,11 +76,13 @@ public enum ChangesetReader {
         return header
     }
 
+    /// A plain file only: a FIFO or a device named like a changeset is refused without
+    /// blocking, and a link is not followed (``FolderFile``).
     private static func open(_ url: URL) throws -> FileHandle {
         do {
-            return try FileHandle(forReadingFrom: url)
+            return try FolderFile.open(url)
         } catch {
-            throw ChangesetError.unreadable(describeError(error))
+            throw ChangesetError.unreadable(error.localizedDescription)
         }
     }
 

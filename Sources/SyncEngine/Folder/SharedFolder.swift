@@ -4,95 +4,121 @@ import ReportModels
 /// The layout of a shared folder (DESIGN.md §5):
 ///
 /// ```
-/// FOLDER/fieldnotes/folder.json                      {"format": 1, "id": "<uuid>"}
-/// FOLDER/fieldnotes/replicas/<replica-id>/replica.json
+/// FOLDER/fieldnotes/replicas/<replica-id>/replica.json     what the replica says of itself
 /// FOLDER/fieldnotes/replicas/<replica-id>/00000001.fnc, 00000002.fnc, …
 /// ```
 ///
-/// Each replica writes only its own directory, so file-sync tools never see two writers of
-/// one file. Files are written under a temporary name, made durable, then renamed. Readers
-/// see only names of the form `<digits>.fnc`: Syncthing's temporaries, `*.sync-conflict-*`,
-/// Dropbox's "conflicted copy" files and partial copies are ignored.
+/// **Every file has one writer**: a replica writes only in its own directory, so file-sync tools
+/// never see two writers of one file and never make conflict copies of one. Files are written
+/// under a temporary name, made durable, then renamed. Readers see only names of the form
+/// `<digits>.fnc`: Syncthing's temporaries, `*.sync-conflict-*`, Dropbox's "conflicted copy"
+/// files and partial copies are ignored; and they read only plain files (``FolderFile``).
+///
+/// **A folder has no shared id.** Each store knows a folder by an id of its own, written in its
+/// own replica.json (`folder`), and keys what it imported from there and sent there by it. No
+/// replica ever needs another's id for the folder, so nothing two replicas could write at once
+/// decides it: two laptops setting up a folder within the same second, a sync tool's conflict
+/// copy, a restored backup or a copied store cannot make anyone take the folder for a new one.
+/// (Folders made by fieldnotes before this kept one id in `fieldnotes/folder.json`; a store
+/// that synced with such a folder goes on under that id, written into its own replica.json.)
 public struct SharedFolder: Sendable {
     public let root: URL
     var base: URL { root.appending(path: "fieldnotes") }
     var replicas: URL { base.appending(path: "replicas") }
 
+    /// No sequence number beyond this is read from a file name or a file (sixteen digits: a
+    /// sync a second for thirty million years), so arithmetic on one can never overflow.
+    static let maximumSequence = 999_999_999_999_999
+
     public init(_ root: URL) {
         self.root = root.standardizedFileURL.resolvingSymlinksInPath()
     }
 
-    /// The folder's id, creating the layout on first use. The folder itself must exist: a
-    /// mistyped path or an unplugged stick is an error, not a new empty folder.
-    public func prepare() throws -> String {
+    /// Makes the layout on first use. The folder itself must exist: a mistyped path or an
+    /// unplugged stick is an error, not a new empty folder. Its `fieldnotes` and `replicas`
+    /// folders must be folders, not links out of it.
+    public func prepare() throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
             throw SyncError.folderMissing(root.path)
         }
         guard isDirectory.boolValue else { throw SyncError.notAFolder(root.path) }
-        try FileManager.default.createDirectory(at: replicas, withIntermediateDirectories: true)
-        let file = base.appending(path: "folder.json")
-        if let id = try readID(file) { return id }
-        // Created exclusively (no hard links: FAT sticks and many SMB shares have none);
-        // if another replica created it first, its id is the folder's.
-        let json = JSONValue.object(["format": .int(1), "id": .string(ReplicaID().rawValue)])
-        try Self.createExclusively(Data(json.prettyString.utf8), at: file)
-        guard let id = try readID(file) else { throw SyncError.folderDamaged(file.path) }
-        return id
-    }
-
-    /// The folder's id if it has one already; nil if not (or if it is not there).
-    func existingID() -> String? {
-        try? readID(base.appending(path: "folder.json"))
-    }
-
-    /// Whether `other` holds this very folder.json (the same folder under another path: a
-    /// second mount, a link) rather than a copy of it.
-    func isSameFolder(as other: SharedFolder) -> Bool {
-        func identity(_ folder: SharedFolder) -> [FileAttributeKey: Any]? {
-            try? FileManager.default.attributesOfItem(atPath: folder.base.appending(path: "folder.json").path)
+        for directory in [base, replicas] {
+            switch FolderFile.mode(of: directory) {
+            case nil:
+                do {
+                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+                } catch where FolderFile.mode(of: directory) == S_IFDIR {
+                    // Another replica made it at the same moment.
+                } catch {
+                    throw SyncError.cannotWrite(describeError(error))
+                }
+            case S_IFDIR?: continue
+            case let mode?: throw SyncError.folderDamaged(directory.path, FolderFile.kind(of: mode))
+            }
         }
-        guard let mine = identity(self), let theirs = identity(other) else { return false }
-        return (mine[.systemNumber] as? NSNumber) == (theirs[.systemNumber] as? NSNumber)
-            && (mine[.systemFileNumber] as? NSNumber) == (theirs[.systemFileNumber] as? NSNumber)
     }
 
-    /// Gives the folder a new id: for a copy of another folder (`cp -r`), which must not be
-    /// taken for the folder it was copied from.
-    func renew() throws -> String {
-        let id = ReplicaID().rawValue
-        let json = JSONValue.object(["format": .int(1), "id": .string(id)])
-        try Self.writeAtomically(Data(json.prettyString.utf8), to: base.appending(path: "folder.json"))
-        return id
+    /// The id fieldnotes before version 2 kept for the whole folder, if there is one.
+    func legacyID() -> String? {
+        guard let data = try? FolderFile.read(base.appending(path: "folder.json"), limit: 4096),
+              let json = try? JSONValue(parsing: data), let id = json["id"]?.stringValue
+        else { return nil }
+        return ReplicaID(id)?.rawValue
     }
 
-    /// The folder's id, or nil when folder.json is missing or empty (a crash while it was
-    /// being created: it is then made again).
-    private func readID(_ file: URL) throws -> String? {
-        guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
-        if data.allSatisfy({ $0 == 0 || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }) {
-            try? FileManager.default.removeItem(at: file)
-            return nil
+    /// What a replica says of itself here; nil if it says nothing readable.
+    func info(of writer: ReplicaID) -> ReplicaInfo? {
+        guard let data = try? FolderFile.read(directory(of: writer).appending(path: ReplicaInfo.fileName), limit: ReplicaInfo.maximumSize),
+              let info = ReplicaInfo(parsing: data), info.replica == writer
+        else { return nil }
+        return info
+    }
+
+    /// Writes this replica's replica.json (in its own directory, which it makes if need be).
+    func write(_ info: ReplicaInfo) throws {
+        let directory = directory(of: info.replica)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Self.writeAtomically(info.encoded, to: directory.appending(path: ReplicaInfo.fileName))
+    }
+
+    /// The replicas that have a directory here, and what is named like one but is not a folder
+    /// (a link, a file), which is not read.
+    func writers() throws -> (writers: [ReplicaID], refused: [(name: String, problem: FolderFile.Problem)]) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: replicas.path)
+        } catch {
+            throw SyncError.cannotRead(replicas.path, reason: describeError(error))
         }
-        guard let json = try? JSONValue(parsing: data), let id = json["id"]?.stringValue, ReplicaID(id) != nil else {
-            throw SyncError.folderDamaged(file.path)
+        var writers: [ReplicaID] = []
+        var refused: [(name: String, problem: FolderFile.Problem)] = []
+        for name in names {
+            guard let writer = ReplicaID(name), writer.rawValue == name else { continue }
+            let mode = FolderFile.mode(of: directory(of: writer))
+            if mode == S_IFDIR {
+                writers.append(writer)
+            } else if let mode {
+                refused.append((name, .notRegular(directory(of: writer).path, kind: FolderFile.kind(of: mode))))
+            }
         }
-        if case .int(let format)? = json["format"], format > 1 { throw SyncError.folderFromNewerVersion(root.path) }
-        return id
-    }
-
-    /// The replicas that have a directory here.
-    func writers() throws -> [ReplicaID] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: replicas.path) else { return [] }
-        return names.compactMap { name in ReplicaID(name).flatMap { $0.rawValue == name ? $0 : nil } }.sorted()
+        return (writers.sorted(), refused)
     }
 
     func directory(of writer: ReplicaID) -> URL { replicas.appending(path: writer.rawValue) }
 
-    /// A writer's changeset files by sequence number; other names are ignored.
+    /// A writer's changeset files by sequence number; other names are ignored. A writer with no
+    /// directory here has none; a directory that cannot be listed is an error (it is not the
+    /// same as an empty one).
     func changesets(of writer: ReplicaID) throws -> [Int: URL] {
         let directory = directory(of: writer)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [:] }
+        guard FolderFile.mode(of: directory) == S_IFDIR else { return [:] }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw SyncError.cannotRead(directory.path, reason: describeError(error))
+        }
         var files: [Int: URL] = [:]
         for name in names {
             guard let sequence = Self.sequence(ofFileNamed: name) else { continue }
@@ -102,12 +128,13 @@ public struct SharedFolder: Sendable {
     }
 
     /// `00000042.fnc` → 42; nil for any other name, including other spellings of a number
-    /// (`000000042.fnc`), so that no two files claim one sequence.
+    /// (`000000042.fnc`), so that no two files claim one sequence, and numbers past
+    /// ``maximumSequence``.
     static func sequence(ofFileNamed name: String) -> Int? {
         guard name.hasSuffix(".fnc") else { return nil }
-        let digits = name.dropLast(4)
-        guard digits.count >= 8, digits.count <= 18, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let sequence = Int(digits), sequence > 0, fileName(sequence: sequence) == name
+        let digits = name.utf8.dropLast(4)
+        guard digits.count >= 8, digits.count <= 16, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let sequence = Int(Substring(digits)), sequence > 0, sequence <= maximumSequence, fileName(sequence: sequence) == name
         else { return nil }
         return sequence
     }
@@ -117,21 +144,9 @@ public struct SharedFolder: Sendable {
         return String(repeating: "0", count: max(0, 8 - digits.count)) + digits + ".fnc"
     }
 
-    /// The next sequence number for a writer's own directory: after every file it holds and
-    /// the latest its replica.json records.
-    func nextSequence(for writer: ReplicaID) throws -> Int {
-        let files = try changesets(of: writer).keys.max() ?? 0
-        let info = directory(of: writer).appending(path: "replica.json")
-        var recorded = 0
-        if let data = FileManager.default.contents(atPath: info.path), case .int(let latest)? = try? JSONValue(parsing: data)["latestSequence"] {
-            recorded = Int(clamping: latest)
-        }
-        return max(files, recorded) + 1
-    }
-
     /// Writes a changeset into the writer's own directory: under a temporary name, made
-    /// durable, then renamed into place; then the directory's replica.json.
-    func writeChangeset(for writer: ReplicaID, sequence: Int, analyst: String, level: Int32,
+    /// durable, then renamed into place.
+    func writeChangeset(for writer: ReplicaID, sequence: Int, level: Int32,
                         _ body: (ChangesetWriter) throws -> Void) throws -> URL {
         let directory = directory(of: writer)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -151,10 +166,6 @@ public struct SharedFolder: Sendable {
             throw SyncError.cannotWrite("\(final.path): it exists already")
         }
         try Self.rename(temporary, to: final)
-        let info = JSONValue.object([
-            "format": .int(1), "replica": .string(writer.rawValue), "name": .string(analyst), "latestSequence": .int(Int64(sequence)),
-        ])
-        try Self.writeAtomically(Data(info.prettyString.utf8), to: directory.appending(path: "replica.json"))
         return final
     }
 
@@ -176,21 +187,6 @@ public struct SharedFolder: Sendable {
         try handle.synchronize()
         try handle.close()
         try rename(temporary, to: url)
-    }
-
-    /// Creates `url` with `data` only if nothing is there yet (O_EXCL), and makes it durable.
-    static func createExclusively(_ data: Data, at url: URL) throws {
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard descriptor >= 0 else {
-            if errno == EEXIST { return }
-            throw SyncError.cannotWrite("\(url.path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == data.count, fsync(descriptor) == 0 else {
-            throw SyncError.cannotWrite("\(url.path): \(String(cString: strerror(errno)))")
-        }
-        syncDirectory(url.deletingLastPathComponent())
     }
 
     static func rename(_ from: URL, to: URL) throws {

@@ -1,0 +1,86 @@
+import Foundation
+import ReportModels
+
+/// What a replica says about itself in its own directory of a shared folder, `replica.json`:
+///
+/// ```json
+/// {"format": 1, "replica": "<id>", "name": "Dana", "folder": "<id>", "latestSequence": 12,
+///  "imported": {"<writer id>": 7, …}, "updated": "2026-11-27T10:00:00.000Z"}
+/// ```
+///
+/// `folder` is the id this replica knows the folder by (each replica has its own: see
+/// ``SharedFolder``); `imported` acknowledges, per writer, the last changeset it imported from
+/// this folder. Only the replica itself writes the file. Read from another replica's directory
+/// it is untrusted input: bounded in size, every number range-checked, the name checked like
+/// any analyst name; what fails a check is left out rather than trusted.
+struct ReplicaInfo: Equatable, Sendable {
+    var replica: ReplicaID
+    var analyst: String?
+    var folder: String?
+    var latestSequence: Int
+    var imported: [ReplicaID: Int]
+    var updated: Timestamp?
+
+    /// No replica.json is anywhere near this large (a thousand writers take 60 KB).
+    static let maximumSize = 1 << 20
+    static let fileName = "replica.json"
+
+    init(replica: ReplicaID, analyst: String?, folder: String?, latestSequence: Int, imported: [ReplicaID: Int], updated: Timestamp?) {
+        self.replica = replica
+        self.analyst = analyst
+        self.folder = folder
+        self.latestSequence = latestSequence
+        self.imported = imported
+        self.updated = updated
+    }
+
+    /// Parses a replica.json; nil when it is not one (not JSON, no valid replica id).
+    init?(parsing bytes: some Collection<UInt8>) {
+        guard bytes.count <= Self.maximumSize, let json = try? JSONValue(parsing: bytes),
+              case .object(let members) = json,
+              let replica = members["replica"]?.stringValue.flatMap(ReplicaID.init)
+        else { return nil }
+        self.replica = replica
+        analyst = members["name"]?.stringValue.flatMap { Self.isPlausibleName($0) ? $0 : nil }
+        folder = members["folder"]?.stringValue.flatMap { ReplicaID($0)?.rawValue }
+        latestSequence = Self.sequence(members["latestSequence"]) ?? 0
+        var imported: [ReplicaID: Int] = [:]
+        if case .object(let entries)? = members["imported"] {
+            for (key, value) in entries {
+                if let writer = ReplicaID(key), let sequence = Self.sequence(value) { imported[writer] = sequence }
+            }
+        }
+        self.imported = imported
+        updated = members["updated"]?.stringValue.flatMap(Timestamp.init(iso8601:))
+    }
+
+    var encoded: Data {
+        var members: JSONObject = [
+            "format": .int(1), "replica": .string(replica.rawValue),
+            "latestSequence": .int(Int64(latestSequence)),
+            "imported": .object(JSONObject(Dictionary(uniqueKeysWithValues: imported.map { ($0.key.rawValue, JSONValue.int(Int64($0.value))) }))),
+        ]
+        if let analyst { members["name"] = .string(analyst) }
+        if let folder { members["folder"] = .string(folder) }
+        if let updated { members["updated"] = .string(updated.description) }
+        return Data(JSONValue.object(members).prettyString.utf8)
+    }
+
+    /// The same, but for when it was written.
+    func sameContent(as other: ReplicaInfo?) -> Bool {
+        guard var other else { return false }
+        other.updated = updated
+        return other == self
+    }
+
+    /// A sequence number read from the file: an integer in 0...SharedFolder.maximumSequence.
+    private static func sequence(_ value: JSONValue?) -> Int? {
+        guard case .int(let number)? = value, number >= 0, number <= Int64(SharedFolder.maximumSequence) else { return nil }
+        return Int(number)
+    }
+
+    /// A name fit to show: one line, no control characters, not absurdly long.
+    static func isPlausibleName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 200 && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+}
