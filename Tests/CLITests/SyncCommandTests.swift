@@ -162,4 +162,31 @@ struct SyncCommandTests {
         #expect(result.stdout.contains("refused 2 changesets"))
         try sandbox.verify(bob)
     }
+
+    /// What a sync finds wrong with a folder is said on `sync` and again on `status`, until a
+    /// sync finds it right.
+    @Test func syncAndStatusSayWhenThisReplicasFilesVanished() throws {
+        let team = try Team()
+        let directory = URL(fileURLWithPath: team.shared).appending(path: "fieldnotes/replicas/\(try team.replica("alice"))")
+        try FileManager.default.removeItem(at: directory.appending(path: "00000001.fnc"))
+        func unwrapped(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let output = unwrapped(try team.ok("alice", ["sync", team.shared]))
+        #expect(output.contains("notice: a changeset this replica wrote had vanished from the folder (00000001.fnc)"))
+        let status = unwrapped(try team.ok("alice", ["status"]))
+        #expect(status.contains("notice \(team.shared): a changeset this replica wrote had vanished"))
+        let json = try #require(try team.json("alice", ["status", "--json"]) as? [String: Any])
+        #expect((json["folderNotices"] as? [Any])?.count == 1)
+        try team.ok("alice", ["sync", team.shared])
+        #expect(!(try team.ok("alice", ["status"])).contains("notice"))
+    }
+
+    /// A writer's directory that cannot be listed is named, not taken for an empty one.
+    @Test func aWritersEntryThatIsNotAFolderIsNamed() throws {
+        let team = try Team()
+        let impostor = URL(fileURLWithPath: team.shared).appending(path: "fieldnotes/replicas/\(UUID().uuidString.lowercased())")
+        try Data("not a folder".utf8).write(to: impostor)
+        let result = try team.sandbox.run(["sync", team.shared, "--store", team.store("bob").path])
+        #expect(result.status == 1 && result.stderrLines.count == 1)
+        #expect(result.stderr.contains("refused \(impostor.lastPathComponent): it is a plain file where a replica's folder should be"))
+    }
 }

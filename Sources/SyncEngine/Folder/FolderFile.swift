@@ -8,6 +8,7 @@ enum FolderFile {
     /// Why a file was not read.
     enum Problem: Error, Equatable, LocalizedError {
         case notRegular(String, kind: String)
+        case notAFolder(String, kind: String)
         case tooLarge(String, limit: Int)
         case unreadable(String, reason: String)
         case missing(String)
@@ -15,6 +16,7 @@ enum FolderFile {
         var errorDescription: String? {
             switch self {
             case .notRegular(_, let kind): "it is \(kind), which fieldnotes does not read; remove it from the folder"
+            case .notAFolder(_, let kind): "it is \(kind) where a replica's folder should be, and is not read; remove it from the shared folder"
             case .tooLarge(let path, let limit): "\(path) is larger than \(limit) bytes, which no such file is; it is not read"
             case .unreadable(let path, let reason): "\(path): \(reason)"
             case .missing(let path): "\(path): no such file"
@@ -78,6 +80,7 @@ enum FolderFile {
         case S_IFSOCK: "a socket"
         case S_IFDIR: "a folder"
         case S_IFLNK: "a symbolic link"
+        case S_IFREG: "a plain file"
         default: "not a plain file"
         }
     }

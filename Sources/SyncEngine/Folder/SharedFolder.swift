@@ -99,7 +99,7 @@ public struct SharedFolder: Sendable {
             if mode == S_IFDIR {
                 writers.append(writer)
             } else if let mode {
-                refused.append((name, .notRegular(directory(of: writer).path, kind: FolderFile.kind(of: mode))))
+                refused.append((name, .notAFolder(directory(of: writer).path, kind: FolderFile.kind(of: mode))))
             }
         }
         return (writers.sorted(), refused)

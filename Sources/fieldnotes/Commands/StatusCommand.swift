@@ -16,6 +16,7 @@ extension Fieldnotes {
             let counts = try store.counts()
             let unsynced = try store.unsyncedVersionCount()
             let remotes = try store.remotes()
+            let notices = try store.folderNotices()
             if output.json {
                 Console.printJSON(.object([
                     "store": .string(store.directory.path),
@@ -28,6 +29,9 @@ extension Fieldnotes {
                     "conflictedReports": .int(Int64(counts.conflictedReports)),
                     "unsyncedVersions": .int(Int64(unsynced)),
                     "remotes": .array(remotes.map(RemoteOutput.json)),
+                    "folderNotices": .array(notices.map { folder in
+                        .object(["folder": .string(folder.path), "notices": .array(folder.notices.map(JSONValue.string))])
+                    }),
                 ]))
                 return
             }
@@ -46,6 +50,12 @@ extension Fieldnotes {
             } else {
                 print("remotes")
                 for remote in remotes { print(RemoteOutput.line(remote, indent: 2)) }
+            }
+            // What the last sync of a folder found that a person should know.
+            for folder in notices {
+                for notice in folder.notices {
+                    print(Console.warning(Text.wrap(notice, prefix: "notice    \(folder.path): ", indent: 10)))
+                }
             }
         }
     }

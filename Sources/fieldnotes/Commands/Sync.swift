@@ -115,6 +115,8 @@ enum SyncOutput {
             "newConflicts": .int(Int64(summary.newConflicts)),
             "skipped": .array(summary.skipped.map { .object(["file": .string($0.file), "reason": .string($0.reason)]) }),
             "waiting": .array(summary.waiting.map { .object(["writer": .string($0.writer.rawValue), "missing": .string($0.missing)]) }),
+            "rewrittenChangesets": .int(Int64(summary.rewrittenChangesets)),
+            "notices": .array(summary.notices.map { .string($0.description) }),
         ]
         return .object(members.merging(extra))
     }
@@ -143,6 +145,8 @@ enum SyncOutput {
                 total.newConflicts += summary.newConflicts
                 total.skipped += summary.skipped
                 total.waiting += summary.waiting
+                total.rewrittenChangesets += summary.rewrittenChangesets
+                total.notices += summary.notices
                 folders.append(self.json(summary, extra: ["folder": .string(result.path), "name": .string(result.folder ?? "")]))
                 if !json { printHuman(summary, folder: result.folder) }
             case .failure(let error):
@@ -177,6 +181,9 @@ enum SyncOutput {
         }
         for waiting in summary.waiting {
             print(Text.wrap("for \(waiting.missing) (not in the folder yet)", prefix: "  waiting ", indent: 4))
+        }
+        for notice in summary.notices {
+            print(Console.warning(Text.wrap(notice.description, prefix: "  notice: ", indent: 4)))
         }
     }
 }
