@@ -149,6 +149,36 @@ struct HostileFolderTests {
         #expect(try carol.canonicalDump() == bob.canonicalDump())
     }
 
+    /// A store that imported before it kept a record of each file (schema 3) has one row for
+    /// all of them: if any vanishes, it carries everything it imported from the folder again,
+    /// and its own vanished files become empty ones followed by everything it holds.
+    @Test func aStoreFromBeforeTheRecordsStillLosesNothing() throws {
+        let workspace = try Workspace()
+        let (alice, bob, carol) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("carol"))
+        let shared = try workspace.folder("shared")
+        for index in 0..<3 { try carol.add("Carol \(index)") }
+        _ = try carol.sync(shared)
+        try alice.add("Alice's")
+        _ = try alice.sync(shared)
+        // What schema 4's migration leaves in a store that synced before it.
+        try alice.database.write { db in
+            try db.execute(sql: "DELETE FROM received_changesets; DELETE FROM written_changesets")
+            try db.execute(sql: """
+                INSERT INTO received_changesets (folder, writer, sequence, origin, first_seq, last_seq)
+                SELECT DISTINCT i.folder, '', 0, 'folder:' || i.folder, 1, (SELECT coalesce(max(seq), 0) FROM versions)
+                FROM imported_changesets i
+                """)
+        }
+        try FileManager.default.removeItem(at: carol.directory(in: shared))
+        try FileManager.default.removeItem(at: alice.directory(in: shared).appending(path: "00000001.fnc"))
+        let summary = try alice.sync(shared)
+        #expect(summary.rewrittenChangesets == 1)
+        #expect(summary.exportedVersions == 4, "everything: alice's own and carol's")
+        #expect(try alice.sync(shared).exportedVersions == 0)
+        _ = try bob.sync(shared)
+        #expect(try bob.canonicalDump() == alice.canonicalDump())
+    }
+
     // MARK: Special files
 
     /// A FIFO named like a changeset made every sync block for ever.
