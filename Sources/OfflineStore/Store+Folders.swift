@@ -33,8 +33,6 @@ public struct WrittenChangeset: Hashable, Sendable {
 public struct FolderLedger: Sendable {
     /// Per writer, the last changeset imported (files are imported in order).
     public var lastImported: [ReplicaID: Int] = [:]
-    /// Every received changeset on record, and the own changeset that carries it again, if any.
-    public var received: [ReceivedChangeset: Int?] = [:]
     /// Every changeset this store wrote there on record, by sequence.
     public var written: [Int: WrittenChangeset] = [:]
     /// The sequence of the last changeset this store wrote there (0: none); nil when it never
@@ -81,10 +79,6 @@ extension Store {
             for row in try Row.fetchAll(db, sql: "SELECT writer, sequence FROM imported_changesets WHERE folder = ?", arguments: [folder]) {
                 if let writer = ReplicaID(row["writer"] as String) { ledger.lastImported[writer] = row["sequence"] }
             }
-            for row in try Row.fetchAll(db, sql: "SELECT writer, sequence, recarried_in FROM received_changesets WHERE folder = ?",
-                                        arguments: [folder]) {
-                ledger.received[ReceivedChangeset(writer: row["writer"], sequence: row["sequence"])] = .some(row["recarried_in"])
-            }
             for row in try Row.fetchAll(db, sql: "SELECT sequence, after_seq, through_seq, written_at FROM written_changesets WHERE folder = ?",
                                         arguments: [folder]) {
                 let written = WrittenChangeset(sequence: row["sequence"], afterSeq: row["after_seq"], throughSeq: row["through_seq"],
@@ -94,6 +88,21 @@ extension Store {
             ledger.lastWritten = try Int.fetchOne(db, sql: "SELECT last_written FROM sync_targets WHERE target = ?",
                                                   arguments: [SyncTarget.folder(id: folder).key])
             return ledger
+        }
+    }
+
+    /// The changesets on record as imported from a writer in a folder (and the files imported
+    /// before there was a record, as ``ReceivedChangeset/beforeRecords``), each with the own
+    /// changeset that carries it again, if any. Read only when some file vanished.
+    public func received(from writer: ReplicaID, in folder: String) throws -> [ReceivedChangeset: Int?] {
+        try database.read { db in
+            var received: [ReceivedChangeset: Int?] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT writer, sequence, recarried_in FROM received_changesets WHERE folder = ? AND writer IN (?, '')
+                """, arguments: [folder, writer.rawValue]) {
+                received[ReceivedChangeset(writer: row["writer"], sequence: row["sequence"])] = .some(row["recarried_in"])
+            }
+            return received
         }
     }
 

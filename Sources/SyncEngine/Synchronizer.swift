@@ -227,19 +227,20 @@ public struct Synchronizer {
         }
 
         // Other writers' files this store imported that vanished.
-        var recarrying: [ReceivedChangeset] = []
+        var recarrying: Set<ReceivedChangeset> = []
         for (writer, imported) in ledger.lastImported.sorted(by: { $0.key < $1.key }) where imported > 0 {
             guard let files = try? folder.changesets(of: writer) else { continue }  // unreadable is not gone
             guard files.keys.lazy.filter({ $0 <= imported }).count < imported else { continue }
+            let received = try store.received(from: writer, in: id)
             for sequence in 1...imported where files[sequence] == nil {
-                let received = ReceivedChangeset(writer: writer.rawValue, sequence: sequence)
-                let key = ledger.received[received] != nil ? received : .beforeRecords
-                if ledger.received[key] == .some(nil), !recarrying.contains(key) { recarrying.append(key) }
+                let file = ReceivedChangeset(writer: writer.rawValue, sequence: sequence)
+                let key = received[file] != nil ? file : .beforeRecords
+                if received[key] == .some(nil) { recarrying.insert(key) }
             }
         }
 
         let sequence = max(lastWritten, present.keys.max() ?? 0) + 1
-        let recorded = try store.recordWriting(to: id, sequence: sequence, all: unrecorded, recarrying: recarrying)
+        let recorded = try store.recordWriting(to: id, sequence: sequence, all: unrecorded, recarrying: Array(recarrying))
         if recorded.changeset != nil {
             summary.exportedVersions = try writeChangeset(sequence, to: folder, id: id)
             summary.written = folder.directory(of: me).appending(path: SharedFolder.fileName(sequence: sequence))
