@@ -322,6 +322,20 @@ final class Scenarios {
             scenario: "sync, nothing new, 1000 changesets in the folder", measured: milliseconds(median), baseline: "",
             ratio: milliseconds(median), budget: "< 100 ms", met: median < 0.1,
             figures: ["seconds": .double(median), "runs": .int(Int64(times.count))]))
+
+        // The bad end of finding vanished files: every writer's directory deleted at once (the
+        // team left, or the folder was wiped), so this store carries all it imported again.
+        for writerIndex in 0..<10 {
+            let writer = ReplicaID(String(format: "00000000-0000-4000-8000-%012d", writerIndex + 1))!
+            try FileManager.default.removeItem(at: folder.appending(path: "fieldnotes/replicas/\(writer)"))
+        }
+        var recarried = 0
+        let seconds = try Measure.time { recarried = try synchronizer.sync(with: folder).exportedVersions }
+        guard recarried == 2_000 else { throw BenchError("carried again \(recarried) of 2000 versions") }
+        results.append(Result(
+            scenario: "sync after 1000 changesets vanished: carried again", measured: milliseconds(seconds), baseline: "",
+            ratio: milliseconds(seconds), budget: "< 1 s", met: seconds < 1,
+            figures: ["seconds": .double(seconds), "versions": .int(Int64(recarried))]))
     }
 }
 
