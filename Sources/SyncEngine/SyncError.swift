@@ -6,7 +6,7 @@ public enum SyncError: Error, Equatable, LocalizedError {
     case notAFolder(String)
     case folderDamaged(String, String)
     case cannotWrite(String)
-    case cannotRead(String, reason: String)
+    case cannotRead(String)
     case noRemotes
     case replicaInUseElsewhere(folder: String, file: String)
     case ownFileUnreadable(String, reason: String)
@@ -18,7 +18,7 @@ public enum SyncError: Error, Equatable, LocalizedError {
         case .folderDamaged(let path, let kind):
             "\(path) is \(kind), not a folder; fieldnotes reads only what is inside the shared folder: move it away and sync again"
         case .cannotWrite(let path): "cannot write \(path)"
-        case .cannotRead(let path, let reason): "cannot read \(path) (\(reason)); check its permissions"
+        case .cannotRead(let detail): "cannot read \(detail); check its permissions"
         case .replicaInUseElsewhere(let folder, let file):
             "\(folder) holds \(file) written as this replica, which this store did not write: a copy of this store is in use on another laptop (each laptop needs its own `fieldnotes init`); nothing was written"
         case .ownFileUnreadable(let path, let reason):

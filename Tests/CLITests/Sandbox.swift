@@ -41,12 +41,18 @@ final class Sandbox {
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
-    /// Runs `fieldnotes ARGUMENTS` and waits for it.
+    /// Runs `fieldnotes ARGUMENTS` and waits for it; through `launcher` (a command and its
+    /// arguments, such as `setpriv …`) if one is given.
     @discardableResult
-    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], launcher: [String] = []) throws -> RunResult {
         let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = launcher.dropFirst() + [Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = folder
         var env = ["HOME": folder.path, "PATH": "/usr/bin:/bin", "NO_COLOR": "1", "FIELDNOTES_STORE": store.path, "USER": "tester"]
         env.merge(environment) { $1 }

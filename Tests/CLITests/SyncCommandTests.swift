@@ -189,4 +189,22 @@ struct SyncCommandTests {
         #expect(result.status == 1 && result.stderrLines.count == 1)
         #expect(result.stderr.contains("refused \(impostor.lastPathComponent): it is a plain file where a replica's folder should be"))
     }
+
+    /// A writer's directory that cannot be read (mode 000) was skipped silently, with exit 0.
+    @Test func aWritersDirectoryThatCannotBeReadIsNamed() throws {
+        let team = try Team()
+        try team.ok("alice", ["set", team.id, "status=final"])
+        try team.ok("alice", ["sync", team.shared])
+        let alices = URL(fileURLWithPath: team.shared).appending(path: "fieldnotes/replicas/\(try team.replica("alice"))")
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: alices.path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: alices.path) }
+        // Root reads any directory: drop the capabilities that let it, so the bits count.
+        let launcher = getuid() == 0
+            ? ["/usr/bin/setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"] : []
+        let result = try team.sandbox.run(["sync", team.shared, "--store", team.store("bob").path], launcher: launcher)
+        #expect(result.status == 1)
+        #expect(result.stderrLines.count == 1)
+        #expect(result.stderr.contains("refused \(try team.replica("alice")): cannot read \(alices.path): permission denied; check its permissions"),
+                "\(result.stderr)")
+    }
 }

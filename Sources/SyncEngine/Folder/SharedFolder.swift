@@ -89,7 +89,7 @@ public struct SharedFolder: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: replicas.path)
         } catch {
-            throw SyncError.cannotRead(replicas.path, reason: describeError(error))
+            throw SyncError.cannotRead(describeError(error))
         }
         var writers: [ReplicaID] = []
         var refused: [(name: String, problem: FolderFile.Problem)] = []
@@ -117,7 +117,7 @@ public struct SharedFolder: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
-            throw SyncError.cannotRead(directory.path, reason: describeError(error))
+            throw SyncError.cannotRead(describeError(error))
         }
         var files: [Int: URL] = [:]
         for name in names {
