@@ -113,6 +113,9 @@ public struct Synchronizer {
                 visit.id = copy
             }
         }
+        // Remembered before anything is imported under the id: a sync that fails before it
+        // writes replica.json still finds the folder by its path next time.
+        try store.markSent(through: 0, to: .folder(id: visit.id), path: folder.root.path)
         return visit
     }
 
@@ -146,6 +149,8 @@ public struct Synchronizer {
                 throw SyncError.ownFileUnreadable(url.path, reason: Self.describe(error))
             }
         }
+        // They are this store's: numbered on from them.
+        try store.markWriting(sequence: latest, to: .folder(id: visit.id))
     }
 
     /// Imports a writer's changesets after the last one imported, in sequence order, up to
