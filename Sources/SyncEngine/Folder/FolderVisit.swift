@@ -1,0 +1,210 @@
+import Foundation
+import OfflineStore
+import ReportModels
+
+/// A shared folder from this store's side: which folder it is (its identity, without any
+/// shared file) and what it lacks of what this store holds (its own files that vanished, what
+/// it imported from files that vanished, and what is new).
+extension Synchronizer {
+    /// A folder being synced, known by the id this store gives it.
+    struct FolderVisit {
+        var folder: SharedFolder
+        var id: String
+        /// This replica's replica.json there, as found.
+        var info: ReplicaInfo?
+    }
+
+    /// Which folder this is, to this store — the id in this replica's own replica.json there.
+    ///
+    /// Without one (this replica's directory vanished, or the folder is new to it), a folder this
+    /// store last synced at the same path is that folder, and one set up by an older fieldnotes
+    /// goes on under the id its folder.json gave it; otherwise the folder is new and gets a new id.
+    /// A folder whose id the store knows under another path, where that folder still is, is a
+    /// copy of it (`cp -r` of a stick): taken for the same folder, nothing would be relayed
+    /// between the two, so the copy gets an id of its own, keeping what the store knows the copy
+    /// holds (``Store/adoptCopy(of:as:path:ownLatest:writersLatest:)``). (A folder that moved —
+    /// a stick mounted at another path — is no longer at its old path; the same folder reached
+    /// through a link is the same directory.) Only this replica's own directory is ever written:
+    /// a copied store is refused before anything is (``checkOwnDirectory(in:)``).
+    func identify(_ folder: SharedFolder) throws -> FolderVisit {
+        let info = folder.info(of: me)
+        var id: String
+        if let own = info?.folder {
+            id = own
+        } else if let known = try store.folderID(atPath: folder.root.path) {
+            id = known
+        } else if let legacy = folder.legacyID(), try store.knowsFolder(legacy) {
+            id = legacy
+        } else {
+            id = ReplicaID().rawValue
+        }
+        var visit = FolderVisit(folder: folder, id: id, info: info)
+        try checkOwnDirectory(in: visit)
+        if let knownPath = try store.path(of: .folder(id: id)) {
+            let known = SharedFolder(URL(fileURLWithPath: knownPath))
+            if known.root != folder.root, known.info(of: me)?.folder == id,
+               let here = FolderFile.identity(of: folder.directory(of: me)), let there = FolderFile.identity(of: known.directory(of: me)),
+               here != there {
+                let copy = ReplicaID().rawValue
+                var writersLatest: [ReplicaID: Int] = [:]
+                for writer in try folder.writers().writers where writer != me {
+                    writersLatest[writer] = try folder.changesets(of: writer).keys.max() ?? 0
+                }
+                try store.adoptCopy(of: id, as: copy, path: folder.root.path,
+                                    ownLatest: try folder.changesets(of: me).keys.max() ?? 0, writersLatest: writersLatest)
+                visit.id = copy
+            }
+        }
+        // Remembered before anything is imported under the id: a sync that fails before it
+        // writes replica.json still finds the folder by its path next time.
+        try store.markSent(through: 0, to: .folder(id: visit.id), path: folder.root.path)
+        return visit
+    }
+
+    /// Only this store writes in this replica's directory: a file there that it did not
+    /// write means a copy of this store (same replica id) is in use elsewhere, and syncing
+    /// on would spread two different versions under one dot. Refused before anything is
+    /// imported or written. With a record of this folder, a file after the last one written
+    /// is such a file. Without one (a folder new to this store) the files are this store's
+    /// only if it holds, byte for byte, every version in them made as this replica — read
+    /// only in that rare case.
+    func checkOwnDirectory(in visit: FolderVisit) throws {
+        let folder = visit.folder
+        let files = try folder.changesets(of: me)
+        guard let latest = files.keys.max() else { return }
+        func inUseElsewhere(_ sequence: Int) -> SyncError {
+            .replicaInUseElsewhere(folder: folder.root.path, file: SharedFolder.fileName(sequence: sequence))
+        }
+        if let written = try store.lastWritten(to: .folder(id: visit.id)) {
+            if latest > written { throw inUseElsewhere(latest) }
+            return
+        }
+        for (sequence, url) in files.sorted(by: { $0.key < $1.key }) {
+            do {
+                _ = try ChangesetReader.read(url) { version in
+                    guard version.dot.replica == me else { return }
+                    guard try store.hash(of: version.reportID, dot: version.dot) == version.hash.hex else { throw inUseElsewhere(sequence) }
+                }
+            } catch let error as SyncError {
+                throw error
+            } catch {
+                throw SyncError.ownFileUnreadable(url.path, reason: Self.describe(error))
+            }
+        }
+        // They are this store's: numbered on from them.
+        try store.markWriting(sequence: latest, to: .folder(id: visit.id))
+    }
+
+    /// Writes to the folder what it lacks of what this store holds, and this replica's
+    /// replica.json.
+    ///
+    /// The invariant: **every version this store holds is carried by some file in the folder**
+    /// once this returns — by a file of this replica's (everything that did not come from the
+    /// folder, and what it carries again), or by the other writer's file it was imported from.
+    /// So a newcomer that reads the whole folder gets every version any member holds, whoever
+    /// left the team. It is kept by replacing what vanished:
+    /// - this replica's own files that vanished (a directory deleted, a backup restored over the
+    ///   folder, a file lost) are written again under their numbers, each with what it carried
+    ///   (``WrittenChangeset``), so readers that imported them lose nothing and readers waiting
+    ///   for them stop waiting;
+    /// - another writer's files that this store imported and that vanished (the writer's
+    ///   directory deleted when an analyst left) are carried again in this replica's next
+    ///   changeset. Others that imported them may do the same: a version carried twice is
+    ///   imported once.
+    ///
+    /// Cost: a listing of each writer this store imported from, and O(files imported) to find
+    /// gaps; nothing is read when nothing vanished.
+    func write(to visit: FolderVisit, into summary: inout SyncSummary) throws {
+        let (folder, id) = (visit.folder, visit.id)
+        let ledger = try store.ledger(of: id)
+        let present = try folder.changesets(of: me)
+        let lastWritten = ledger.lastWritten ?? 0
+
+        // This replica's own files that vanished. Those on record are written again as they
+        // were. Older ones (before stores kept a record of each file) become empty, and the next
+        // changeset carries everything this store holds that did not come from the folder.
+        var vanished: [Int] = []
+        var unrecorded = false
+        if present.count < lastWritten {
+            // One file a sync: a gap of a million is no history but a forged number.
+            guard lastWritten - present.count <= 1_000_000 else {
+                throw SyncError.cannotWrite("\(folder.directory(of: me).path): this replica's files there are numbered up to \(lastWritten) but \(present.count) are left; move the folder's copy of this replica's directory away and sync again")
+            }
+            for sequence in 1...lastWritten where present[sequence] == nil {
+                vanished.append(sequence)
+                if ledger.written[sequence] != nil {
+                    try writeChangeset(sequence, to: folder, id: id)
+                } else {
+                    unrecorded = true
+                    _ = try folder.writeChangeset(for: me, sequence: sequence, level: 6) { _ in }
+                }
+            }
+            summary.rewrittenChangesets = vanished.count
+            summary.notices.append(.ownFilesVanished(vanished))
+        }
+
+        // Other writers' files this store imported that vanished.
+        var recarrying: Set<ReceivedChangeset> = []
+        for (writer, imported) in ledger.lastImported.sorted(by: { $0.key < $1.key }) where imported > 0 {
+            guard let files = try? folder.changesets(of: writer) else { continue }  // unreadable is not gone
+            guard files.keys.lazy.filter({ $0 <= imported }).count < imported else { continue }
+            let received = try store.received(from: writer, in: id)
+            for sequence in 1...imported where files[sequence] == nil {
+                let file = ReceivedChangeset(writer: writer.rawValue, sequence: sequence)
+                let key = received[file] != nil ? file : .beforeRecords
+                if received[key] == .some(nil) { recarrying.insert(key) }
+            }
+        }
+
+        let sequence = max(lastWritten, present.keys.max() ?? 0) + 1
+        let recorded = try store.recordWriting(to: id, sequence: sequence, all: unrecorded, recarrying: Array(recarrying))
+        if recorded.changeset != nil {
+            summary.exportedVersions = try writeChangeset(sequence, to: folder, id: id)
+            summary.written = folder.directory(of: me).appending(path: SharedFolder.fileName(sequence: sequence))
+            if !recarrying.isEmpty {
+                summary.notices.append(.recarried(versions: try store.recarriedVersionCount(carriedBy: sequence, in: id),
+                                                  writers: Array(Set(recarrying.map(\.writer))).sorted()))
+            }
+        }
+        try store.markSent(through: recorded.through, to: .folder(id: id), path: folder.root.path)
+
+        // What this replica says of itself here: the folder's id to it, and its acknowledgements.
+        let latest = max(lastWritten, (try store.lastWritten(to: .folder(id: id))) ?? 0)
+        if let found = visit.info, found.latestSequence < lastWritten, vanished.isEmpty {
+            summary.notices.append(.ownInfoReverted(found: found.latestSequence, written: lastWritten))
+        }
+        let info = ReplicaInfo(replica: me, analyst: store.identity.analyst, folder: id, latestSequence: latest,
+                               imported: try store.ledger(of: id).lastImported, updated: .now)
+        if !info.sameContent(as: folder.info(of: me)) { try folder.write(info) }
+
+        summary.notices += try unacknowledged(in: folder, id: id)
+    }
+
+    /// Writes this replica's changeset `sequence` with what the store recorded it carries.
+    @discardableResult
+    func writeChangeset(_ sequence: Int, to folder: SharedFolder, id: String) throws -> Int {
+        let versions = try store.versions(carriedBy: sequence, in: id)
+        _ = try folder.writeChangeset(for: me, sequence: sequence, level: Self.level(for: versions.count)) { writer in
+            try store.forEachEncodedVersion(versions) { try writer.append(encodedVersion: $0) }
+        }
+        return versions.count
+    }
+
+    /// Peers that synced long after this replica's latest changeset was written, by their own
+    /// clock, and still have not imported it: the sign of a folder whose changes do not leave
+    /// this laptop (Syncthing's receive-only folders keep local changes local). Clocks of two
+    /// laptops differ, so only a peer more than `grace` later counts.
+    func unacknowledged(in folder: SharedFolder, id: String, grace: Int64 = 15 * 60 * 1000) throws -> [SyncNotice] {
+        let ledger = try store.ledger(of: id)
+        guard let latest = ledger.lastWritten, latest > 0, let writtenAt = ledger.written[latest]?.writtenAt else { return [] }
+        var notices: [SyncNotice] = []
+        for writer in try folder.writers().writers where writer != me {
+            guard let info = folder.info(of: writer), let updated = info.updated,
+                  updated.millisecondsSince1970 > writtenAt.millisecondsSince1970 &+ grace,
+                  info.imported[me, default: 0] < latest
+            else { continue }
+            notices.append(.notReceived(peer: writer, analyst: info.analyst, syncedAt: updated, sequence: latest))
+        }
+        return notices
+    }
+}
