@@ -34,16 +34,21 @@ struct ExportLeftoverTests {
         let folder = sandbox.folder.appending(path: "stick")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let target = folder.appending(path: "out.fnc").path
-        for delay in [0.2, 0.4, 0.6] {
+        let partials = { try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".partial") } }
+        for _ in 0..<3 {
+            // Killed while it writes: as soon as its temporary file is there.
+            let before = Set(try partials())
             let export = try sandbox.start(["export", "--all", "-o", target])
-            Thread.sleep(forTimeInterval: delay)
+            let deadline = Date().addingTimeInterval(20)
+            while export.isRunning, Date() < deadline, try Set(partials()).isSubset(of: before) { usleep(2_000) }
             kill(export.process.processIdentifier, SIGKILL)
             _ = try export.finish()
         }
-        let killed = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".partial") }
-        print("killed exports left \(killed.count) partial files")
+        let killed = try partials()
+        // Each export removed the one before it left: one is there, the last one's.
+        #expect(killed.count == 1, "\(killed)")
         try sandbox.ok(["export", "--all", "-o", target])
-        let partials = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".partial") }
-        #expect(partials.isEmpty, "left: \(partials)")
+        let left = try partials()
+        #expect(left.isEmpty, "left: \(left)")
     }
 }
