@@ -33,6 +33,11 @@ extension Store {
         thread.start()
         let bodyResult = Result { try body() }
         let problems = outcome.wait()
+        if case .failure(let error as DatabaseError) = bodyResult, error.resultCode == .SQLITE_CORRUPT,
+           case .success(let found) = problems, !found.isEmpty {
+            // A damaged page stopped the check of the records: SQLite's checks say which.
+            return found
+        }
         try bodyResult.get()
         return try problems.get()
     }

@@ -8,6 +8,20 @@ public struct ReplicaIdentity: Hashable, Sendable {
     public var analyst: String
 }
 
+/// How a command means to use the store.
+public enum StoreAccess: Sendable, Hashable {
+    /// Reads only, so it never waits: WAL lets it read while another command writes. (A write
+    /// it makes after all — an upgrade of the schema — takes the lock then.)
+    case reading
+    /// Writes: takes the store's lock (``StoreLock``) first, waiting for as long as another
+    /// fieldnotes command holds it, and is refused while the store is marked damaged.
+    case writing(command: String)
+    /// `verify`: takes the lock like a writer (SQLite's check of the search index is spelt as
+    /// a write, and the verdict is recorded), and is never refused for damage, which it is
+    /// there to find.
+    case verifying
+}
+
 /// A replica's SQLite store: every version of every report, the state of each report, the
 /// search index, and (later) sync bookkeeping.
 ///
@@ -15,22 +29,30 @@ public struct ReplicaIdentity: Hashable, Sendable {
 /// each report's state and search entry in step with it. It does not decide merges; the
 /// SyncEngine computes merged states and hands them over.
 ///
-/// Two processes may use one store at once: it runs in WAL mode with a busy timeout, so a
-/// writer waits for the other instead of failing.
+/// Two processes may use one store at once: it runs in WAL mode, so readers never wait; a
+/// command that writes takes the store's lock, waiting for the one that holds it, and
+/// SQLite's busy handler waits too for as long as a fieldnotes command holds that lock.
 public final class Store: Sendable {
+    /// Told once when a command starts waiting for another one (nil: a program that is not
+    /// a fieldnotes command).
+    public typealias Waiting = @Sendable (StoreLock.Holder?) -> Void
+
     /// The store's folder (readable by its owner only).
     public let directory: URL
     public let identity: ReplicaIdentity
     let database: DatabaseQueue
+    /// The writer lock, held for as long as this value lives when opened to write.
+    let lock: StoreLock?
 
     /// The database file inside the store's folder.
     public static let databaseName = "fieldnotes.sqlite"
     /// Marks a SQLite file as a fieldnotes store (`PRAGMA application_id`, "fnot").
     static let applicationID: Int32 = 0x666E_6F74
 
-    private init(directory: URL, database: DatabaseQueue) throws {
+    private init(directory: URL, database: DatabaseQueue, lock: StoreLock?) throws {
         self.directory = directory
         self.database = database
+        self.lock = lock
         identity = try database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, analyst FROM replica"),
                   let replica = ReplicaID(row["id"])
@@ -40,7 +62,7 @@ public final class Store: Sendable {
     }
 
     /// Creates a store with a new replica id in a folder that holds no store yet.
-    public static func create(at directory: URL, analyst: String) throws -> Store {
+    public static func create(at directory: URL, analyst: String, waiting: Waiting? = nil) throws -> Store {
         let file = directory.appending(path: databaseName)
         if FileManager.default.fileExists(atPath: file.path) { throw StoreError.alreadyExists(path: directory.path) }
         let ownerOnly = [FileAttributeKey.posixPermissions: 0o700]
@@ -54,12 +76,14 @@ public final class Store: Sendable {
         } catch {
             throw StoreError.cannotCreate(path: directory.path, reason: "the folder cannot be made there")
         }
+        let lock = try StoreLock.acquire(in: directory, command: "init") { waiting?($0) }
+        if FileManager.default.fileExists(atPath: file.path) { throw StoreError.alreadyExists(path: directory.path) }
         // SQLite gives the -wal and -shm files the permissions of the database file.
         guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw StoreError.cannotCreate(path: directory.path, reason: "the database file cannot be written")
         }
         do {
-            let database = try openDatabase(at: file)
+            let database = try openDatabase(at: file, waiting: waiting)
             try database.write { db in
                 try db.execute(sql: "PRAGMA application_id = \(applicationID)")
                 try Migrator.migrate(db, path: directory.path)
@@ -67,7 +91,7 @@ public final class Store: Sendable {
                     sql: "INSERT INTO replica (singleton, id, analyst, created_at) VALUES (1, ?, ?, ?)",
                     arguments: [ReplicaID().rawValue, analyst, Timestamp.now.description])
             }
-            return try Store(directory: directory, database: database)
+            return try Store(directory: directory, database: database, lock: lock)
         } catch {
             // Leave no half-made store behind.
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file.path + suffix) }
@@ -76,28 +100,61 @@ public final class Store: Sendable {
     }
 
     /// Opens an existing store, upgrading its schema if this fieldnotes is newer.
-    public static func open(at directory: URL) throws -> Store {
+    ///
+    /// With `.writing`, first takes the store's lock (telling `waiting` if it has to wait for
+    /// another command), then refuses a store marked damaged or one whose files cannot be
+    /// written, before anything is written. `.reading` takes no lock and waits for nobody.
+    public static func open(at directory: URL, for access: StoreAccess = .reading, waiting: Waiting? = nil) throws -> Store {
         let file = directory.appending(path: databaseName)
         guard FileManager.default.fileExists(atPath: file.path) else { throw StoreError.missing(path: directory.path) }
+        StoreFiles.repairSideFiles(of: file)
+        var lock: StoreLock?
+        switch access {
+        case .reading:
+            break
+        case .writing(let command):
+            lock = try StoreLock.acquire(in: directory, command: command) { waiting?($0) }
+            try StoreDamage.refuseWritesIfMarked(in: directory)
+            try StoreFiles.checkWritable(directory)
+            try StoreDamage.checkFile(file)
+        case .verifying:
+            lock = try StoreLock.acquire(in: directory, command: "verify") { waiting?($0) }
+        }
         let database: DatabaseQueue
         do {
-            database = try openDatabase(at: file)
-            try database.write { db in
+            database = try openDatabase(at: file, waiting: waiting)
+            // Only reads: a reading command must never need the write lock here.
+            let schema = try database.read { db in
                 guard try Int32.fetchOne(db, sql: "PRAGMA application_id") == applicationID else {
                     throw StoreError.notAStore(path: directory.path)
                 }
-                try Migrator.migrate(db, path: directory.path)
+                return try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
             }
-        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CANTOPEN, .SQLITE_CORRUPT].contains(error.resultCode) {
+            if schema > Migrator.latest {
+                throw StoreError.newerSchema(path: directory.path, found: schema, supported: Migrator.latest)
+            }
+            if schema < Migrator.latest {
+                // Upgrading writes, so it happens under the lock, whoever asked.
+                let upgrading = try lock ?? StoreLock.acquire(in: directory, command: "upgrade") { waiting?($0) }
+                try withExtendedLifetime(upgrading) {
+                    try database.write { db in try Migrator.migrate(db, path: directory.path) }
+                }
+            }
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            throw StoreDamage.fault(for: error, file: file) ?? StoreError.notAStore(path: directory.path)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN {
             throw StoreError.notAStore(path: directory.path)
         }
-        return try Store(directory: directory, database: database)
+        return try Store(directory: directory, database: database, lock: lock)
     }
 
-    static func openDatabase(at file: URL) throws -> DatabaseQueue {
+    static func openDatabase(at file: URL, waiting: Waiting? = nil) throws -> DatabaseQueue {
+        StoreDamage.watchSQLiteLog()
         var configuration = Configuration()
-        // Another fieldnotes process holding the write lock is waited for, not reported.
-        configuration.busyMode = .timeout(30)
+        // Another connection holding the lock SQLite needs is waited for: for as long as a
+        // fieldnotes command holds the store's lock, else for a minute (see BusyWait).
+        let busy = BusyWait(directory: file.deletingLastPathComponent(), waiting: waiting)
+        configuration.busyMode = .callback { busy.shouldRetry(after: $0) }
         configuration.prepareDatabase { db in
             // page_size only takes effect on a new, empty file, before WAL is set: ~4 KB
             // reports fit in 16 KB pages without overflow pages. Setting WAL here rather than

@@ -1,10 +1,14 @@
 import Foundation
+import OfflineStore
 
 /// One line that says what went wrong, for any error: the layers' own errors say what to do;
 /// file-system errors are reduced to the path and the reason (not Foundation's dump).
 public func describeError(_ error: Error) -> String {
     let text: String
-    if let file = describeFileError(error as NSError) {
+    if let fault = StoreFault(error) {
+        // SQLite's failures of the disk or the file, said without SQL.
+        text = fault.errorDescription ?? "\(fault)"
+    } else if let file = describeFileError(error as NSError) {
         text = file
     } else if let error = error as? LocalizedError, let description = error.errorDescription {
         text = description
@@ -19,9 +23,9 @@ private func describeFileError(_ error: NSError) -> String? {
     let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
     var reason: String
     if error.domain == NSPOSIXErrorDomain {
-        reason = String(cString: strerror(Int32(error.code)))
+        reason = describePOSIXError(Int32(error.code))
     } else if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-        reason = String(cString: strerror(Int32(underlying.code)))
+        reason = describePOSIXError(Int32(underlying.code))
     } else {
         switch CocoaError.Code(rawValue: error.code) {
         case .fileNoSuchFile, .fileReadNoSuchFile: reason = "no such file or folder"
@@ -35,4 +39,16 @@ private func describeFileError(_ error: NSError) -> String? {
     }
     reason = reason.prefix(1).lowercased() + reason.dropFirst()
     return path.map { "\($0): \(reason)" } ?? reason
+}
+
+/// An errno as a reason with what to do, for the failures of disks and limits.
+private func describePOSIXError(_ code: Int32) -> String {
+    switch code {
+    case ENOSPC: "the disk is full; free some space and try again"
+    case EDQUOT: "the disk quota is used up; free some space and try again"
+    case EFBIG: "the file grew past a file-size limit (`ulimit -f`); raise the limit or free space, and try again"
+    case EROFS: "the disk is read-only"
+    case EIO: "the disk failed (input/output error); check the disk"
+    default: String(cString: strerror(code))
+    }
 }

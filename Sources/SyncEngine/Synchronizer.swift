@@ -119,7 +119,7 @@ public struct Synchronizer {
         defer { withExtendedLifetime(lock) {} }
         let pending = try store.pendingVersions(for: .export, all: all)
         guard !pending.versions.isEmpty else { return 0 }
-        let temporary = url.deletingLastPathComponent().appending(path: ".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        let temporary = ExportTemporary.prepare(for: url, writer: me)
         do {
             let writer = try ChangesetWriter(at: temporary, writer: me, sequence: Int(pending.through),
                                              level: Self.level(for: pending.versions.count))

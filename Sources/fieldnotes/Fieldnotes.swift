@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OfflineStore
 
 /// The `fieldnotes` command: field reports on a laptop that is offline most of the time,
 /// shared through nothing but a folder.
@@ -25,15 +26,28 @@ struct Fieldnotes: ParsableCommand {
     /// message and exit code); every other failure is one `error:` line on stderr and exit
     /// code 1, never a stack trace.
     static func main() {
+        // A file-size limit (`ulimit -f`) then makes a write fail with EFBIG, which is said
+        // like any other failed write, instead of killing the process without a word.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot(storeOptionMovedToCommand(Array(CommandLine.arguments.dropFirst())))
-            try command.run()
+            try StoreUse.$access.withValue(StoreUse.access(for: command)) {
+                try command.run()
+            }
+            recordDamageMet()
         } catch where isArgumentParserError(error) {
             exit(withError: error)
         } catch {
+            recordDamageMet()
             Console.error(Console.message(for: error))
             exit(withError: ExitCode.failure)
         }
+    }
+
+    /// Damage SQLite met anywhere in the command is remembered in the store's folder, so that
+    /// later writes are refused until `verify` passes (see `StoreDamage`).
+    private static func recordDamageMet() {
+        if let directory = StoreUse.opened.directory { StoreDamage.recordIfMet(in: directory) }
     }
 
     /// `fieldnotes --store DIR COMMAND …` (as with `git -C DIR`) is read as

@@ -48,6 +48,9 @@ extension Fieldnotes {
                     throw CLIError("the edited text is not UTF-8")
                 }
                 let reading = try marked.read(text)
+                // Only now does edit write: it takes the store's lock for that (waiting for a
+                // sync that holds it) and is refused if the store was found damaged meanwhile.
+                let store = try storeOptions.open(writingAs: "edit")
                 version = try store.changeContent(of: reportID) { report in
                     // Applying a document made from an older state would undo what arrived since.
                     guard report == original else {

@@ -22,7 +22,7 @@ extension Fieldnotes {
             else {
                 throw CLIError("the analyst name must be one line of text (at most 200 characters); pass --analyst NAME")
             }
-            let store = try Store.create(at: try storeOptions.directory(), analyst: name)
+            let store = try Store.create(at: try storeOptions.directory(), analyst: name, waiting: StoreUse.waiting)
             if output.json {
                 Console.printJSON(.object([
                     "store": .string(store.directory.path),

@@ -82,7 +82,13 @@ extension Fieldnotes {
             guard FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw CLIError("cannot write \(url.path): the folder \(url.deletingLastPathComponent().path) does not exist")
             }
-            let count = try Synchronizer(store: store).export(to: url, all: all)
+            let count: Int
+            do {
+                count = try Synchronizer(store: store).export(to: url, all: all)
+            } catch let error as NSError where error.domain == NSPOSIXErrorDomain || error.domain == NSCocoaErrorDomain {
+                // A failed write of the file (full disk, file-size limit) names the file.
+                throw CLIError("cannot write \(url.path): \(Console.message(for: error)); nothing was exported")
+            }
             var summary = SyncSummary()
             summary.exportedVersions = count
             if json.json {

@@ -33,7 +33,14 @@ enum Console {
     }
 
     /// One line, whatever the error: the layers' errors say what to do.
-    static func message(for error: Error) -> String { describeError(error) }
+    /// Faults of the store's files (a full disk, a damaged page, a read-only file) are said
+    /// with the store's folder, and never with SQLite's statement.
+    static func message(for error: Error) -> String {
+        if let directory = StoreUse.opened.directory, let fault = StoreFault(error, store: directory) {
+            return describeError(fault)
+        }
+        return describeError(error)
+    }
 
     static func printJSON(_ value: JSONValue) {
         print(value.prettyString)

@@ -15,7 +15,18 @@ struct StoreOptions: ParsableArguments {
         return try Input.path("~/.fieldnotes")
     }
 
-    func open() throws -> Store { try Store.open(at: try directory()) }
+    /// Opens the store as the running command uses it (``StoreUse/access``): a writing command
+    /// waits here for another that writes, and is refused if the store is damaged.
+    func open() throws -> Store { try open(for: StoreUse.access) }
+
+    /// Opens the store to write, for a command that only decides late that it writes (`edit`).
+    func open(writingAs command: String) throws -> Store { try open(for: .writing(command: command)) }
+
+    private func open(for access: StoreAccess) throws -> Store {
+        let directory = try directory()
+        StoreUse.opened.directory = directory
+        return try Store.open(at: directory, for: access, waiting: StoreUse.waiting)
+    }
 }
 
 /// `--json`: one JSON document on stdout and nothing else.
