@@ -99,4 +99,63 @@ struct HostileTextTests {
         #expect(document.contains("Right \(Self.rlo)left") && document.contains("Body \(Self.isolate)x\(Self.popIsolate)"))
         #expect(try sandbox.ok(["show", id]).contains("Right \\u{202E}left"))
     }
+
+    // MARK: - Names from other replicas
+
+    /// Runs `import FILE`, which must be refused: exit 1, one `error:` line naming the file,
+    /// and the store unchanged. Returns the error line.
+    static func importRefused(_ sandbox: Sandbox, _ file: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let before = try sandbox.dump()
+        let result = try sandbox.run(["import", file])
+        #expect(result.status == 1, sourceLocation: sourceLocation)
+        #expect(result.stderrLines.count == 1, "\(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.stderr.hasPrefix("error: refused \(file): "), "\(result.stderr)", sourceLocation: sourceLocation)
+        #expect(try sandbox.dump() == before, "the store changed", sourceLocation: sourceLocation)
+        Self.expectNothingRaw(result.stdout + result.stderr, "import", sourceLocation: sourceLocation)
+        return result.stderr
+    }
+
+    @Test(arguments: ["escape", "newline", "megabyte", "candidate"])
+    func aVersionWhoseAuthorIsNotAnAnalystsNameIsRefused(kind: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.initialize()
+        let time = Timestamp(millisecondsSince1970: 1_700_000_000_000)
+        let report = Report(title: "Plain report")
+        let versions: [Version]
+        switch kind {
+        case "escape":
+            versions = [Version(snapshot: report, after: VectorClock(), replica: Self.mallory, author: "mallory\u{1B}[2J", time: time)]
+        case "newline":
+            versions = [Version(snapshot: report, after: VectorClock(), replica: Self.mallory, author: "mallory\nfake: line", time: time)]
+        case "megabyte":
+            versions = [Version(snapshot: report, after: VectorClock(), replica: Self.mallory, author: String(repeating: "m", count: 1_000_000), time: time)]
+        default:
+            // Two concurrent titles merged into a conflict on another replica, whose
+            // candidates carry an author that no import let in.
+            let first = Version(snapshot: report, after: VectorClock(), replica: Self.mallory, author: "mallory", time: time)
+            var merged = report
+            let candidates = [
+                Candidate(value: .string("One"), version: Dot(replica: Self.mallory, counter: 2), clock: VectorClock([Self.mallory: 2]), author: "mallory", time: time),
+                Candidate(value: .string("Two"), version: Dot(replica: Self.trudy, counter: 1), clock: VectorClock([Self.mallory: 1, Self.trudy: 1]), author: "tru\u{9B}2Jdy", time: time),
+            ]
+            let conflict = Conflict(field: .title, candidates: candidates)
+            merged.title = try #require(conflict.displayed.value.stringValue)
+            merged.conflicts = [conflict]
+            versions = [first, Version(snapshot: merged, after: VectorClock([Self.mallory: 2, Self.trudy: 1]), replica: Self.trudy, author: "trudy", time: time)]
+        }
+        let file = try Self.changeset(versions, at: sandbox.folder.appending(path: "\(kind).fnc"))
+        let error = try Self.importRefused(sandbox, file)
+        #expect(error.contains(kind == "megabyte" ? "at most 200 characters" : kind == "newline" ? "single line" : "control characters"), "\(error)")
+        #expect(error.contains("author"), "\(error)")
+    }
+
+    @Test func initTakesAnAnalystNameByTheSameRule() throws {
+        let sandbox = try Sandbox()
+        // The last: one character of 13,000 combining accents (26 KB).
+        for name in ["x\u{1B}[31m", "two\nlines", String(repeating: "n", count: 201), "  ", "a\u{85}b", "a" + String(repeating: "\u{301}", count: 13_000)] {
+            let error = try sandbox.refused(["init", "--analyst", name])
+            #expect(error.contains("pass --analyst NAME"), "\(error)")
+        }
+        try sandbox.initialize(analyst: String(repeating: "n", count: 200))
+    }
 }
