@@ -35,6 +35,11 @@ public struct ChangesetHeader: Hashable, Sendable {
     static let formatVersion: UInt16 = 1
     static let size = 96
     static let zlibCompression: UInt8 = 1
+    /// A writer's changesets are numbered from 1; a trillion is more than any replica writes,
+    /// and keeps every sum of sequences far from overflowing.
+    public static let maximumSequence = 1_000_000_000_000
+    /// 2^48 bytes (256 TB): beyond any real payload, and far from overflowing when counted.
+    static let maximumPayloadSize = 1 << 48
 
     var bytes: [UInt8] {
         var bytes = Self.magic
@@ -59,16 +64,25 @@ public struct ChangesetHeader: Hashable, Sendable {
             throw .malformedHeader("unknown header layout")
         }
         guard bytes.count >= Self.size else { throw .truncated }
-        guard let writer = replicaID(fromUUIDBytes: Array(bytes[12..<28])) else { throw .malformedHeader("the writer is not a replica id") }
-        let numbers = [28, 36, 44].map { readBigEndian(bytes, at: $0, size: 8) }
-        guard numbers.allSatisfy({ $0 <= UInt64(Int.max) }), numbers[0] > 0 else {
-            throw .malformedHeader("impossible numbers")
+        guard let writer = replicaID(fromUUIDBytes: Array(bytes[12..<28])), writer.isRandom else {
+            throw .malformedHeader("the writer is not a replica id")
+        }
+        let (sequence, count, size) = (readBigEndian(bytes, at: 28, size: 8), readBigEndian(bytes, at: 36, size: 8),
+                                       readBigEndian(bytes, at: 44, size: 8))
+        guard (1...UInt64(Self.maximumSequence)).contains(sequence) else {
+            throw .malformedHeader("sequence \(sequence) is not between 1 and \(Self.maximumSequence)")
+        }
+        // Each version is at least a line of a few bytes; an empty changeset is empty.
+        guard size <= UInt64(Self.maximumPayloadSize), count <= size, (count == 0) == (size == 0) else {
+            throw .malformedHeader("\(count) versions in \(size) bytes")
         }
         guard bytes[84] == Self.zlibCompression else { throw .malformedHeader("unknown compression \(bytes[84])") }
+        guard bytes[85] <= 9 else { throw .malformedHeader("zlib level \(bytes[85])") }
+        guard bytes[86..<Self.size].allSatisfy({ $0 == 0 }) else { throw .malformedHeader("reserved bytes are not zero") }
         self.writer = writer
-        sequence = Int(numbers[0])
-        count = Int(numbers[1])
-        uncompressedSize = Int(numbers[2])
+        self.sequence = Int(sequence)
+        self.count = Int(count)
+        uncompressedSize = Int(size)
         payloadHash = Array(bytes[52..<84])
         level = Int(bytes[85])
     }
