@@ -30,6 +30,9 @@ struct IncrementalMerge {
         /// The latest version, while every version came after all before it.
         var latest: (version: Version, prepared: PreparedState?, seq: Int64)?
         var added = 0
+        /// This replica's latest version of the report that the store is known to hold: a
+        /// version from elsewhere may count this replica's versions up to there.
+        var mineHeld = 0
         /// The snapshots just added, for the merge if one is needed (it reads the versions
         /// between the heads and their common past, often the ones that just arrived).
         let snapshots: SnapshotCache
@@ -71,6 +74,19 @@ struct IncrementalMerge {
             let outline = try transaction.outline(of: version.reportID)
             current = Arriving(report: version.reportID, outline: outline, clock: outline?.clock ?? VectorClock(),
                                snapshots: SnapshotCache(transaction: transaction))
+        }
+        // The version has seen this replica's versions of the report up to its clock's entry
+        // for this replica, and only this store makes them: it must hold that one (and so
+        // every one before it). Otherwise this store lost versions it made (restored from an
+        // older copy) or a copy of it made them, and its next edit would take a number that
+        // another version of this replica already has — or, past the gap, jump.
+        let mine = version.clock[me]
+        if mine > current!.mineHeld {
+            guard try transaction.hash(of: version.reportID, dot: Dot(replica: me, counter: mine)) != nil else {
+                throw ChangesetError.unknownVersionOfThisReplica(report: version.reportID, version: version.dot,
+                                                                 mine: Dot(replica: me, counter: mine))
+            }
+            current!.mineHeld = mine
         }
         let seq = try transaction.insert(version, origin: origin)
         // Counted by the snapshot's share of the encoding: a clock of thousands of replicas

@@ -33,6 +33,30 @@ struct StrictImportTests {
         try writeRawChangeset(versions.map(\.encoded), to: workspace.file("\(name).fnc"), writer: writer ?? mallory)
     }
 
+    // MARK: - Clocks that name this replica
+
+    @Test func aVersionThatHasSeenVersionsOfThisReplicaThatThisStoreDoesNotHoldIsRefused() throws {
+        let me = bob.identity.replica
+        // A report new to bob, whose first version claims to have seen three of bob's.
+        let unknown = Version(snapshot: Report(title: "Made elsewhere"), after: VectorClock([me: 3]), replica: mallory, author: "mallory", time: time)
+        let reason = try refused(try file([unknown]))
+        #expect(reason.contains("has seen version \(me.short):3, made as this replica, which this store does not hold"), "\(reason)")
+
+        // A report bob holds one version of: a version that saw bob's first is fine, one
+        // that saw a second (which bob never made) is not — bob's next edit would be bob:2.
+        let id = try bob.add("Bob's report")
+        let mine = try bob.versions(of: id)[0]
+        var edited = mine.snapshot
+        edited.status = .final
+        let beyond = Version(snapshot: edited, after: VectorClock([me: 2]), replica: mallory, author: "mallory", time: time)
+        #expect(try refused(try file([beyond])).contains("has seen version \(me.short):2"))
+        let fine = Version(snapshot: edited, after: mine.clock, replica: mallory, author: "mallory", time: time)
+        #expect(Synchronizer(store: bob).importFiles([try file([fine])]).skipped.isEmpty)
+        try bob.commitChange(to: id) { $0.title = "Bob's next edit" }
+        #expect(try bob.versions(of: id).map(\.dot).contains(Dot(replica: me, counter: 2)))
+        try bob.expectVerified()
+    }
+
     // MARK: - Numbers written one way only
 
     /// A version of a new report by mallory, with `text` in its encoding replaced and hashed

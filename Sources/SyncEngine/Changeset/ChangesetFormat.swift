@@ -114,6 +114,7 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
     case unexpectedSequence(expected: Int, found: Int)
     case conflictingVersion(report: ReportID, version: Dot)
     case versionOfThisReplica(report: ReportID, version: Dot)
+    case unknownVersionOfThisReplica(report: ReportID, version: Dot, mine: Dot)
     case unreadable(String)
 
     public var errorDescription: String? {
@@ -136,6 +137,8 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
             "version \(version.short) of report \(report.rawValue.prefix(8)) is already here with different content; two laptops may be using copies of one store (each laptop needs its own `fieldnotes init`)"
         case .versionOfThisReplica(let report, let version):
             "it holds version \(version.short) of report \(report.rawValue.prefix(8)), made as this replica but not by this store; a copy of this store is in use elsewhere (each laptop needs its own `fieldnotes init`)"
+        case .unknownVersionOfThisReplica(let report, let version, let mine):
+            "its version \(version.short) of report \(report.rawValue.prefix(8)) has seen version \(mine.short), made as this replica, which this store does not hold: this store lost versions it made (restored from an older copy?) or a copy of it is in use elsewhere; nothing was imported: each laptop needs a store of its own (`fieldnotes init`), synced from the folder"
         case .unreadable(let detail): "cannot read it: \(detail)"
         }
     }
