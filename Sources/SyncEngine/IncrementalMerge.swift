@@ -15,6 +15,8 @@ import ReportModels
 struct IncrementalMerge {
     let transaction: ImportTransaction
     let me: ReplicaID
+    /// The replica whose changeset this is, by its header (nil: not known).
+    let writer: ReplicaID?
     private(set) var imported = 0
     private(set) var newConflicts = 0
     private var current: Arriving?
@@ -48,9 +50,10 @@ struct IncrementalMerge {
                         clockJSON: String(version.encodedClock))
     }
 
-    init(transaction: ImportTransaction, me: ReplicaID) {
+    init(transaction: ImportTransaction, me: ReplicaID, writer: ReplicaID? = nil) {
         self.transaction = transaction
         self.me = me
+        self.writer = writer
     }
 
     /// `prepared`: the version's state as its report's only head, made on the decoding thread
@@ -68,6 +71,11 @@ struct IncrementalMerge {
         // copy of this store, and would collide with the versions this store makes next.
         guard version.dot.replica != me else {
             throw ChangesetError.versionOfThisReplica(report: version.reportID, version: version.dot)
+        }
+        // A file that says this replica wrote it holds only versions this store held when
+        // it wrote the file, and a store never loses a version.
+        if let writer, writer == me {
+            throw ChangesetError.notWrittenByThisStore(report: version.reportID, version: version.dot)
         }
         if version.reportID != current?.report {
             try finish()

@@ -210,7 +210,7 @@ public struct Synchronizer {
         let total = try ChangesetReader.header(of: url)
         try check(total)
         let result = try store.importing { transaction in
-            var merger = IncrementalMerge(transaction: transaction, me: me)
+            var merger = IncrementalMerge(transaction: transaction, me: me, writer: total.writer)
             var seen = 0
             // A version's state row is prepared as if it were the report's only head (the usual
             // case) while decoding, off the writing thread.

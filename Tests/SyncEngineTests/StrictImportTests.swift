@@ -57,6 +57,18 @@ struct StrictImportTests {
         try bob.expectVerified()
     }
 
+    @Test func aFileThatSaysThisReplicaWroteItHoldsOnlyVersionsThisStoreHas() throws {
+        let id = try bob.add("Bob's report")
+        let own = workspace.file("own.fnc")
+        _ = try Synchronizer(store: bob).export(to: own, all: true)
+        // Bob's own export comes back: nothing new, nothing refused.
+        #expect(Synchronizer(store: bob).importFiles([own]).skipped.isEmpty)
+        // A file written as bob holding a version bob never had.
+        let other = Version(snapshot: Report(title: "Not bob's"), after: VectorClock(), replica: mallory, author: "mallory", time: time)
+        let reason = try refused(try file([try bob.versions(of: id)[0], other], writer: bob.identity.replica))
+        #expect(reason.contains("its header says this replica wrote it"), "\(reason)")
+    }
+
     // MARK: - Numbers written one way only
 
     /// A version of a new report by mallory, with `text` in its encoding replaced and hashed

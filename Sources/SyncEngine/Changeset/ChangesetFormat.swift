@@ -115,6 +115,7 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
     case conflictingVersion(report: ReportID, version: Dot)
     case versionOfThisReplica(report: ReportID, version: Dot)
     case unknownVersionOfThisReplica(report: ReportID, version: Dot, mine: Dot)
+    case notWrittenByThisStore(report: ReportID, version: Dot)
     case unreadable(String)
 
     public var errorDescription: String? {
@@ -139,6 +140,8 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
             "it holds version \(version.short) of report \(report.rawValue.prefix(8)), made as this replica but not by this store; a copy of this store is in use elsewhere (each laptop needs its own `fieldnotes init`)"
         case .unknownVersionOfThisReplica(let report, let version, let mine):
             "its version \(version.short) of report \(report.rawValue.prefix(8)) has seen version \(mine.short), made as this replica, which this store does not hold: this store lost versions it made (restored from an older copy?) or a copy of it is in use elsewhere; nothing was imported: each laptop needs a store of its own (`fieldnotes init`), synced from the folder"
+        case .notWrittenByThisStore(let report, let version):
+            "its header says this replica wrote it, but it holds version \(version.short) of report \(report.rawValue.prefix(8)), which this store does not have: a copy of this store is in use elsewhere (each laptop needs its own `fieldnotes init`)"
         case .unreadable(let detail): "cannot read it: \(detail)"
         }
     }
