@@ -15,6 +15,8 @@ import ReportModels
 struct IncrementalMerge {
     let transaction: ImportTransaction
     let me: ReplicaID
+    /// The replica whose changeset this is, by its header (nil: not known).
+    let writer: ReplicaID?
     private(set) var imported = 0
     private(set) var newConflicts = 0
     private var current: Arriving?
@@ -30,6 +32,9 @@ struct IncrementalMerge {
         /// The latest version, while every version came after all before it.
         var latest: (version: Version, prepared: PreparedState?, seq: Int64)?
         var added = 0
+        /// This replica's latest version of the report that the store is known to hold: a
+        /// version from elsewhere may count this replica's versions up to there.
+        var mineHeld = 0
         /// The snapshots just added, for the merge if one is needed (it reads the versions
         /// between the heads and their common past, often the ones that just arrived).
         let snapshots: SnapshotCache
@@ -45,9 +50,10 @@ struct IncrementalMerge {
                         clockJSON: String(version.encodedClock))
     }
 
-    init(transaction: ImportTransaction, me: ReplicaID) {
+    init(transaction: ImportTransaction, me: ReplicaID, writer: ReplicaID? = nil) {
         self.transaction = transaction
         self.me = me
+        self.writer = writer
     }
 
     /// `prepared`: the version's state as its report's only head, made on the decoding thread
@@ -66,11 +72,29 @@ struct IncrementalMerge {
         guard version.dot.replica != me else {
             throw ChangesetError.versionOfThisReplica(report: version.reportID, version: version.dot)
         }
+        // A file that says this replica wrote it holds only versions this store held when
+        // it wrote the file, and a store never loses a version.
+        if let writer, writer == me {
+            throw ChangesetError.notWrittenByThisStore(report: version.reportID, version: version.dot)
+        }
         if version.reportID != current?.report {
             try finish()
             let outline = try transaction.outline(of: version.reportID)
             current = Arriving(report: version.reportID, outline: outline, clock: outline?.clock ?? VectorClock(),
                                snapshots: SnapshotCache(transaction: transaction))
+        }
+        // The version has seen this replica's versions of the report up to its clock's entry
+        // for this replica, and only this store makes them: it must hold that one (and so
+        // every one before it). Otherwise this store lost versions it made (restored from an
+        // older copy) or a copy of it made them, and its next edit would take a number that
+        // another version of this replica already has — or, past the gap, jump.
+        let mine = version.clock[me]
+        if mine > current!.mineHeld {
+            guard try transaction.hash(of: version.reportID, dot: Dot(replica: me, counter: mine)) != nil else {
+                throw ChangesetError.unknownVersionOfThisReplica(report: version.reportID, version: version.dot,
+                                                                 mine: Dot(replica: me, counter: mine))
+            }
+            current!.mineHeld = mine
         }
         let seq = try transaction.insert(version, origin: origin)
         // Counted by the snapshot's share of the encoding: a clock of thousands of replicas

@@ -40,7 +40,7 @@ public enum StoreVerifier {
                     summary.problems.append("\(name): its columns do not match its content")
                 }
                 do {
-                    try version.snapshot.validate()
+                    try version.validate()
                 } catch {
                     summary.problems.append("\(name): \(describeError(error))")
                 }

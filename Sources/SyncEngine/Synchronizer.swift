@@ -155,7 +155,7 @@ public struct Synchronizer {
         try check(total)
         let result = try store.importing { transaction in
             let versionsAfter = try transaction.latestSeq()
-            var merger = IncrementalMerge(transaction: transaction, me: me)
+            var merger = IncrementalMerge(transaction: transaction, me: me, writer: total.writer)
             var seen = 0
             // A version's state row is prepared as if it were the report's only head (the usual
             // case) while decoding, off the writing thread.

@@ -106,7 +106,7 @@ struct EdgeCaseTests {
         try sandbox.initialize()
         let importing = try sandbox.run(["import", sandbox.folder.path])
         #expect(importing.status == 1 && importing.stderrLines.count == 1)
-        #expect(importing.stderr.contains("is a directory"))
+        #expect(importing.stderr.contains("it is a folder, not a plain file"))
         #expect(try sandbox.refused(["sync", ""]).contains("the folder path is empty"))
         #expect(try sandbox.refused(["sync", file]).contains("is a file, not a folder"))
         #expect(try sandbox.refused(["export", "-o", "-"]).contains("give its path with -o FILE"))

@@ -308,7 +308,7 @@ struct HostileFolderTests {
                 let source = from.appending(path: path)
                 let target = to.appending(path: path)
                 var isDirectory: ObjCBool = false
-                manager.fileExists(atPath: source.path, isDirectory: &isDirectory)
+                _ = manager.fileExists(atPath: source.path, isDirectory: &isDirectory)
                 if isDirectory.boolValue {
                     try manager.createDirectory(at: target, withIntermediateDirectories: true)
                 } else if !manager.fileExists(atPath: target.path) {
@@ -329,7 +329,7 @@ struct HostileFolderTests {
         var files: [String: Data] = [:]
         for path in try FileManager.default.subpathsOfDirectory(atPath: folder.path) {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: folder.appending(path: path).path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: folder.appending(path: path).path, isDirectory: &isDirectory)
             if !isDirectory.boolValue { files[path] = try Data(contentsOf: folder.appending(path: path)) }
         }
         return files

@@ -90,10 +90,15 @@ struct ObjectReader {
         return elements
     }
 
+    /// A time written as ``Timestamp/description`` writes it (UTC, milliseconds): another
+    /// spelling of the same moment would give one version a second encoding.
     mutating func timestamp(_ key: String) throws(ShapeError) -> Timestamp {
         let text = try string(key)
         guard let time = Timestamp(iso8601: text) else {
             throw ShapeError(path: childPath(key), problem: "expected an ISO 8601 date-time, found '\(text)'")
+        }
+        guard time.description == text else {
+            throw ShapeError(path: childPath(key), problem: "'\(text)' is not in canonical form (\(time))")
         }
         return time
     }

@@ -177,7 +177,7 @@ extension VectorClock {
                 throw ShapeError(path: path, problem: "'\(key)' is not a lowercase replica id")
             }
             // Far beyond any real history, and far from overflowing when incremented.
-            guard case .int(let counter) = value, counter > 0, counter < 1 << 40, let small = Int(exactly: counter) else {
+            guard case .int(let counter) = value, counter > 0, counter < VectorClock.counterLimit, let small = Int(exactly: counter) else {
                 throw ShapeError(path: "\(path).\(key)", problem: "expected a positive whole number below 2^40")
             }
             counters[replica] = small

@@ -71,6 +71,10 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         (rawValue, self.high, self.low) = (lowercase, high, low)
     }
 
+    /// Whether it is a random UUID (RFC 9562 version 4), as every replica id fieldnotes
+    /// makes is: the nil UUID, or one with another version or variant, was not made by it.
+    public var isRandom: Bool { (high >> 12) & 0xF == 4 && low >> 62 == 0b10 }
+
     public var description: String { rawValue }
     /// The first characters, enough to tell replicas apart on screen.
     public var short: String { String(rawValue.prefix(8)) }
@@ -131,13 +135,28 @@ public struct Dot: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.counter = counter
     }
 
-    /// Parses `REPLICA:COUNTER` with a full replica id.
+    /// Parses `REPLICA:COUNTER` with a full replica id, the counter written as ``description``
+    /// writes it: decimal digits without sign or leading zero (`X:+1` and `X:01` are other
+    /// spellings of `X:1`, which would give one version a second encoding), below
+    /// ``VectorClock/counterLimit``.
     public init?(_ string: String) {
         guard let colon = string.lastIndex(of: ":"),
               let replica = ReplicaID(String(string[..<colon])),
-              let counter = Int(string[string.index(after: colon)...]), counter > 0
+              let counter = Self.canonicalCounter(string.utf8[string.utf8.index(after: colon)...])
         else { return nil }
         self.init(replica: replica, counter: counter)
+    }
+
+    /// A counter in canonical decimal, 1 to ``VectorClock/counterLimit`` − 1; nil for anything
+    /// else. Reads at most 13 digits, so it cannot overflow.
+    static func canonicalCounter(_ digits: Substring.UTF8View) -> Int? {
+        guard let first = digits.first, first != UInt8(ascii: "0"), digits.count <= 13 else { return nil }
+        var value = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value < VectorClock.counterLimit ? value : nil
     }
 
     public var description: String { "\(replica.rawValue):\(counter)" }

@@ -15,6 +15,10 @@ public enum CausalOrder: Sendable, Equatable {
 /// Deliberately not `Comparable`: two clocks may be concurrent, which a total order cannot say.
 /// Use ``compare(_:)``, ``dominates(_:)`` or ``isDescendant(of:)``.
 public struct VectorClock: Hashable, Sendable {
+    /// Every counter read from outside is below this (2^40): far beyond any real history, and
+    /// far from overflowing when incremented or summed.
+    public static let counterLimit = 1 << 40
+
     /// Only positive counters are kept, so equal clocks are equal values.
     public private(set) var counters: [ReplicaID: Int]
 

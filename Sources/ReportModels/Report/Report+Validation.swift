@@ -26,6 +26,16 @@ extension String {
 
 public enum FieldRules {
     public static let maximumTitleLength = 300
+    /// An analyst's name: the one written into each version (`author`) and each conflict's
+    /// candidate, and shown wherever they are.
+    public static let maximumNameLength = 200
+
+    /// An analyst's name, as `init --analyst` takes it and as every version and conflict
+    /// candidate from another replica must hold it: one line, no control characters, at
+    /// most ``maximumNameLength`` characters.
+    public static func analystName(_ text: String, field: String = "analyst", required: Bool = true) throws(InvalidField) {
+        try Report.checkLine(text, field: field, required: required, maximum: maximumNameLength)
+    }
 
     public static func status(_ text: String) throws(InvalidField) -> Status {
         guard let status = Status(rawValue: text.lowercased()) else {
@@ -109,6 +119,23 @@ public enum FieldRules {
 
 // MARK: - Checking a whole report
 
+extension Version {
+    /// Checks what a version says besides its place in history: its author and the author of
+    /// each candidate of its conflicts are analysts' names
+    /// (``FieldRules/analystName(_:field:required:)``), and its snapshot follows every rule of
+    /// the report format. A version from another replica is checked so on import, and
+    /// `verify` checks every version so.
+    public func validate() throws(InvalidField) {
+        try FieldRules.analystName(author, field: "author", required: false)
+        for conflict in snapshot.conflicts {
+            for candidate in conflict.candidates {
+                try FieldRules.analystName(candidate.author, field: "conflicts.\(conflict.field).\(candidate.version.short).author", required: false)
+            }
+        }
+        try snapshot.validate()
+    }
+}
+
 extension Report {
     /// Sizes that keep every version well inside what a changeset reader accepts.
     public static let maximumBodyBytes = 1_000_000
@@ -132,7 +159,7 @@ extension Report {
         }
         try Self.checkItems(events.map(\.id), field: "events")
         for event in events { try event.validate() }
-        try Self.checkLine(author, field: "author", required: false, maximum: 200)
+        try FieldRules.analystName(author, field: "author", required: false)
         try validateConflicts()
     }
 
@@ -175,8 +202,10 @@ extension Report {
             let breaks = text.contains(where: \.isNewline)
             throw InvalidField(field: field, value: text, allowed: breaks ? "it must be a single line" : "it must not hold control characters")
         }
-        // Counting characters walks grapheme clusters; only long texts need it.
-        if text.utf8.count > maximum, text.count > maximum {
+        // Counting characters walks grapheme clusters; only long texts need it. A character
+        // takes a few bytes, an emoji sequence a few dozen; a "character" of thousands of
+        // combining marks is not text anyone typed.
+        if text.utf8.count > maximum, text.utf8.count > maximum * 64 || text.count > maximum {
             throw InvalidField(field: field, value: text, allowed: "at most \(maximum) characters")
         }
     }

@@ -35,6 +35,11 @@ public struct ChangesetHeader: Hashable, Sendable {
     static let formatVersion: UInt16 = 1
     static let size = 96
     static let zlibCompression: UInt8 = 1
+    /// A writer's changesets are numbered from 1; a trillion is more than any replica writes,
+    /// and keeps every sum of sequences far from overflowing.
+    public static let maximumSequence = 1_000_000_000_000
+    /// 2^48 bytes (256 TB): beyond any real payload, and far from overflowing when counted.
+    static let maximumPayloadSize = 1 << 48
 
     var bytes: [UInt8] {
         var bytes = Self.magic
@@ -59,16 +64,25 @@ public struct ChangesetHeader: Hashable, Sendable {
             throw .malformedHeader("unknown header layout")
         }
         guard bytes.count >= Self.size else { throw .truncated }
-        guard let writer = replicaID(fromUUIDBytes: Array(bytes[12..<28])) else { throw .malformedHeader("the writer is not a replica id") }
-        let numbers = [28, 36, 44].map { readBigEndian(bytes, at: $0, size: 8) }
-        guard numbers.allSatisfy({ $0 <= UInt64(Int.max) }), numbers[0] > 0 else {
-            throw .malformedHeader("impossible numbers")
+        guard let writer = replicaID(fromUUIDBytes: Array(bytes[12..<28])), writer.isRandom else {
+            throw .malformedHeader("the writer is not a replica id")
+        }
+        let (sequence, count, size) = (readBigEndian(bytes, at: 28, size: 8), readBigEndian(bytes, at: 36, size: 8),
+                                       readBigEndian(bytes, at: 44, size: 8))
+        guard (1...UInt64(Self.maximumSequence)).contains(sequence) else {
+            throw .malformedHeader("sequence \(sequence) is not between 1 and \(Self.maximumSequence)")
+        }
+        // Each version is at least a line of a few bytes; an empty changeset is empty.
+        guard size <= UInt64(Self.maximumPayloadSize), count <= size, (count == 0) == (size == 0) else {
+            throw .malformedHeader("\(count) versions in \(size) bytes")
         }
         guard bytes[84] == Self.zlibCompression else { throw .malformedHeader("unknown compression \(bytes[84])") }
+        guard bytes[85] <= 9 else { throw .malformedHeader("zlib level \(bytes[85])") }
+        guard bytes[86..<Self.size].allSatisfy({ $0 == 0 }) else { throw .malformedHeader("reserved bytes are not zero") }
         self.writer = writer
-        sequence = Int(numbers[0])
-        count = Int(numbers[1])
-        uncompressedSize = Int(numbers[2])
+        self.sequence = Int(sequence)
+        self.count = Int(count)
+        uncompressedSize = Int(size)
         payloadHash = Array(bytes[52..<84])
         level = Int(bytes[85])
     }
@@ -100,6 +114,8 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
     case unexpectedSequence(expected: Int, found: Int)
     case conflictingVersion(report: ReportID, version: Dot)
     case versionOfThisReplica(report: ReportID, version: Dot)
+    case unknownVersionOfThisReplica(report: ReportID, version: Dot, mine: Dot)
+    case notWrittenByThisStore(report: ReportID, version: Dot)
     case unreadable(String)
 
     public var errorDescription: String? {
@@ -122,6 +138,10 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
             "version \(version.short) of report \(report.rawValue.prefix(8)) is already here with different content; two laptops may be using copies of one store (each laptop needs its own `fieldnotes init`)"
         case .versionOfThisReplica(let report, let version):
             "it holds version \(version.short) of report \(report.rawValue.prefix(8)), made as this replica but not by this store; a copy of this store is in use elsewhere (each laptop needs its own `fieldnotes init`)"
+        case .unknownVersionOfThisReplica(let report, let version, let mine):
+            "its version \(version.short) of report \(report.rawValue.prefix(8)) has seen version \(mine.short), made as this replica, which this store does not hold: this store lost versions it made (restored from an older copy?) or a copy of it is in use elsewhere; nothing was imported: each laptop needs a store of its own (`fieldnotes init`), synced from the folder"
+        case .notWrittenByThisStore(let report, let version):
+            "its header says this replica wrote it, but it holds version \(version.short) of report \(report.rawValue.prefix(8)), which this store does not have: a copy of this store is in use elsewhere (each laptop needs its own `fieldnotes init`)"
         case .unreadable(let detail): "cannot read it: \(detail)"
         }
     }

@@ -53,7 +53,7 @@ public enum ChangesetReader {
             let version: Version
             do {
                 version = try Version(encoded: bytes)
-                try version.snapshot.validate()
+                try version.validate()
             } catch {
                 throw ChangesetError.malformedVersion(index: index, reason: "\(error)")
             }

@@ -15,7 +15,7 @@ enum FolderFile {
 
         var errorDescription: String? {
             switch self {
-            case .notRegular(_, let kind): "it is \(kind), which fieldnotes does not read; remove it from the folder"
+            case .notRegular(_, let kind): "it is \(kind), not a plain file; fieldnotes reads only plain files"
             case .notAFolder(_, let kind): "it is \(kind) where a replica's folder should be, and is not read; remove it from the shared folder"
             case .tooLarge(let path, let limit): "\(path) is larger than \(limit) bytes, which no such file is; it is not read"
             case .unreadable(let path, let reason): "\(path): \(reason)"

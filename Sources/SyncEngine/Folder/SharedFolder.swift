@@ -26,9 +26,10 @@ public struct SharedFolder: Sendable {
     var base: URL { root.appending(path: "fieldnotes") }
     var replicas: URL { base.appending(path: "replicas") }
 
-    /// No sequence number beyond this is read from a file name or a file (sixteen digits: a
-    /// sync a second for thirty million years), so arithmetic on one can never overflow.
-    static let maximumSequence = 999_999_999_999_999
+    /// No sequence number beyond this is read from a file name or a file (a sync a second for
+    /// thirty thousand years), so arithmetic on one can never overflow; a changeset's header
+    /// allows no more.
+    static let maximumSequence = ChangesetHeader.maximumSequence
 
     public init(_ root: URL) {
         self.root = root.standardizedFileURL.resolvingSymlinksInPath()
@@ -133,7 +134,7 @@ public struct SharedFolder: Sendable {
     static func sequence(ofFileNamed name: String) -> Int? {
         guard name.hasSuffix(".fnc") else { return nil }
         let digits = name.utf8.dropLast(4)
-        guard digits.count >= 8, digits.count <= 16, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+        guard digits.count >= 8, digits.count <= 13, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
               let sequence = Int(Substring(digits)), sequence > 0, sequence <= maximumSequence, fileName(sequence: sequence) == name
         else { return nil }
         return sequence

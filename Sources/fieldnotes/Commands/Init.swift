@@ -17,10 +17,10 @@ extension Fieldnotes {
 
         func run() throws {
             let name = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200,
-                  !name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
-            else {
-                throw CLIError("the analyst name must be one line of text (at most 200 characters); pass --analyst NAME")
+            do {
+                try FieldRules.analystName(name)
+            } catch {
+                throw CLIError("\(error.description); the analyst name must be one line of text (at most \(FieldRules.maximumNameLength) characters): pass --analyst NAME")
             }
             let store = try Store.create(at: try storeOptions.directory(), analyst: name, waiting: StoreUse.waiting)
             if output.json {

@@ -191,7 +191,7 @@ enum ItemOutput {
         if json {
             Console.printJSON(ReportViews.json(try store.stored(report)))
         } else {
-            Swift.print(item)
+            Terminal.write("\(item)\n")
         }
     }
 }

@@ -43,7 +43,7 @@ extension Fieldnotes {
             for hit in hits {
                 print("\(hit.id.rawValue.prefix(8))  " + Console.bold(Text.truncate(hit.title, to: Text.width - 10)))
                 let snippet = Text.wrap(hit.snippet.split(whereSeparator: \.isWhitespace).joined(separator: " "), prefix: "          ", indent: 10)
-                print(Console.usesColor ? highlight(snippet, start: "\u{1B}[1m", end: "\u{1B}[0m") : highlight(snippet, start: "", end: ""))
+                print(highlight(snippet, start: Terminal.mark(.bold), end: Terminal.mark(nil)))
             }
         }
 

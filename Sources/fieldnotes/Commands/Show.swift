@@ -31,7 +31,7 @@ extension Fieldnotes {
             }
             switch output.json ? .json : format {
             case .json: Console.printJSON(ReportViews.json(report, clock: clock))
-            case .md: print(ReportDocument(report).text, terminator: "")
+            case .md: Console.printDocument(ReportDocument(report).text)
             case .text: print(ReportViews.text(report))
             }
         }

@@ -103,7 +103,9 @@ enum Text {
         text.reduce(0) { $0 + columns(of: $1) }
     }
 
+    /// Style marks (`Terminal.styled`) take none.
     static func columns(of character: Character) -> Int {
+        if let scalar = character.unicodeScalars.first, Terminal.isNoncharacter(scalar) { return 0 }
         guard let scalar = character.unicodeScalars.first, scalar.value >= 0x1100 || character.unicodeScalars.count > 1 else { return 1 }
         // An emoji, or a symbol asked to show as one (U+FE0F: ❤️).
         if scalar.properties.isEmojiPresentation || character.unicodeScalars.contains("\u{FE0F}") { return 2 }

@@ -11,20 +11,20 @@ enum Console {
     static let usesColor = stdoutIsTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
 
     /// One line on stderr; control characters from the message's sources (a file, a
-    /// changeset) are shown as `?` so that they cannot drive the terminal.
+    /// changeset, another replica) are shown escaped, line breaks too, so that they cannot
+    /// drive the terminal and the line stays one line.
     static func error(_ message: String) {
-        let safe = String(String.UnicodeScalarView(message.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0 }))
-        FileHandle.standardError.write(Data("error: \(safe)\n".utf8))
+        Terminal.write("error: \(Terminal.safe(message, multiline: false))\n", to: .standardError)
     }
 
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        Terminal.write("\(Terminal.safe(message, multiline: false))\n", to: .standardError)
     }
 
     /// Progress for long work: stderr, and only on a terminal.
     static func progress(_ message: String) {
         guard stderrIsTerminal else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(message)".utf8))
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(Terminal.safe(message, multiline: false))".utf8))
     }
 
     static func endProgress() {
@@ -42,13 +42,20 @@ enum Console {
         return describeError(error)
     }
 
+    /// JSON is written exact: its own escaping keeps control characters out of the text.
     static func printJSON(_ value: JSONValue) {
-        print(value.prettyString)
+        Terminal.writeExact(value.prettyString + "\n")
     }
 
-    static func bold(_ text: String) -> String { usesColor ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
-    static func dim(_ text: String) -> String { usesColor ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
-    static func warning(_ text: String) -> String { usesColor ? "\u{1B}[33m\(text)\u{1B}[0m" : text }
+    /// A document (Markdown) is data as much as text: written exact to a file or a pipe, so
+    /// that it reads back the same, and escaped on a terminal.
+    static func printDocument(_ text: String) {
+        if stdoutIsTerminal { Terminal.write(text) } else { Terminal.writeExact(text) }
+    }
+
+    static func bold(_ text: String) -> String { Terminal.styled(text, .bold) }
+    static func dim(_ text: String) -> String { Terminal.styled(text, .dim) }
+    static func warning(_ text: String) -> String { Terminal.styled(text, .warning) }
 }
 
 /// Errors of the command line itself.
