@@ -156,6 +156,7 @@ final class MeshTeam {
 
     func play() async throws {
         let analysts = ["alice", "bob", "carol"]
+        log("three Syncthing homes generated, three stores made")
         for analyst in analysts { try mesh.start(analyst) }
         try await mesh.waitUntilConnected()
         log("three Syncthing devices connected (\(mesh.devices.map { "\($0.name) tcp://127.0.0.1:\($0.listenPort)" }.joined(separator: ", ")))")
@@ -230,9 +231,13 @@ final class MeshTeam {
         if seenByDave.status == 0 {
             #expect((try report("dave", sample))["status"] as? String == "review", "seed \(seed): Dave lacks Carol's status edit")
         }
-        // Carol comes back.
+        // Carol comes back: her sync writes her vanished files again, and Syncthing carries them.
         try await converge(analysts + ["dave"], "Carol back")
         try expectIdentical(analysts + ["dave"], "after Carol's return")
+        for device in mesh.devices {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: device.folder.appending(path: carolDirectory).path)) ?? []
+            #expect(files.contains { $0.hasSuffix(".fnc") }, "seed \(seed): Carol's directory was not written again on \(device.name): \(files)")
+        }
 
         // 5. Bob's device offline during 50 of his edits (and 25 by the others).
         let everyone = analysts + ["dave"]
