@@ -1,5 +1,9 @@
-#if FUZZING
+// Built for fuzzing, and in debug builds, where the tests replay Fuzz/Regressions through it
+// (Tests/SyncEngineTests/FuzzTarget.swift is a link to this file). A release build without
+// FUZZING has no testable SyncEngine to import.
+#if FUZZING || DEBUG
 
+import Crypto
 import Foundation
 import ReportModels
 @testable import SyncEngine
@@ -11,6 +15,7 @@ import ReportModels
 /// |---|---|---|
 /// | `C` | a whole `.fnc` file | `ChangesetReader.read(bytes:)`, in the reader's own pieces |
 /// | `K` | one byte `n`, then a `.fnc` file | the same in pieces of `n + 1` bytes, and checked against `C` |
+/// | `P` | a changeset's payload: versions, one a line | made into a whole, valid `.fnc` file (header, checksum, zlib) and read as `C`, so that mutations get past the checksum |
 /// | `V` | one version's canonical JSON | `Version(encoded:)`, `Version.header(encoded:)`, `Version.snapshot(encoded:)` |
 /// | `N` | a name in a shared folder | `SharedFolder.sequence(ofFileNamed:)`, `ReplicaID(_:)` (a writer's directory) |
 /// | `R` | a `replica.json` or `folder.json` | what the folder scanner reads of them (see `replicaJSON`) |
@@ -31,6 +36,8 @@ enum FuzzTarget {
             let inPieces = changeset(file, chunkSize: Int(size) + 1)
             let whole = changeset(file, chunkSize: ChangesetReader.readSize)
             precondition(inPieces == whole, "the changeset reads differently in pieces of \(Int(size) + 1) bytes")
+        case UInt8(ascii: "P"):
+            _ = changeset(wrapping(payload: data), chunkSize: ChangesetReader.readSize)
         case UInt8(ascii: "V"):
             version(data)
         case UInt8(ascii: "N"):
@@ -60,11 +67,29 @@ enum FuzzTarget {
         }
     }
 
+    /// A whole changeset file around `payload`: its header declares what the payload holds
+    /// (count of lines, size, SHA-256) and the payload is compressed at level 1.
+    static func wrapping(payload: [UInt8]) -> [UInt8] {
+        var compressed: [UInt8] = []
+        do {
+            let deflater = try Deflater(level: 1)
+            try payload.withUnsafeBytes { try deflater.compress($0, finish: true) { compressed += $0 } }
+        } catch {
+            preconditionFailure("zlib refused to compress: \(error)")
+        }
+        let header = ChangesetHeader(writer: ReplicaID("00000000-0000-4000-8000-000000000001")!, sequence: 1,
+                                     count: payload.count { $0 == UInt8(ascii: "\n") }, uncompressedSize: payload.count,
+                                     payloadHash: Array(SHA256.hash(data: payload)), level: 1)
+        return header.bytes + compressed
+    }
+
     /// One version's encoding, through the full decoder and the two partial ones.
     static func version(_ bytes: [UInt8]) {
         let full = try? Version(encoded: bytes)
         let header = try? Version.header(encoded: bytes)
         let snapshot = try? Version.snapshot(encoded: bytes)
+        // The partial decoders check no hash, so whatever the fuzzer makes reaches the rules.
+        _ = try? snapshot?.validate()
         guard let full else { return }
         precondition(Array(full.encoded.utf8) == bytes, "a decoded version does not keep its bytes")
         precondition(full.json.canonicalBytes == bytes, "accepted a version not in canonical form")

@@ -6,7 +6,7 @@ import Testing
 
 /// The fuzzer's seed corpus (`Fuzz/Corpus`; `Scripts/fuzz`, `Fuzz/Sources/FuzzTarget.swift`).
 /// Each seed's first byte names what it is fed to (`C` a changeset, `K` a changeset read in
-/// pieces, `V` a version, `N` a name in a shared folder, `R` a replica.json); the seeds in
+/// pieces, `P` a changeset's payload, `V` a version, `N` a name in a shared folder, `R` a replica.json); the seeds in
 /// `bad/` are known-bad inputs. The seeds are made by the real code:
 ///
 /// ```sh
@@ -47,6 +47,10 @@ struct FuzzCorpusTests {
             #expect(throws: Never.self, "\(name)") {
                 try ChangesetReader.read(bytes: Array(bytes.dropFirst(2)), chunkSize: Int(bytes[1]) + 1) { _ in }
             }
+        }
+        for (name, bytes) in try Self.seeds(in: "payload") {
+            #expect(bytes.first == UInt8(ascii: "P"), "\(name)")
+            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: FuzzTarget.wrapping(payload: Array(bytes.dropFirst()))) { _ in } }
         }
         for (name, bytes) in try Self.seeds(in: "version") {
             #expect(bytes.first == UInt8(ascii: "V"), "\(name)")
@@ -196,6 +200,12 @@ struct FuzzCorpusTests {
         files["chunked/seven-byte-pieces.fnc"] = [UInt8(ascii: "K"), 6] + (try changeset(try versions(chain), level: 1))
         files["chunked/empty-in-pieces.fnc"] = [UInt8(ascii: "K"), 3] + (try changeset([]))
 
+        // Payloads, which the fuzzer wraps in a valid file (header, checksum, zlib) itself.
+        for (name, store) in [("conflict", bob), ("events-and-sources", items), ("several-reports", several)] {
+            files["payload/\(name)"] = [UInt8(ascii: "P")] + Array(try versions(store).map { $0.encoded + "\n" }.joined().utf8)
+        }
+        files["payload/empty"] = [UInt8(ascii: "P")]
+
         // Names: a writer's files and directory.
         for name in ["00000001.fnc", "00000042.fnc", "12345678.fnc", "999999999999999999.fnc"] {
             files["name/\(name)"] = [UInt8(ascii: "N")] + Array(name.utf8)
@@ -238,7 +248,7 @@ struct FuzzCorpusTests {
             files["bad/name-\(index)"] = [UInt8(ascii: "N")] + Array(name.utf8)
         }
 
-        for folder in ["changeset", "chunked", "version", "name", "replica-json", "bad"] {
+        for folder in ["changeset", "chunked", "payload", "version", "name", "replica-json", "bad"] {
             let url = corpus.appending(path: folder)
             try? FileManager.default.removeItem(at: url)
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
