@@ -57,6 +57,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The fuzzer over the changeset reader, the version decoder and the folder scanner
+        // (Fuzz/, run by Scripts/fuzz). It is only built for fuzzing — `-sanitize=fuzzer` and
+        // `-D FUZZING`, in .build-fuzz — and is a stub in any other build.
+        .executableTarget(
+            name: "fieldnotes-fuzz",
+            dependencies: ["ReportModels", "SyncEngine", "CFuzzerDriver", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Fuzz/Sources"
+        ),
+        // libFuzzer's driver, declared for the fuzzer's `main`.
+        .target(name: "CFuzzerDriver", path: "Fuzz/Driver"),
         // zlib, reached through one small C boundary.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .executableTarget(name: "MigrationEmbedder"),

@@ -22,7 +22,27 @@ public enum ChangesetReader {
     public static func read(_ url: URL, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
         let file = try open(url)
         defer { try? file.close() }
-        let header = try ChangesetHeader(parsing: Array(try file.read(upToCount: ChangesetHeader.size) ?? Data()))
+        let start = Array(try file.read(upToCount: ChangesetHeader.size) ?? Data())
+        return try read(header: start, chunks: { try readChunk(file) }, body)
+    }
+
+    /// Like ``read(_:_:)``, over a file's bytes in memory, handed to the inflater in pieces of
+    /// `chunkSize` bytes (for the fuzzer, `Fuzz/`, and its regression tests).
+    @discardableResult
+    static func read(bytes: [UInt8], chunkSize: Int = readSize, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
+        var offset = min(bytes.count, ChangesetHeader.size)
+        return try read(header: Array(bytes[..<offset]), chunks: {
+            guard offset < bytes.count else { return nil }
+            let end = min(bytes.count, offset + max(1, chunkSize))
+            defer { offset = end }
+            return Data(bytes[offset..<end])
+        }, body)
+    }
+
+    /// The reading itself: `start` is the file's first bytes (its header, if it is whole),
+    /// `chunks` hands over the rest in pieces, then nil or an empty piece at the end.
+    private static func read(header start: [UInt8], chunks: () throws -> Data?, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
+        let header = try ChangesetHeader(parsing: start)
         let inflater: Inflater
         do { inflater = try Inflater() } catch { throw ChangesetError.corruptCompression("\(error)") }
         var hasher = SHA256()
@@ -60,7 +80,7 @@ public enum ChangesetReader {
             try body(version)
         }
 
-        while let chunk = try readChunk(file), !chunk.isEmpty {
+        while let chunk = try chunks(), !chunk.isEmpty {
             do {
                 let trailing = try chunk.withUnsafeBytes { try inflater.decompress($0, into: consume) }
                 guard trailing == 0 else { throw ChangesetError.trailingData }

@@ -1,0 +1,1 @@
+CJust some notes, not a changeset.

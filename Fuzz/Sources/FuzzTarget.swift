@@ -1,0 +1,130 @@
+// Built for fuzzing, and in debug builds, where the tests replay Fuzz/Regressions through it
+// (Tests/SyncEngineTests/FuzzTarget.swift is a link to this file). A release build without
+// FUZZING has no testable SyncEngine to import.
+#if FUZZING || DEBUG
+
+import Crypto
+import Foundation
+import ReportModels
+@testable import SyncEngine
+
+/// What one fuzz input is fed to, chosen by its first byte (so one corpus, one executable,
+/// and inputs that name their kind: `head -c1 FILE`). The rest of the input is the data.
+///
+/// | first byte | the rest is | fed to |
+/// |---|---|---|
+/// | `C` | a whole `.fnc` file | `ChangesetReader.read(bytes:)`, in the reader's own pieces |
+/// | `K` | one byte `n`, then a `.fnc` file | the same in pieces of `n + 1` bytes, and checked against `C` |
+/// | `P` | a changeset's payload: versions, one a line | made into a whole, valid `.fnc` file (header, checksum, zlib) and read as `C`, so that mutations get past the checksum |
+/// | `V` | one version's canonical JSON | `Version(encoded:)`, `Version.header(encoded:)`, `Version.snapshot(encoded:)` |
+/// | `N` | a name in a shared folder | `SharedFolder.sequence(ofFileNamed:)`, `ReplicaID(_:)` (a writer's directory) |
+/// | `R` | a `replica.json` or `folder.json` | what the folder scanner reads of them (see `replicaJSON`) |
+///
+/// Other first bytes are ignored. Refusing an input (a thrown error, nil) is always fine;
+/// a crash, a thrown error of the wrong type, or an accepted input that breaks what the
+/// format promises (the `precondition`s) is a finding.
+enum FuzzTarget {
+    static func run(_ input: [UInt8]) {
+        guard let kind = input.first else { return }
+        let data = Array(input.dropFirst())
+        switch kind {
+        case UInt8(ascii: "C"):
+            _ = changeset(data, chunkSize: ChangesetReader.readSize)
+        case UInt8(ascii: "K"):
+            guard let size = data.first else { return }
+            let file = Array(data.dropFirst())
+            let inPieces = changeset(file, chunkSize: Int(size) + 1)
+            let whole = changeset(file, chunkSize: ChangesetReader.readSize)
+            precondition(inPieces == whole, "the changeset reads differently in pieces of \(Int(size) + 1) bytes")
+        case UInt8(ascii: "P"):
+            _ = changeset(wrapping(payload: data), chunkSize: ChangesetReader.readSize)
+        case UInt8(ascii: "V"):
+            version(data)
+        case UInt8(ascii: "N"):
+            name(data)
+        case UInt8(ascii: "R"):
+            replicaJSON(data)
+        default:
+            return
+        }
+    }
+
+    /// Reads a changeset; returns its versions' encodings if it was accepted, nil if refused.
+    static func changeset(_ bytes: [UInt8], chunkSize: Int) -> [String]? {
+        var versions: [Version] = []
+        do {
+            let header = try ChangesetReader.read(bytes: bytes, chunkSize: chunkSize) { versions.append($0) }
+            precondition(header.count == versions.count, "accepted with \(versions.count) versions, declared \(header.count)")
+            precondition(header.sequence > 0)
+            for version in versions {
+                precondition(version.encoded == version.json.canonicalString, "accepted a version not in canonical form")
+            }
+            return versions.map(\.encoded)
+        } catch is ChangesetError {
+            return nil
+        } catch {
+            preconditionFailure("the changeset reader threw something other than a ChangesetError: \(error)")
+        }
+    }
+
+    /// A whole changeset file around `payload`: its header declares what the payload holds
+    /// (count of lines, size, SHA-256) and the payload is compressed at level 1.
+    static func wrapping(payload: [UInt8]) -> [UInt8] {
+        var compressed: [UInt8] = []
+        do {
+            let deflater = try Deflater(level: 1)
+            try payload.withUnsafeBytes { try deflater.compress($0, finish: true) { compressed += $0 } }
+        } catch {
+            preconditionFailure("zlib refused to compress: \(error)")
+        }
+        let header = ChangesetHeader(writer: ReplicaID("00000000-0000-4000-8000-000000000001")!, sequence: 1,
+                                     count: payload.count { $0 == UInt8(ascii: "\n") }, uncompressedSize: payload.count,
+                                     payloadHash: Array(SHA256.hash(data: payload)), level: 1)
+        return header.bytes + compressed
+    }
+
+    /// One version's encoding, through the full decoder and the two partial ones.
+    static func version(_ bytes: [UInt8]) {
+        let full = try? Version(encoded: bytes)
+        let header = try? Version.header(encoded: bytes)
+        let snapshot = try? Version.snapshot(encoded: bytes)
+        // The partial decoders check no hash, so whatever the fuzzer makes reaches the rules.
+        _ = try? snapshot?.validate()
+        guard let full else { return }
+        precondition(Array(full.encoded.utf8) == bytes, "a decoded version does not keep its bytes")
+        precondition(full.json.canonicalBytes == bytes, "accepted a version not in canonical form")
+        precondition(header == full.header, "Version.header(encoded:) disagrees with Version(encoded:)")
+        precondition(snapshot == full.snapshot, "Version.snapshot(encoded:) disagrees with Version(encoded:)")
+        _ = try? full.snapshot.validate()
+    }
+
+    /// A name found while listing a shared folder.
+    static func name(_ bytes: [UInt8]) {
+        let name = String(decoding: bytes, as: UTF8.self)
+        if let sequence = SharedFolder.sequence(ofFileNamed: name) {
+            precondition(sequence > 0 && SharedFolder.fileName(sequence: sequence) == name,
+                         "two names claim one sequence: \(name)")
+        }
+        // A writer's directory is named by its replica id, spelled exactly (`writers()`).
+        if let replica = ReplicaID(name), replica.rawValue == name {
+            precondition(ReplicaID(replica.rawValue) == replica)
+        }
+    }
+
+    /// `replica.json` (and `folder.json`) as the folder scanner reads them today: any JSON,
+    /// of which `latestSequence` (SharedFolder.nextSequence) and `id`/`format` (readID).
+    static func replicaJSON(_ bytes: [UInt8]) {
+        // MARK: replica.json parser — TO BE ADDED
+        // replica.json is being reworked on another branch. When it has a parser of its own,
+        // call it here on `bytes` (it must throw or return nil, never crash), and add valid
+        // replica.json files to Fuzz/Corpus/replica-json/ with `R` as their first byte.
+        guard let json = try? JSONValue(parsing: bytes) else { return }
+        if case .int(let latest)? = json["latestSequence"] { _ = Int(clamping: latest) }
+        if let id = json["id"]?.stringValue { _ = ReplicaID(id) }
+        // What the scanner's JSON parser accepts reads back the same from its canonical form.
+        let canonical = json.canonicalBytes
+        precondition((try? JSONValue(parsing: canonical)) == json, "JSON does not survive its canonical form")
+    }
+}
+
+#endif

@@ -1,0 +1,258 @@
+import Foundation
+@testable import OfflineStore
+import ReportModels
+@testable import SyncEngine
+import Testing
+
+/// The fuzzer's seed corpus (`Fuzz/Corpus`; `Scripts/fuzz`, `Fuzz/Sources/FuzzTarget.swift`).
+/// Each seed's first byte names what it is fed to (`C` a changeset, `K` a changeset read in
+/// pieces, `P` a changeset's payload, `V` a version, `N` a name in a shared folder, `R` a replica.json); the seeds in
+/// `bad/` are known-bad inputs. The seeds are made by the real code:
+///
+/// ```sh
+/// FIELDNOTES_WRITE_FUZZ_CORPUS=1 swift test --filter FuzzCorpusTests
+/// ```
+///
+/// writes them again (when the format changes); every run checks that the valid ones are
+/// still read and the bad ones still refused.
+@Suite("Fuzz seed corpus")
+struct FuzzCorpusTests {
+    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appending(path: "Fuzz/Corpus")
+
+    static func seeds(in folder: String) throws -> [(name: String, bytes: [UInt8])] {
+        let directory = corpus.appending(path: folder)
+        return try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().map { name in
+            (name, Array(try Data(contentsOf: directory.appending(path: name))))
+        }
+    }
+
+    /// Writes the corpus once, before either test reads it, when asked to.
+    static let written: Bool = {
+        guard ProcessInfo.processInfo.environment["FIELDNOTES_WRITE_FUZZ_CORPUS"] != nil else { return false }
+        do { try write() } catch { Issue.record(error) }
+        return true
+    }()
+
+    @Test func validSeedsAreAccepted() throws {
+        _ = Self.written
+        let changesets = try Self.seeds(in: "changeset")
+        #expect(changesets.count >= 10)
+        for (name, bytes) in changesets {
+            #expect(bytes.first == UInt8(ascii: "C"), "\(name)")
+            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: Array(bytes.dropFirst())) { _ in } }
+        }
+        for (name, bytes) in try Self.seeds(in: "chunked") {
+            #expect(bytes.first == UInt8(ascii: "K") && bytes.count > 2, "\(name)")
+            #expect(throws: Never.self, "\(name)") {
+                try ChangesetReader.read(bytes: Array(bytes.dropFirst(2)), chunkSize: Int(bytes[1]) + 1) { _ in }
+            }
+        }
+        for (name, bytes) in try Self.seeds(in: "payload") {
+            #expect(bytes.first == UInt8(ascii: "P"), "\(name)")
+            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: FuzzTarget.wrapping(payload: Array(bytes.dropFirst()))) { _ in } }
+        }
+        for (name, bytes) in try Self.seeds(in: "version") {
+            #expect(bytes.first == UInt8(ascii: "V"), "\(name)")
+            let version = try Version(encoded: Array(bytes.dropFirst()))
+            try version.snapshot.validate()
+            #expect(try Version.header(encoded: Array(bytes.dropFirst())) == version.header)
+        }
+        for (name, bytes) in try Self.seeds(in: "name") {
+            #expect(bytes.first == UInt8(ascii: "N"), "\(name)")
+            let text = String(decoding: bytes.dropFirst(), as: UTF8.self)
+            #expect(SharedFolder.sequence(ofFileNamed: text) != nil || ReplicaID(text) != nil, "\(name): \(text)")
+        }
+        for (name, bytes) in try Self.seeds(in: "replica-json") {
+            #expect(bytes.first == UInt8(ascii: "R"), "\(name)")
+            #expect(throws: Never.self, "\(name)") { try JSONValue(parsing: bytes.dropFirst()) }
+        }
+    }
+
+    @Test func badSeedsAreRefused() throws {
+        _ = Self.written
+        let bad = try Self.seeds(in: "bad")
+        #expect(bad.count >= 8)
+        for (name, bytes) in bad {
+            let data = Array(bytes.dropFirst())
+            switch bytes.first {
+            case UInt8(ascii: "C"):
+                #expect(throws: ChangesetError.self, "\(name)") { try ChangesetReader.read(bytes: data) { _ in } }
+            case UInt8(ascii: "V"):
+                #expect(throws: ShapeError.self, "\(name)") { try Version(encoded: data) }
+            case UInt8(ascii: "N"):
+                let text = String(decoding: data, as: UTF8.self)
+                #expect(SharedFolder.sequence(ofFileNamed: text) == nil, "\(name)")
+            default:
+                Issue.record("\(name): no known first byte")
+            }
+        }
+    }
+
+    // MARK: - Writing the corpus
+
+    static func write() throws {
+        let workspace = try Workspace()
+        var files: [String: [UInt8]] = [:]
+        func changeset(_ versions: [Version], writer: ReplicaID = ReplicaID(), sequence: Int = 1, level: Int32 = 6) throws -> [UInt8] {
+            let url = workspace.file("\(UUID().uuidString).fnc")
+            let changeset = try ChangesetWriter(at: url, writer: writer, sequence: sequence, level: level)
+            for version in versions { try changeset.append(version) }
+            _ = try changeset.finish()
+            return Array(try Data(contentsOf: url))
+        }
+        func exported(_ store: Store) throws -> [UInt8] {
+            let url = workspace.file("\(UUID().uuidString).fnc")
+            _ = try Synchronizer(store: store).export(to: url, all: true)
+            return Array(try Data(contentsOf: url))
+        }
+        func versions(_ store: Store) throws -> [Version] {
+            try (store.summaries(ReportFilter()) + store.summaries(ReportFilter(deleted: true))).flatMap { try store.versions(of: $0.id) }
+        }
+
+        // One version.
+        let alice = try workspace.store("alice")
+        let first = try alice.add("Attacks in Dagestan")
+        files["changeset/one-version.fnc"] = [UInt8(ascii: "C")] + (try exported(alice))
+        files["version/plain.json"] = [UInt8(ascii: "V")] + Array(try alice.versions(of: first)[0].encoded.utf8)
+
+        // Many versions of one report.
+        let chain = try workspace.store("chain")
+        let edited = try chain.add("Ferry traffic at Kerch")
+        for index in 1...12 {
+            try chain.commitChange(to: edited) {
+                $0.body += "\nUpdate \(index): traffic resumed for \(index * 10) minutes."
+                $0.credibility = index % 6 + 1
+                $0.tags.insert("update-\(index % 3)")
+            }
+        }
+        files["changeset/many-versions.fnc"] = [UInt8(ascii: "C")] + (try exported(chain))
+
+        // Several reports, one of them deleted; events and sources (the sample has both).
+        let several = try workspace.store("several")
+        var ids: [ReportID] = []
+        for index in 0..<4 { ids.append(try several.add("Report \(index)") { $0.status = index % 2 == 0 ? .review : .final }) }
+        try several.commitChange(to: ids[1]) { $0.deleted = true }
+        files["changeset/several-reports.fnc"] = [UInt8(ascii: "C")] + (try exported(several))
+        files["version/deleted.json"] = [UInt8(ascii: "V")] + Array(try several.versions(of: ids[1]).last!.encoded.utf8)
+
+        let deletion = try workspace.store("deletion")
+        let gone = try deletion.add("Withdrawn report")
+        try deletion.commitChange(to: gone) { $0.deleted = true }
+        files["changeset/deleted-report.fnc"] = [UInt8(ascii: "C")] + (try exported(deletion))
+
+        let items = try workspace.store("items")
+        let rich = try items.add("Strike on Sevastopol") {
+            $0.events.append(Event(id: ItemID("e3")!, when: "2024-06-23T14:30Z", place: "Sevastopol", lat: 44.6, lon: 33.5,
+                                   summary: "Missile debris over a beach.\nSecond line.\tTabbed.", killed: 4, injured: 151))
+            $0.sources.append(Source(id: ItemID("s3")!, ref: "Regional governor", reliability: .b))
+        }
+        try items.commitChange(to: rich) { $0.events.removeAll { $0.id == ItemID("e1")! } }
+        try items.commitChange(to: rich) { $0.sources[0].reliability = .a }
+        files["changeset/events-and-sources.fnc"] = [UInt8(ascii: "C")] + (try exported(items))
+        files["version/events-and-sources.json"] = [UInt8(ascii: "V")] + Array(try items.versions(of: rich).last!.encoded.utf8)
+
+        // Unicode text.
+        let unicode = try workspace.store("unicode")
+        let text = try unicode.add("Дербент: нападения — 🕌 ⛪ 🕍") {
+            $0.body = "Κείμενο, نص عربي, עברית, 中文, 日本語, e\u{301}, \u{200D}👩‍👩‍👧, \u{FEFF}, 𝔘𝔫𝔦𝔠𝔬𝔡𝔢\n\t\"quoted\" \\ backslash"
+            $0.tags = ["north-caucasus"]
+        }
+        files["changeset/unicode.fnc"] = [UInt8(ascii: "C")] + (try exported(unicode))
+        files["version/unicode.json"] = [UInt8(ascii: "V")] + Array(try unicode.versions(of: text).last!.encoded.utf8)
+
+        // A conflict: both edit the title apart; Bob merges, then edits another field, so a
+        // version carries the open conflict.
+        let bob = try workspace.store("bob")
+        let shared = try workspace.folder("shared")
+        _ = try alice.sync(shared)
+        _ = try bob.sync(shared)
+        try alice.commitChange(to: first) { $0.title = "Dagestan: two attacks" }
+        try bob.commitChange(to: first) { $0.title = "Flashpoint: Dagestan attacks"; $0.body += "\nBob's line." }
+        _ = try alice.sync(shared)
+        _ = try bob.sync(shared)
+        try bob.commitChange(to: first) { $0.status = .review }
+        let conflicted = try bob.versions(of: first).last!
+        #expect(!conflicted.snapshot.conflicts.isEmpty)
+        files["changeset/conflict.fnc"] = [UInt8(ascii: "C")] + (try exported(bob))
+        files["version/conflict.json"] = [UInt8(ascii: "V")] + Array(conflicted.encoded.utf8)
+        // The files of a real shared folder, and their names and replica.json.
+        let directory = bob.directory(in: shared)
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() {
+            let bytes = Array(try Data(contentsOf: directory.appending(path: name)))
+            if name.hasSuffix(".fnc") {
+                files["changeset/folder-\(name)"] = [UInt8(ascii: "C")] + bytes
+            } else if name == "replica.json" {
+                files["replica-json/replica.json"] = [UInt8(ascii: "R")] + bytes
+            }
+        }
+        files["replica-json/folder.json"] = [UInt8(ascii: "R")] + Array(try Data(contentsOf: shared.appending(path: "fieldnotes/folder.json")))
+
+        // Empty, and levels 1 and 6.
+        files["changeset/empty.fnc"] = [UInt8(ascii: "C")] + (try changeset([]))
+        let all = try versions(several) + versions(items)
+        files["changeset/level-1.fnc"] = [UInt8(ascii: "C")] + (try changeset(all, level: 1))
+        files["changeset/level-6.fnc"] = [UInt8(ascii: "C")] + (try changeset(all, level: 6))
+        files["changeset/sequence-42.fnc"] = [UInt8(ascii: "C")] + (try changeset(try versions(alice), sequence: 42))
+
+        // Read in pieces: the second byte is the piece size less one.
+        files["chunked/one-byte-pieces.fnc"] = [UInt8(ascii: "K"), 0] + (try exported(alice))
+        files["chunked/seven-byte-pieces.fnc"] = [UInt8(ascii: "K"), 6] + (try changeset(try versions(chain), level: 1))
+        files["chunked/empty-in-pieces.fnc"] = [UInt8(ascii: "K"), 3] + (try changeset([]))
+
+        // Payloads, which the fuzzer wraps in a valid file (header, checksum, zlib) itself.
+        for (name, store) in [("conflict", bob), ("events-and-sources", items), ("several-reports", several)] {
+            files["payload/\(name)"] = [UInt8(ascii: "P")] + Array(try versions(store).map { $0.encoded + "\n" }.joined().utf8)
+        }
+        files["payload/empty"] = [UInt8(ascii: "P")]
+
+        // Names: a writer's files and directory.
+        for name in ["00000001.fnc", "00000042.fnc", "12345678.fnc", "999999999999999999.fnc"] {
+            files["name/\(name)"] = [UInt8(ascii: "N")] + Array(name.utf8)
+        }
+        files["name/replica-id"] = [UInt8(ascii: "N")] + Array(alice.identity.replica.rawValue.utf8)
+
+        // Known-bad inputs.
+        let good = try exported(several)
+        func patched(_ offset: Int, _ bytes: [UInt8]) -> [UInt8] {
+            var copy = good
+            copy.replaceSubrange(offset..<offset + bytes.count, with: bytes)
+            return [UInt8(ascii: "C")] + copy
+        }
+        files["bad/checksum.fnc"] = patched(60, [0xFF, 0xEE])
+        files["bad/newer-format.fnc"] = patched(8, [0, 2])
+        files["bad/count.fnc"] = patched(36, bigEndian(UInt64(99)))
+        files["bad/declared-size.fnc"] = patched(44, bigEndian(UInt64(100)))
+        files["bad/zero-sequence.fnc"] = patched(28, bigEndian(UInt64(0)))
+        files["bad/compression.fnc"] = patched(84, [2])
+        files["bad/truncated.fnc"] = [UInt8(ascii: "C")] + good.prefix(good.count * 2 / 3)
+        files["bad/cut-header.fnc"] = [UInt8(ascii: "C")] + good.prefix(40)
+        files["bad/trailing-data.fnc"] = [UInt8(ascii: "C")] + good + Array("tail".utf8)
+        files["bad/not-a-changeset.fnc"] = [UInt8(ascii: "C")] + Array("Just some notes, not a changeset.".utf8)
+        let line = try alice.versions(of: first)[0].encoded
+        let raw = workspace.file("raw.fnc")
+        _ = try writeRawChangeset([line, line.replacingOccurrences(of: "Attacks", with: "Tampered")], to: raw)
+        files["bad/tampered-version.fnc"] = [UInt8(ascii: "C")] + Array(try Data(contentsOf: raw))
+        let bomb = workspace.file("bomb.fnc")
+        let bombWriter = try ChangesetWriter(at: bomb, writer: ReplicaID(), sequence: 1, level: 9)
+        try bombWriter.append(encodedVersion: String(repeating: " ", count: 1 << 18))
+        _ = try bombWriter.finish()
+        var bombBytes = Array(try Data(contentsOf: bomb))
+        bombBytes.replaceSubrange(44..<52, with: bigEndian(UInt64(1024)))
+        files["bad/bomb.fnc"] = [UInt8(ascii: "C")] + bombBytes
+        files["bad/version-not-canonical.json"] = [UInt8(ascii: "V")] + Array(line.replacingOccurrences(of: "{\"author\"", with: "{ \"author\"").utf8)
+        files["bad/version-not-json.json"] = [UInt8(ascii: "V")] + Array("{\"author\":".utf8)
+        for (index, name) in [".syncthing.00000001.fnc.tmp", "00000001.sync-conflict-20240623-101010-ABCDEFG.fnc",
+                              "00000001 (conflicted copy 2024-06-23).fnc", "000000001.fnc", "0000001.fnc", "00000000.fnc",
+                              "1234567890123456789.fnc", "０００００００１.fnc"].enumerated() {
+            files["bad/name-\(index)"] = [UInt8(ascii: "N")] + Array(name.utf8)
+        }
+
+        for folder in ["changeset", "chunked", "payload", "version", "name", "replica-json", "bad"] {
+            let url = corpus.appending(path: folder)
+            try? FileManager.default.removeItem(at: url)
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        }
+        for (path, bytes) in files { try Data(bytes).write(to: corpus.appending(path: path)) }
+    }
+}
