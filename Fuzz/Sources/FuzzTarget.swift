@@ -111,19 +111,15 @@ enum FuzzTarget {
         }
     }
 
-    /// `replica.json` (and `folder.json`) as the folder scanner reads them today: any JSON,
-    /// of which `latestSequence` (SharedFolder.nextSequence) and `id`/`format` (readID).
+    /// `replica.json` as the folder scanner reads it (`ReplicaInfo`): any bytes parse or are
+    /// refused; what parses holds only numbers in range and a name fit to show, and survives
+    /// being written and read again.
     static func replicaJSON(_ bytes: [UInt8]) {
-        // MARK: replica.json parser — TO BE ADDED
-        // replica.json is being reworked on another branch. When it has a parser of its own,
-        // call it here on `bytes` (it must throw or return nil, never crash), and add valid
-        // replica.json files to Fuzz/Corpus/replica-json/ with `R` as their first byte.
-        guard let json = try? JSONValue(parsing: bytes) else { return }
-        if case .int(let latest)? = json["latestSequence"] { _ = Int(clamping: latest) }
-        if let id = json["id"]?.stringValue { _ = ReplicaID(id) }
-        // What the scanner's JSON parser accepts reads back the same from its canonical form.
-        let canonical = json.canonicalBytes
-        precondition((try? JSONValue(parsing: canonical)) == json, "JSON does not survive its canonical form")
+        guard let info = ReplicaInfo(parsing: bytes) else { return }
+        precondition((0...SharedFolder.maximumSequence).contains(info.latestSequence), "a latestSequence out of range was kept")
+        precondition(info.imported.values.allSatisfy { (0...SharedFolder.maximumSequence).contains($0) }, "an acknowledgement out of range was kept")
+        precondition(info.analyst.map(ReplicaInfo.isPlausibleName) ?? true, "a name unfit to show was kept")
+        precondition(ReplicaInfo(parsing: Array(info.encoded)) == info, "replica.json does not survive being written and read")
     }
 }
 
