@@ -1,18 +1,6 @@
 import Foundation
 import ReportModels
 
-/// A seeded generator (SplitMix64): the same seed gives the same corpus on every machine.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Deterministic, English-like situation reports: ~3.6 KB each, prose drawn from a
 /// vocabulary of thousands of words with a Zipf-like spread (so it compresses like real
 /// text, not like a repeated string), with numbers, places and dates; 1–4 events, 1–3

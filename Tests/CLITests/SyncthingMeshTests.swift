@@ -1,4 +1,5 @@
 import Foundation
+import ReportModels
 import OfflineStore
 import Testing
 
@@ -389,19 +390,13 @@ final class MeshTeam {
     }
 }
 
-/// A seeded generator (SplitMix64), so that a failing run can be replayed.
+/// Random choices for the team's story, replayable from the seed the test prints.
 struct MeshRandom {
-    private var state: UInt64
+    private var generator: SeededGenerator
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SeededGenerator(state: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 
