@@ -68,6 +68,12 @@ extension Store {
         }
     }
 
+    /// The last changeset imported from a writer in a folder (0: none). A read: it waits for
+    /// no writer.
+    public func lastImportedSequence(folder: String, writer: ReplicaID) throws -> Int {
+        try database.read { try ImportTransaction(db: $0).lastImportedSequence(folder: folder, writer: writer) }
+    }
+
     /// Whether this store has ever synced with the folder it knows by `id`.
     public func knowsFolder(_ id: String) throws -> Bool {
         try lastWritten(to: .folder(id: id)) != nil

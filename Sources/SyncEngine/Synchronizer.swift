@@ -75,7 +75,7 @@ public struct Synchronizer {
             return
         }
         guard let newest = files.keys.max() else { return }
-        var last = try store.importing { try $0.lastImportedSequence(folder: visit.id, writer: writer) }
+        var last = try store.lastImportedSequence(folder: visit.id, writer: writer)
         while last < newest {
             guard let file = files[last + 1] else {
                 summary.waiting.append(.init(writer: writer, missing: "\(writer.rawValue)/\(SharedFolder.fileName(sequence: last + 1))"))
