@@ -48,45 +48,45 @@ extension ImportTransaction {
 
     /// Records that a writer's changeset was imported from a folder, and that the versions it
     /// brought took the local sequences after `versionsAfter` (see `received_changesets`).
-    public func recordImported(folder: String, writer: ReplicaID, sequence: Int, versionsAfter: Int64) throws {
+    public func recordImported(folder: FolderID, writer: ReplicaID, sequence: Int, versionsAfter: Int64) throws {
         try recordImported(folder: folder, writer: writer, sequence: sequence)
         try db.execute(sql: """
             INSERT OR REPLACE INTO received_changesets (folder, writer, sequence, origin, first_seq, last_seq)
             VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [folder, writer.rawValue, sequence, VersionOrigin.folder(id: folder).column, versionsAfter + 1, try latestSeq()])
+            """, arguments: [folder.rawValue, writer.rawValue, sequence, VersionOrigin.folder(id: folder).column, versionsAfter + 1, try latestSeq()])
     }
 }
 
 extension Store {
     /// The id of the folder this store last synced at `path`, if any.
-    public func folderID(atPath path: String) throws -> String? {
+    public func folderID(atPath path: String) throws -> FolderID? {
         try database.read { db in
             try String.fetchOne(db, sql: """
                 SELECT substr(target, 8) FROM sync_targets WHERE path = ? AND target LIKE 'folder:%'
                 ORDER BY last_sync DESC LIMIT 1
-                """, arguments: [path])
+                """, arguments: [path]).flatMap(FolderID.init)
         }
     }
 
     /// The last changeset imported from a writer in a folder (0: none). A read: it waits for
     /// no writer.
-    public func lastImportedSequence(folder: String, writer: ReplicaID) throws -> Int {
+    public func lastImportedSequence(folder: FolderID, writer: ReplicaID) throws -> Int {
         try database.read { try ImportTransaction(db: $0).lastImportedSequence(folder: folder, writer: writer) }
     }
 
     /// Whether this store has ever synced with the folder it knows by `id`.
-    public func knowsFolder(_ id: String) throws -> Bool {
+    public func knowsFolder(_ id: FolderID) throws -> Bool {
         try lastWritten(to: .folder(id: id)) != nil
     }
 
-    public func ledger(of folder: String) throws -> FolderLedger {
+    public func ledger(of folder: FolderID) throws -> FolderLedger {
         try database.read { db in
             var ledger = FolderLedger()
-            for row in try Row.fetchAll(db, sql: "SELECT writer, sequence FROM imported_changesets WHERE folder = ?", arguments: [folder]) {
+            for row in try Row.fetchAll(db, sql: "SELECT writer, sequence FROM imported_changesets WHERE folder = ?", arguments: [folder.rawValue]) {
                 if let writer = ReplicaID(row["writer"] as String) { ledger.lastImported[writer] = row["sequence"] }
             }
             for row in try Row.fetchAll(db, sql: "SELECT sequence, after_seq, through_seq, written_at FROM written_changesets WHERE folder = ?",
-                                        arguments: [folder]) {
+                                        arguments: [folder.rawValue]) {
                 let written = WrittenChangeset(sequence: row["sequence"], afterSeq: row["after_seq"], throughSeq: row["through_seq"],
                                                writtenAt: Timestamp(iso8601: row["written_at"] as String))
                 ledger.written[written.sequence] = written
@@ -100,12 +100,12 @@ extension Store {
     /// The changesets on record as imported from a writer in a folder (and the files imported
     /// before there was a record, as ``ReceivedChangeset/beforeRecords``), each with the own
     /// changeset that carries it again, if any. Read only when some file vanished.
-    public func received(from writer: ReplicaID, in folder: String) throws -> [ReceivedChangeset: Int?] {
+    public func received(from writer: ReplicaID, in folder: FolderID) throws -> [ReceivedChangeset: Int?] {
         try database.read { db in
             var received: [ReceivedChangeset: Int?] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT writer, sequence, recarried_in FROM received_changesets WHERE folder = ? AND writer IN (?, '')
-                """, arguments: [folder, writer.rawValue]) {
+                """, arguments: [folder.rawValue, writer.rawValue]) {
                 received[ReceivedChangeset(writer: row["writer"], sequence: row["sequence"])] = .some(row["recarried_in"])
             }
             return received
@@ -117,7 +117,7 @@ extension Store {
     /// folder, and again those of `recarrying`; nil, recording nothing, when it would carry
     /// nothing. And the store's latest local sequence: the folder has everything up to it once
     /// the changeset is written.
-    public func recordWriting(to folder: String, sequence: Int, all: Bool, recarrying: [ReceivedChangeset],
+    public func recordWriting(to folder: FolderID, sequence: Int, all: Bool, recarrying: [ReceivedChangeset],
                               at time: Timestamp = .now) throws -> (changeset: WrittenChangeset?, through: Int64) {
         let target = SyncTarget.folder(id: folder)
         return try database.write { db in
@@ -129,10 +129,10 @@ extension Store {
             guard fresh || !recarrying.isEmpty else { return (nil, through) }
             try db.execute(sql: """
                 INSERT OR REPLACE INTO written_changesets (folder, sequence, after_seq, through_seq, written_at) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [folder, sequence, mark, through, time.description])
+                """, arguments: [folder.rawValue, sequence, mark, through, time.description])
             for received in recarrying {
                 try db.execute(sql: "UPDATE received_changesets SET recarried_in = ? WHERE folder = ? AND writer = ? AND sequence = ?",
-                               arguments: [sequence, folder, received.writer, received.sequence])
+                               arguments: [sequence, folder.rawValue, received.writer, received.sequence])
             }
             try db.execute(sql: """
                 INSERT INTO sync_targets (target, last_written) VALUES (?, ?)
@@ -144,23 +144,23 @@ extension Store {
 
     /// How many of the versions this store's changeset `sequence` in a folder carries are
     /// carried again (from received changesets that vanished).
-    public func recarriedVersionCount(carriedBy sequence: Int, in folder: String) throws -> Int {
+    public func recarriedVersionCount(carriedBy sequence: Int, in folder: FolderID) throws -> Int {
         try database.read { db in
             try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM received_changesets r
                 JOIN versions v ON v.seq BETWEEN r.first_seq AND r.last_seq AND v.origin = r.origin
                 WHERE r.folder = ? AND r.recarried_in = ?
-                """, arguments: [folder, sequence]) ?? 0
+                """, arguments: [folder.rawValue, sequence]) ?? 0
         }
     }
 
     /// The versions this store's changeset `sequence` in a folder carries (as recorded by
     /// ``recordWriting(to:sequence:all:recarrying:at:)``), ordered by report and then arrival,
     /// as changesets are. Read through a cursor: eight bytes a version.
-    public func versions(carriedBy sequence: Int, in folder: String) throws -> [PendingVersion] {
+    public func versions(carriedBy sequence: Int, in folder: FolderID) throws -> [PendingVersion] {
         try database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT after_seq, through_seq FROM written_changesets WHERE folder = ? AND sequence = ?",
-                                             arguments: [folder, sequence])
+                                             arguments: [folder.rawValue, sequence])
             else { return [] }
             // The two parts cannot overlap: the first holds no version from the folder, the second
             // only versions from it (the received changesets' own origin).
@@ -172,7 +172,7 @@ extension Store {
                     JOIN versions v ON v.seq BETWEEN r.first_seq AND r.last_seq AND v.origin = r.origin
                     WHERE r.folder = ? AND r.recarried_in = ?
                 ) ORDER BY report_id, seq
-                """, arguments: [row["after_seq"] as Int64, row["through_seq"] as Int64, SyncTarget.folder(id: folder).key, folder, sequence])
+                """, arguments: [row["after_seq"] as Int64, row["through_seq"] as Int64, SyncTarget.folder(id: folder).key, folder.rawValue, sequence])
             var versions: [PendingVersion] = []
             while let seq = try seqs.next() { versions.append(PendingVersion(seq: seq)) }
             return versions
@@ -187,39 +187,39 @@ extension Store {
     /// store wrote up to `ownLatest` (and so every version up to that file's export mark) is
     /// there, and so is each writer's file up to `writersLatest`, of which this store imported
     /// those up to what it imported from the original.
-    public func adoptCopy(of original: String, as copy: String, path: String, ownLatest: Int, writersLatest: [ReplicaID: Int]) throws {
+    public func adoptCopy(of original: FolderID, as copy: FolderID, path: String, ownLatest: Int, writersLatest: [ReplicaID: Int]) throws {
         try database.write { db in
             let mark = try Int64.fetchOne(db, sql: "SELECT through_seq FROM written_changesets WHERE folder = ? AND sequence = ?",
-                                          arguments: [original, ownLatest]) ?? 0
+                                          arguments: [original.rawValue, ownLatest]) ?? 0
             try db.execute(sql: """
                 INSERT INTO sync_targets (target, path, exported_through, last_written) VALUES (?, ?, ?, ?)
                 """, arguments: [SyncTarget.folder(id: copy).key, path, mark, ownLatest])
             try db.execute(sql: """
                 INSERT INTO written_changesets (folder, sequence, after_seq, through_seq, written_at)
                 SELECT ?, sequence, after_seq, through_seq, written_at FROM written_changesets WHERE folder = ? AND sequence <= ?
-                """, arguments: [copy, original, ownLatest])
-            for row in try Row.fetchAll(db, sql: "SELECT writer, sequence FROM imported_changesets WHERE folder = ?", arguments: [original]) {
+                """, arguments: [copy.rawValue, original.rawValue, ownLatest])
+            for row in try Row.fetchAll(db, sql: "SELECT writer, sequence FROM imported_changesets WHERE folder = ?", arguments: [original.rawValue]) {
                 guard let writer = ReplicaID(row["writer"] as String) else { continue }
                 let imported = min(row["sequence"] as Int, writersLatest[writer] ?? 0)
                 guard imported > 0 else { continue }
                 try db.execute(sql: "INSERT INTO imported_changesets (folder, writer, sequence) VALUES (?, ?, ?)",
-                               arguments: [copy, writer.rawValue, imported])
+                               arguments: [copy.rawValue, writer.rawValue, imported])
                 try db.execute(sql: """
                     INSERT INTO received_changesets (folder, writer, sequence, origin, first_seq, last_seq, recarried_in)
                     SELECT ?, writer, sequence, origin, first_seq, last_seq, CASE WHEN recarried_in <= ? THEN recarried_in END
                     FROM received_changesets WHERE folder = ? AND writer = ? AND sequence <= ?
-                    """, arguments: [copy, ownLatest, original, writer.rawValue, imported])
+                    """, arguments: [copy.rawValue, ownLatest, original.rawValue, writer.rawValue, imported])
             }
             try db.execute(sql: """
                 INSERT INTO received_changesets (folder, writer, sequence, origin, first_seq, last_seq, recarried_in)
                 SELECT ?, writer, sequence, origin, first_seq, last_seq, CASE WHEN recarried_in <= ? THEN recarried_in END
                 FROM received_changesets WHERE folder = ? AND writer = ''
-                """, arguments: [copy, ownLatest, original])
+                """, arguments: [copy.rawValue, ownLatest, original.rawValue])
         }
     }
 
     /// Remembers what the last sync found wrong with a folder, for `status` (none: clears it).
-    public func setNotices(_ notices: [String], for folder: String) throws {
+    public func setNotices(_ notices: [String], for folder: FolderID) throws {
         try database.write { db in
             try db.execute(sql: "UPDATE sync_targets SET notices = ? WHERE target = ?",
                            arguments: [notices.isEmpty ? nil : JSONValue.array(notices.map(JSONValue.string)).canonicalString,

@@ -2,10 +2,27 @@ import Foundation
 import GRDB
 import ReportModels
 
+/// The id by which this store knows a shared folder. Each store has its own for a folder
+/// (there is no id all replicas share: see SyncEngine's `SharedFolder`); a UUID.
+public struct FolderID: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// A new id, for a folder new to this store.
+    public init() { rawValue = ReplicaID().rawValue }
+
+    /// An id as written (lowercase UUID); nil for anything else.
+    public init?(_ text: String) {
+        guard let uuid = ReplicaID(text), uuid.rawValue == text else { return nil }
+        rawValue = text
+    }
+
+    public var description: String { rawValue }
+}
+
 /// Where a version came from; sync relays to a folder everything that did not come from it.
 public enum VersionOrigin: Hashable, Sendable {
     case local
-    case folder(id: String)
+    case folder(id: FolderID)
     case file
 
     var column: String? {
@@ -19,7 +36,7 @@ public enum VersionOrigin: Hashable, Sendable {
 
 /// A place versions are sent to.
 public enum SyncTarget: Hashable, Sendable {
-    case folder(id: String)
+    case folder(id: FolderID)
     /// `fieldnotes export` by hand.
     case export
 
@@ -147,16 +164,16 @@ public final class ImportTransaction {
         pendingSearchBytes = 0
     }
 
-    public func lastImportedSequence(folder: String, writer: ReplicaID) throws -> Int {
+    public func lastImportedSequence(folder: FolderID, writer: ReplicaID) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT sequence FROM imported_changesets WHERE folder = ? AND writer = ?",
-                         arguments: [folder, writer.rawValue]) ?? 0
+                         arguments: [folder.rawValue, writer.rawValue]) ?? 0
     }
 
-    public func recordImported(folder: String, writer: ReplicaID, sequence: Int) throws {
+    public func recordImported(folder: FolderID, writer: ReplicaID, sequence: Int) throws {
         try db.execute(sql: """
             INSERT INTO imported_changesets (folder, writer, sequence) VALUES (?, ?, ?)
             ON CONFLICT (folder, writer) DO UPDATE SET sequence = max(sequence, excluded.sequence)
-            """, arguments: [folder, writer.rawValue, sequence])
+            """, arguments: [folder.rawValue, writer.rawValue, sequence])
     }
 }
 

@@ -382,14 +382,14 @@ struct FolderSyncTests {
         let shared = try workspace.folder("shared")
         // Before, a folder had one id for all, in folder.json, and stores kept what they sent
         // under it: a store that synced with it goes on under that id, sending nothing again.
-        let legacy = ReplicaID().rawValue
+        let legacy = FolderID()
         try FileManager.default.createDirectory(at: shared.appending(path: "fieldnotes/replicas"), withIntermediateDirectories: true)
-        try Data(#"{"format": 1, "id": "\#(legacy)"}"#.utf8).write(to: shared.appending(path: "fieldnotes/folder.json"))
+        try Data(#"{"format": 1, "id": "\#(legacy.rawValue)"}"#.utf8).write(to: shared.appending(path: "fieldnotes/folder.json"))
         try alice.add("One")
         try alice.markSent(through: 1, to: .folder(id: legacy), path: workspace.root.appending(path: "elsewhere").path)
         #expect(try alice.sync(shared).exportedVersions == 0)
         let info = try JSONValue(parsing: try Data(contentsOf: alice.directory(in: shared).appending(path: "replica.json")))
-        #expect(info["folder"] == .string(legacy))
+        #expect(info["folder"] == .string(legacy.rawValue))
         // A damaged or empty folder.json is of no consequence.
         try Data().write(to: shared.appending(path: "fieldnotes/folder.json"))
         let bob = try workspace.store("bob")

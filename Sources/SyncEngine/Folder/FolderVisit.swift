@@ -9,7 +9,7 @@ extension Synchronizer {
     /// A folder being synced, known by the id this store gives it.
     struct FolderVisit {
         var folder: SharedFolder
-        var id: String
+        var id: FolderID
         /// This replica's replica.json there, as found.
         var info: ReplicaInfo?
     }
@@ -28,7 +28,7 @@ extension Synchronizer {
     /// a copied store is refused before anything is (``checkOwnDirectory(in:)``).
     func identify(_ folder: SharedFolder) throws -> FolderVisit {
         let info = folder.info(of: me)
-        var id: String
+        var id: FolderID
         if let own = info?.folder {
             id = own
         } else if let known = try store.folderID(atPath: folder.root.path) {
@@ -36,7 +36,7 @@ extension Synchronizer {
         } else if let legacy = folder.legacyID(), try store.knowsFolder(legacy) {
             id = legacy
         } else {
-            id = ReplicaID().rawValue
+            id = FolderID()
         }
         var visit = FolderVisit(folder: folder, id: id, info: info)
         try checkOwnDirectory(in: visit)
@@ -45,7 +45,7 @@ extension Synchronizer {
             if known.root != folder.root, known.info(of: me)?.folder == id,
                let here = FolderFile.identity(of: folder.directory(of: me)), let there = FolderFile.identity(of: known.directory(of: me)),
                here != there {
-                let copy = ReplicaID().rawValue
+                let copy = FolderID()
                 var writersLatest: [ReplicaID: Int] = [:]
                 for writer in try folder.writers().writers where writer != me {
                     writersLatest[writer] = try folder.changesets(of: writer).keys.max() ?? 0
@@ -182,7 +182,7 @@ extension Synchronizer {
 
     /// Writes this replica's changeset `sequence` with what the store recorded it carries.
     @discardableResult
-    func writeChangeset(_ sequence: Int, to folder: SharedFolder, id: String) throws -> Int {
+    func writeChangeset(_ sequence: Int, to folder: SharedFolder, id: FolderID) throws -> Int {
         let versions = try store.versions(carriedBy: sequence, in: id)
         _ = try folder.writeChangeset(for: me, sequence: sequence, level: Self.level(for: versions.count)) { writer in
             try store.forEachEncodedVersion(versions) { try writer.append(encodedVersion: $0) }
@@ -194,7 +194,7 @@ extension Synchronizer {
     /// clock, and still have not imported it: the sign of a folder whose changes do not leave
     /// this laptop (Syncthing's receive-only folders keep local changes local). Clocks of two
     /// laptops differ, so only a peer more than `grace` later counts.
-    func unacknowledged(in folder: SharedFolder, id: String, grace: Int64 = 15 * 60 * 1000) throws -> [SyncNotice] {
+    func unacknowledged(in folder: SharedFolder, id: FolderID, grace: Int64 = 15 * 60 * 1000) throws -> [SyncNotice] {
         let ledger = try store.ledger(of: id)
         guard let latest = ledger.lastWritten, latest > 0, let writtenAt = ledger.written[latest]?.writtenAt else { return [] }
         var notices: [SyncNotice] = []

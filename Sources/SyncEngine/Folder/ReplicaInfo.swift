@@ -1,4 +1,5 @@
 import Foundation
+import OfflineStore
 import ReportModels
 
 /// What a replica says about itself in its own directory of a shared folder, `replica.json`:
@@ -16,7 +17,7 @@ import ReportModels
 struct ReplicaInfo: Equatable, Sendable {
     var replica: ReplicaID
     var analyst: String?
-    var folder: String?
+    var folder: FolderID?
     var latestSequence: Int
     var imported: [ReplicaID: Int]
     var updated: Timestamp?
@@ -25,7 +26,7 @@ struct ReplicaInfo: Equatable, Sendable {
     static let maximumSize = 1 << 20
     static let fileName = "replica.json"
 
-    init(replica: ReplicaID, analyst: String?, folder: String?, latestSequence: Int, imported: [ReplicaID: Int], updated: Timestamp?) {
+    init(replica: ReplicaID, analyst: String?, folder: FolderID?, latestSequence: Int, imported: [ReplicaID: Int], updated: Timestamp?) {
         self.replica = replica
         self.analyst = analyst
         self.folder = folder
@@ -42,7 +43,7 @@ struct ReplicaInfo: Equatable, Sendable {
         else { return nil }
         self.replica = replica
         analyst = members["name"]?.stringValue.flatMap { Self.isPlausibleName($0) ? $0 : nil }
-        folder = members["folder"]?.stringValue.flatMap { ReplicaID($0)?.rawValue }
+        folder = members["folder"]?.stringValue.flatMap(FolderID.init)
         latestSequence = Self.sequence(members["latestSequence"]) ?? 0
         var imported: [ReplicaID: Int] = [:]
         if case .object(let entries)? = members["imported"] {
@@ -61,7 +62,7 @@ struct ReplicaInfo: Equatable, Sendable {
             "imported": .object(JSONObject(Dictionary(uniqueKeysWithValues: imported.map { ($0.key.rawValue, JSONValue.int(Int64($0.value))) }))),
         ]
         if let analyst { members["name"] = .string(analyst) }
-        if let folder { members["folder"] = .string(folder) }
+        if let folder { members["folder"] = .string(folder.rawValue) }
         if let updated { members["updated"] = .string(updated.description) }
         return Data(JSONValue.object(members).prettyString.utf8)
     }

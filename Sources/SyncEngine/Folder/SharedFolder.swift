@@ -1,4 +1,5 @@
 import Foundation
+import OfflineStore
 import ReportModels
 
 /// The layout of a shared folder (DESIGN.md §5):
@@ -61,11 +62,11 @@ public struct SharedFolder: Sendable {
     }
 
     /// The id fieldnotes before version 2 kept for the whole folder, if there is one.
-    func legacyID() -> String? {
+    func legacyID() -> FolderID? {
         guard let data = try? FolderFile.read(base.appending(path: "folder.json"), limit: 4096),
               let json = try? JSONValue(parsing: data), let id = json["id"]?.stringValue
         else { return nil }
-        return ReplicaID(id)?.rawValue
+        return FolderID(id)
     }
 
     /// What a replica says of itself here; nil if it says nothing readable.
