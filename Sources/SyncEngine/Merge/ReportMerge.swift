@@ -349,16 +349,17 @@ private struct Merger {
             }
             let baseHasItem = context.base?.value(at: presence) != nil
             if presenceState == .value(.bool(false)), baseHasItem {
-                // Each editor is tagged with the version that wrote its first edited field.
-                let edits = holding.compactMap { holder -> (Int, FieldPath)? in
-                    fieldPaths(id).first { context.tables[holder][.path($0)] != context.baseTable[.path($0)] }.map { (holder, $0) }
-                }
-                if !edits.isEmpty {
-                    let removers = heads.filter { context.tables[$0][.path(presence)] == .value(.bool(false)) }
-                    presenceState = FieldMerge.conflict(
-                        of: removers.map { fields.candidate(.bool(false), heldBy: $0, at: .path(presence)) }
-                            + edits.map { fields.candidate(.bool(true), heldBy: $0.0, at: .path($0.1)) })
-                }
+                // A removal hides the item, so it collides with every value in it that the
+                // remover had not seen. Each holder offers the writer of each of the item's
+                // fields as a candidate for keeping it; the conflict drops the candidates a
+                // remover had seen, so what remains are the edits made apart from the removal,
+                // whatever they wrote — an edit that puts back the base's value is an edit all
+                // the same (comparing values with the base's missed it). O(holders × the item's
+                // fields) writer lookups, only for an item removed in the merge.
+                let removers = heads.filter { context.tables[$0][.path(presence)] == .value(.bool(false)) }
+                presenceState = FieldMerge.conflict(
+                    of: removers.map { fields.candidate(.bool(false), heldBy: $0, at: .path(presence)) }
+                        + holding.flatMap { holder in fieldPaths(id).map { fields.candidate(.bool(true), heldBy: holder, at: .path($0)) } })
             }
             let visible = switch presenceState {
             case .value(let value): value == .bool(true)

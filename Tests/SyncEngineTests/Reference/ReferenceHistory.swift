@@ -371,16 +371,13 @@ private struct ReferenceMerger {
             }
             let baseHasItem = base?.value(at: presence) != nil
             if presenceState == .value(.bool(false)), baseHasItem {
-                // Each editor is tagged with the version that wrote its first edited field.
-                let edits = holders.compactMap { holder -> (Version, FieldPath)? in
-                    fieldPaths(id).first { holder.snapshot.fieldState(at: $0) != base?.fieldState(at: $0) }.map { (holder, $0) }
-                }
-                if !edits.isEmpty {
-                    let removers = heads.filter { $0.snapshot.fieldState(at: presence) == .value(.bool(false)) }
-                    presenceState = ReferenceFieldMerge.conflict(
-                        of: removers.map { candidate(.bool(false), heldBy: $0, at: presence) }
-                            + edits.map { candidate(.bool(true), heldBy: $0.0, at: $0.1) })
-                }
+                // A removal collides with every value in the item the remover had not seen:
+                // every field of every holder is a candidate for keeping it, tagged with its
+                // writer, and the conflict drops those a remover had seen.
+                let removers = heads.filter { $0.snapshot.fieldState(at: presence) == .value(.bool(false)) }
+                presenceState = ReferenceFieldMerge.conflict(
+                    of: removers.map { candidate(.bool(false), heldBy: $0, at: presence) }
+                        + holders.flatMap { holder in fieldPaths(id).map { candidate(.bool(true), heldBy: holder, at: $0) } })
             }
             let visible = switch presenceState {
             case .value(let value): value == .bool(true)
