@@ -96,6 +96,59 @@ struct HostileFolderTests {
         #expect(try bob.canonicalDump() == alice.canonicalDump())
     }
 
+    /// A `cp -r` copy of a stick, synced by a replica whose files it holds: the copy gets an id
+    /// of its own but keeps what the store knows it holds, so nothing is imported or sent
+    /// again; what is new goes to both.
+    @Test func aCopiedFolderKeepsWhatTheStoreKnowsItHolds() throws {
+        let workspace = try Workspace()
+        let (alice, bob, carol) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("carol"))
+        let usb = try workspace.folder("usb")
+        for index in 0..<10 { try alice.add("Alice \(index)") }
+        try bob.add("Bob's")
+        _ = try bob.sync(usb)
+        _ = try alice.sync(usb)
+        let copy = workspace.root.appending(path: "second-stick")
+        try FileManager.default.copyItem(at: usb, to: copy)
+        #expect(try alice.sync(copy) == SyncSummary(), "nothing imported or written again")
+        let ids = try [usb, copy].map { ReplicaInfo(parsing: try Data(contentsOf: alice.directory(in: $0).appending(path: "replica.json")))?.folder }
+        #expect(ids[0] != nil && ids[1] != nil && ids[0] != ids[1])
+        try alice.add("After the copy")
+        #expect(try alice.sync(usb).exportedVersions == 1)
+        #expect(try alice.sync(copy).exportedVersions == 1)
+        _ = try carol.sync(copy)
+        #expect(try carol.canonicalDump() == alice.canonicalDump())
+    }
+
+    /// This replica's replica.json found older than what it last wrote (a backup restored, a
+    /// sync tool reverting it) is said, and written again.
+    @Test func aRevertedReplicaJSONIsSaidAndWrittenAgain() throws {
+        let workspace = try Workspace()
+        let alice = try workspace.store("alice")
+        let shared = try workspace.folder("shared")
+        try alice.add("One")
+        _ = try alice.sync(shared)
+        let file = alice.directory(in: shared).appending(path: "replica.json")
+        let old = try Data(contentsOf: file)
+        try alice.add("Two")
+        _ = try alice.sync(shared)
+        try old.write(to: file)
+        #expect(try alice.sync(shared).notices == [.ownInfoReverted(found: 1, written: 2)])
+        #expect(ReplicaInfo(parsing: try Data(contentsOf: file))?.latestSequence == 2)
+        #expect(try alice.sync(shared).notices.isEmpty)
+    }
+
+    /// The folder's `fieldnotes` or `replicas` folder that is a link out of it is not followed.
+    @Test func aLinkInPlaceOfTheLayoutIsRefused() throws {
+        let workspace = try Workspace()
+        let alice = try workspace.store("alice")
+        let shared = try workspace.folder("shared")
+        let elsewhere = try workspace.folder("elsewhere")
+        try FileManager.default.createSymbolicLink(at: shared.appending(path: "fieldnotes"), withDestinationURL: elsewhere)
+        try alice.add("One")
+        #expect(throws: SyncError.folderDamaged(shared.appending(path: "fieldnotes").path, "a symbolic link")) { try alice.sync(shared) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+    }
+
     // MARK: Orphaned versions
 
     /// Carol edits; Alice and Bob import it; Carol leaves and her directory is deleted. A new

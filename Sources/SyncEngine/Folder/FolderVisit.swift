@@ -168,16 +168,17 @@ extension Synchronizer {
         }
         try store.markSent(through: recorded.through, to: .folder(id: id), path: folder.root.path)
 
-        // What this replica says of itself here: the folder's id to it, and its acknowledgements.
-        let latest = max(lastWritten, (try store.lastWritten(to: .folder(id: id))) ?? 0)
+        // What this replica says of itself here: the folder's id to it, and its acknowledgements
+        // (the ledger was read after this sync's imports).
+        let latest = recorded.changeset ?? ledger.written[lastWritten]
         if let found = visit.info, found.latestSequence < lastWritten, vanished.isEmpty {
             summary.notices.append(.ownInfoReverted(found: found.latestSequence, written: lastWritten))
         }
-        let info = ReplicaInfo(replica: me, analyst: store.identity.analyst, folder: id, latestSequence: latest,
-                               imported: try store.ledger(of: id).lastImported, updated: .now)
+        let info = ReplicaInfo(replica: me, analyst: store.identity.analyst, folder: id,
+                               latestSequence: latest?.sequence ?? lastWritten, imported: ledger.lastImported, updated: .now)
         if !info.sameContent(as: folder.info(of: me)) { try folder.write(info) }
 
-        summary.notices += try unacknowledged(in: folder, id: id)
+        if let latest { summary.notices += try unacknowledged(latest, in: folder) }
     }
 
     /// Writes this replica's changeset `sequence` with what the store recorded it carries.
@@ -193,10 +194,11 @@ extension Synchronizer {
     /// Peers that synced long after this replica's latest changeset was written, by their own
     /// clock, and still have not imported it: the sign of a folder whose changes do not leave
     /// this laptop (Syncthing's receive-only folders keep local changes local). Clocks of two
-    /// laptops differ, so only a peer more than `grace` later counts.
-    func unacknowledged(in folder: SharedFolder, id: FolderID, grace: Int64 = 15 * 60 * 1000) throws -> [SyncNotice] {
-        let ledger = try store.ledger(of: id)
-        guard let latest = ledger.lastWritten, latest > 0, let writtenAt = ledger.written[latest]?.writtenAt else { return [] }
+    /// laptops differ, so only a peer more than `grace` later counts. Reads each peer's
+    /// replica.json (1 MB at most).
+    func unacknowledged(_ written: WrittenChangeset, in folder: SharedFolder, grace: Int64 = 15 * 60 * 1000) throws -> [SyncNotice] {
+        guard let writtenAt = written.writtenAt else { return [] }
+        let latest = written.sequence
         var notices: [SyncNotice] = []
         for writer in try folder.writers().writers where writer != me {
             guard let info = folder.info(of: writer), let updated = info.updated,
