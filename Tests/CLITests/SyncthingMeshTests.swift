@@ -111,7 +111,8 @@ final class MeshTeam {
             var waiting: [String] = []
             for analyst in analysts {
                 let summary = try sync(analyst, sourceLocation: sourceLocation)
-                exported += summary["exportedVersions"] as? Int ?? 0
+                // A changeset written again (a vanished one) is writing too: it must travel.
+                exported += (summary["exportedVersions"] as? Int ?? 0) + (summary["rewrittenChangesets"] as? Int ?? 0)
                 imported += summary["importedChangesets"] as? Int ?? 0
                 waiting += (summary["waiting"] as? [Object] ?? []).map { "\(analyst) waits for \($0["missing"] ?? "?")" }
             }
@@ -306,9 +307,11 @@ final class MeshTeam {
         while readers.contains(where: { imported[$0, default: 0] < count }) && Date() < deadline {
             for reader in readers where imported[reader, default: 0] < count {
                 let copy = mesh.device(reader).folder.appending(path: directory)
-                let inTransfer = mesh.temporaries(reader).contains { $0.hasPrefix(directory) }
-                    && !FileManager.default.fileExists(atPath: copy.appending(path: big).path)
+                let temporaryBefore = mesh.temporaries(reader).contains { $0.hasPrefix(directory) }
                 let summary = try sync(reader)
+                // Still not there after the sync: the sync cannot have seen it whole. (Checked
+                // after, not before: Syncthing may finish the file while the sync runs.)
+                let inTransfer = temporaryBefore && !FileManager.default.fileExists(atPath: copy.appending(path: big).path)
                 syncs += 1
                 let versions = summary["importedVersions"] as? Int ?? 0
                 if inTransfer {
