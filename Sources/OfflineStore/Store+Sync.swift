@@ -53,6 +53,15 @@ public struct Remote: Hashable, Sendable {
     public var name: String
     public var path: String
     public var lastSync: Timestamp?
+
+    /// Letters, digits, '-', '_' and '.', starting with a letter or digit: not '.' or '..'
+    /// either, and no '/', because `sync NAME` takes a remote's name before a path.
+    public static func checkName(_ name: String) throws(StoreError) {
+        guard let first = name.first, first.isLetter || first.isNumber,
+              name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw .invalidRemoteName(name)
+        }
+    }
 }
 
 /// One import, inside one write transaction: everything done through it is committed
@@ -291,6 +300,7 @@ extension Store {
     }
 
     public func addRemote(name: String, path: String) throws {
+        try Remote.checkName(name)
         try database.write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM remotes WHERE name = ?", arguments: [name]) == nil else {
                 throw StoreError.remoteExists(name)

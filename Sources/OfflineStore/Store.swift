@@ -61,8 +61,15 @@ public final class Store: Sendable {
         }
     }
 
-    /// Creates a store with a new replica id in a folder that holds no store yet.
+    /// Creates a store with a new replica id in a folder that holds no store yet. The analyst's
+    /// name goes into every version this replica makes, so it follows the rule of names there
+    /// (`FieldRules.analystName`).
     public static func create(at directory: URL, analyst: String, waiting: Waiting? = nil) throws -> Store {
+        do {
+            try FieldRules.analystName(analyst)
+        } catch {
+            throw StoreError.invalidAnalyst(error)
+        }
         let file = directory.appending(path: databaseName)
         if FileManager.default.fileExists(atPath: file.path) { throw StoreError.alreadyExists(path: directory.path) }
         let ownerOnly = [FileAttributeKey.posixPermissions: 0o700]

@@ -13,12 +13,14 @@ public enum StoreError: Error, Equatable, LocalizedError {
     case unknownVersion(report: ReportID, version: String)
     case ambiguousVersion(report: ReportID, version: String, candidates: [String])
     case invalid(InvalidField)
+    case invalidAnalyst(InvalidField)
     case corruptRecord(String)
     case cannotCreate(path: String, reason: String)
     case migrationFailed(path: String, migration: Int, reason: String)
     case tooLarge(report: ReportID, bytes: Int)
     case remoteExists(String)
     case unknownRemote(String)
+    case invalidRemoteName(String)
 
     public var errorDescription: String? {
         switch self {
@@ -42,6 +44,8 @@ public enum StoreError: Error, Equatable, LocalizedError {
             "'\(version)' matches several versions: \(candidates.joined(separator: ", ")); type more of the replica id"
         case .invalid(let error):
             error.description
+        case .invalidAnalyst(let error):
+            "\(error.description); the analyst name must be one line of text (at most \(FieldRules.maximumNameLength) characters): pass --analyst NAME"
         case .cannotCreate(let path, let reason):
             "cannot create a store at \(path): \(reason); choose another --store path"
         case .migrationFailed(let path, let migration, let reason):
@@ -50,6 +54,8 @@ public enum StoreError: Error, Equatable, LocalizedError {
             "report \(report.rawValue.prefix(8)) would be \(bytes / 1_048_576) MB, too large to sync; shorten its narrative or resolve its conflicts"
         case .remoteExists(let name):
             "a remote named '\(name)' exists already; `fieldnotes remote rm \(name)` first to change it"
+        case .invalidRemoteName:
+            "a remote name is letters, digits, '-', '_' and '.', starting with a letter or digit"
         case .unknownRemote(let name):
             "no remote named '\(name)'; `fieldnotes remote list` shows them"
         case .corruptRecord(let detail):

@@ -127,7 +127,7 @@ final class HistoryShapes {
         let store = try Store.open(at: imported.store)
         guard let id = try store.summaries(ReportFilter()).first?.id else { throw BenchError("the chain's report is missing") }
         var entries = 0
-        let logSeconds = try Measure.time { entries = RecordHistory(try store.versions(of: id)).log.count }
+        let logSeconds = try Measure.time { entries = try store.history(of: id).log.count }
         guard entries == length + 3 else { throw BenchError("log listed \(entries) versions") }
         record("history: log of that report", seconds: logSeconds, budget: 1)
         var problems: [String] = []

@@ -19,90 +19,30 @@ extension Fieldnotes {
 
         func run() throws {
             let store = try storeOptions.open()
-            let reports: [StoredReport]
-            if let id {
-                reports = [try store.stored(try store.resolveReport(id))].filter { !$0.report.conflicts.isEmpty }
-            } else {
-                reports = try store.reports(ReportFilter(conflictedOnly: true))
-                    + store.reports(ReportFilter(conflictedOnly: true, deleted: true))
-            }
-            let views = try reports.flatMap { stored in
-                let history = RecordHistory(try store.versions(of: stored.report.id))
-                return stored.report.conflicts.map { ConflictView(report: stored.report, conflict: $0, history: history) }
-            }
+            let explanations = try store.explainConflicts(of: try id.map(store.resolveReport))
             if output.json {
-                Console.printJSON(.array(views.map(\.json)))
+                Console.printJSON(.array(explanations.map(\.json)))
                 return
             }
-            guard !views.isEmpty else {
+            guard !explanations.isEmpty else {
                 print("No open conflicts.")
                 return
             }
             var lastReport: ReportID?
-            for view in views {
-                if view.report.id != lastReport {
+            for explanation in explanations {
+                if explanation.report.id != lastReport {
                     if lastReport != nil { print("") }
-                    print(Console.bold("\(view.report.id.rawValue.prefix(8))  \(Text.truncate(view.report.title, to: Text.width - 10))"))
-                    lastReport = view.report.id
+                    print(Console.bold("\(explanation.report.id.rawValue.prefix(8))  \(Text.truncate(explanation.report.title, to: Text.width - 10))"))
+                    lastReport = explanation.report.id
                 }
-                print(view.text)
+                print(explanation.text)
             }
         }
     }
 }
 
-/// One open conflict with what a person needs to decide it.
-struct ConflictView {
-    let report: Report
-    let conflict: Conflict
-    /// The field's value in the state the candidates diverged from (nil: it was not there).
-    let base: JSONValue?
-    /// For the narrative: the passages where the candidates collide.
-    let regions: [LineMerge.Region]
-    /// For a removal or a delete that collided with edits: what the report, as shown (kept),
-    /// changed since the base — everyone's edits, not only the candidate's — given with each
-    /// candidate that keeps it: what taking the removal would hide.
-    let edits: [Dot: [Edit]]
-
-    struct Edit {
-        var field: FieldPath
-        var before: JSONValue?
-        var after: JSONValue?
-    }
-
-    init(report: Report, conflict: Conflict, history: RecordHistory) {
-        self.report = report
-        self.conflict = conflict
-        let baseReport = history.base(of: conflict)
-        base = baseReport?.value(at: conflict.field) ?? Self.absent(conflict.field)
-        if conflict.field == .body {
-            regions = LineMerge.conflictingRegions(base: baseReport?.body ?? "", sides: conflict.candidates.map { $0.value.stringValue ?? "" })
-        } else {
-            regions = []
-        }
-        var edits: [Dot: [Edit]] = [:]
-        let keeps: JSONValue? = switch conflict.field {
-        case .event, .source: .bool(true)
-        case .deleted: .bool(false)
-        default: nil
-        }
-        let kept = report.changedFields(since: baseReport)
-            .filter { $0 != conflict.field && (conflict.field.item == nil || $0.item == conflict.field.item) }
-            .map { Edit(field: $0, before: baseReport?.value(at: $0), after: report.value(at: $0)) }
-        for candidate in conflict.candidates where candidate.value == keeps {
-            edits[candidate.version] = kept
-        }
-        self.edits = edits
-    }
-
-    /// An item that was not in the base reads as not present.
-    private static func absent(_ field: FieldPath) -> JSONValue? {
-        switch field {
-        case .event, .source: .bool(false)
-        default: nil
-        }
-    }
-
+/// How an open conflict reads: in a terminal, and to scripts as JSON (CLI.md).
+extension ConflictExplanation {
     var json: JSONValue {
         var members: JSONObject = [
             "report": .string(report.id.rawValue),
@@ -112,7 +52,7 @@ struct ConflictView {
             "shown": .string(conflict.displayed.version.description),
             "candidates": .array(conflict.candidates.map { candidate in
                 var json = ReportViews.candidateJSON(candidate)
-                if let edits = edits[candidate.version], case .object(var members) = json {
+                if let edits = hidden[candidate.version], case .object(var members) = json {
                     members["edits"] = .array(edits.map { .string($0.field.description) })
                     json = .object(members)
                 }
@@ -150,11 +90,11 @@ struct ConflictView {
             }
             return lines.joined(separator: "\n")
         }
-        lines.append(Text.wrap(describe(base), prefix: "    before   ", indent: 13))
+        lines.append(Text.wrap(Text.fieldValue(base, at: conflict.field), prefix: "    before   ", indent: 13))
         for candidate in conflict.candidates {
             lines.append(Text.wrap(label(candidate), prefix: "    ", indent: 6))
-            var value = describe(candidate.value)
-            if let edits = edits[candidate.version], !edits.isEmpty {
+            var value = Text.fieldValue(candidate.value, at: conflict.field)
+            if let edits = hidden[candidate.version], !edits.isEmpty {
                 if conflict.field == .deleted {
                     value += ", and changed " + edits.map(\.field.description).joined(separator: ", ")
                 } else {
@@ -167,17 +107,5 @@ struct ConflictView {
             lines.append(Text.wrap(value, prefix: "             ", indent: 13))
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// Values as people read them; presence and deletion in words.
-    func describe(_ value: JSONValue?) -> String {
-        switch (conflict.field, value) {
-        case (.deleted, .bool(true)?): "deleted"
-        case (.deleted, .bool(false)?): "not deleted"
-        case (.event, .bool(true)?), (.source, .bool(true)?): "present"
-        case (.event, .bool(false)?), (.source, .bool(false)?): "removed"
-        case (_, nil): "(not there)"
-        case (_, let value?): Text.value(value)
-        }
     }
 }

@@ -22,12 +22,8 @@ extension Fieldnotes {
         func run() throws {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
-            let current = try store.stored(reportID).report
-            let history = RecordHistory(try store.versions(of: reportID))
-            let old: Report? = try from.map { try store.version(of: reportID, named: $0).snapshot }
-                ?? history.latestHead.flatMap(history.state(before:))
-            let new = try to.map { try store.version(of: reportID, named: $0).snapshot } ?? current
-            let fields = new.changedFields(since: old)
+            let comparison = try store.compare(reportID, from: from, to: to)
+            let (old, new, fields) = (comparison.old, comparison.new, comparison.fields)
             if output.json {
                 Console.printJSON(.array(fields.map { field in
                     .object([
@@ -50,7 +46,7 @@ extension Fieldnotes {
                     if field == .body {
                         for line in new.body.split(separator: "\n", omittingEmptySubsequences: false) { print("+" + line) }
                     } else {
-                        print(Text.wrap(DiffText.describe(value, at: field), prefix: "  + ", indent: 4))
+                        print(Text.wrap(Text.fieldValue(value, at: field), prefix: "  + ", indent: 4))
                     }
                 }
                 return
@@ -69,23 +65,14 @@ extension Fieldnotes {
                     for tag in new.tags.subtracting(old.tags).sorted() { print("  + \(tag)") }
                     continue
                 }
-                print(Text.wrap(DiffText.describe(before, at: field), prefix: "  - ", indent: 4))
-                print(Text.wrap(DiffText.describe(after, at: field), prefix: "  + ", indent: 4))
+                print(Text.wrap(Text.fieldValue(before, at: field), prefix: "  - ", indent: 4))
+                print(Text.wrap(Text.fieldValue(after, at: field), prefix: "  + ", indent: 4))
             }
         }
     }
 }
 
 enum DiffText {
-    static func describe(_ value: JSONValue?, at field: FieldPath) -> String {
-        switch (field, value) {
-        case (.event, .bool(true)?), (.source, .bool(true)?): "present"
-        case (.event, nil), (.source, nil), (.event, .bool(false)?), (.source, .bool(false)?): "absent"
-        case (_, nil): "(none)"
-        case (_, let value?): Text.value(value)
-        }
-    }
-
     static func conflictNote(_ field: FieldPath, old: Report, new: Report) -> String {
         switch (old.conflict(at: field) != nil, new.conflict(at: field) != nil) {
         case (false, true): "  (conflict opened)"

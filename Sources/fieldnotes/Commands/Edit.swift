@@ -25,10 +25,8 @@ extension Fieldnotes {
         func run() throws {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
-            let original = try store.stored(reportID).report
-            try Store.requireNotDeleted(original)
-            let bodyBase = try original.conflict(at: .body).map { RecordHistory(try store.versions(of: reportID)).base(of: $0)?.body ?? "" }
-            let marked = MarkedDocument(report: original, me: store.identity.replica, bodyBase: bodyBase)
+            let draft = try store.beginEdit(of: reportID)
+            let marked = MarkedDocument(report: draft.report, me: store.identity.replica, bodyBase: draft.bodyBase)
 
             let folder = FileManager.default.temporaryDirectory.appending(path: "fieldnotes-edit-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -42,7 +40,7 @@ extension Fieldnotes {
                 print("No changes.")
                 return
             }
-            let version: Version?
+            let result: EditResult
             do {
                 guard let text = String(data: edited, encoding: .utf8) else {
                     throw CLIError("the edited text is not UTF-8")
@@ -51,18 +49,12 @@ extension Fieldnotes {
                 // Only now does edit write: it takes the store's lock for that (waiting for a
                 // sync that holds it) and is refused if the store was found damaged meanwhile.
                 let store = try storeOptions.open(writingAs: "edit")
-                version = try store.changeContent(of: reportID) { report in
-                    // Applying a document made from an older state would undo what arrived since.
-                    guard report == original else {
-                        throw CLIError("the report changed while you were editing it (a sync or another edit); run `fieldnotes edit` again")
-                    }
-                    reading.document.apply(to: &report, deciding: reading.decided)
-                }
+                result = try store.finishEdit(draft) { reading.document.apply(to: &$0, deciding: reading.decided) }
             } catch {
                 let saved = try Recovery.save(edited, for: reportID, in: store)
                 throw CLIError("\(Console.message(for: error)); nothing was written, and your text is saved in \(saved.path)")
             }
-            try Change.report(version, of: reportID, in: store, json: false)
+            try Change.report(result, of: reportID, in: store, json: false)
         }
     }
 }

@@ -17,11 +17,6 @@ extension Fieldnotes {
 
         func run() throws {
             let name = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
-            do {
-                try FieldRules.analystName(name)
-            } catch {
-                throw CLIError("\(error.description); the analyst name must be one line of text (at most \(FieldRules.maximumNameLength) characters): pass --analyst NAME")
-            }
             let store = try Store.create(at: try storeOptions.directory(), analyst: name, waiting: StoreUse.waiting)
             if output.json {
                 Console.printJSON(.object([

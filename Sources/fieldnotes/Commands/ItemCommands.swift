@@ -1,6 +1,7 @@
 import ArgumentParser
 import OfflineStore
 import ReportModels
+import SyncEngine
 
 extension Fieldnotes {
     struct EventCommand: ParsableCommand {
@@ -47,14 +48,11 @@ extension Fieldnotes {
                 killed: try killed.flatMap { try FieldRules.casualties($0, field: field(.killed)) },
                 injured: try injured.flatMap { try FieldRules.casualties($0, field: field(.injured)) })
             do {
-                try event.validateEntry()
-            } catch {
+                try store.add(event, to: reportID)
+            } catch let error as InvalidField {
+                // What the person typed is named by its option.
                 throw InvalidField(field: "--" + (error.field.split(separator: ".").last.map(String.init) ?? error.field),
                                    value: error.value, allowed: error.allowed)
-            }
-            try store.changeContent(of: reportID) { report in
-                guard report.event(itemID) == nil else { throw CLIError("report \(reportID.rawValue.prefix(8)) already has an event '\(itemID)'") }
-                report.events.append(event)
             }
             try ItemOutput.print(itemID, of: reportID, in: store, json: output.json)
         }
@@ -77,10 +75,7 @@ extension Fieldnotes {
             let source = Source(
                 id: itemID, ref: ref,
                 reliability: try reliability.flatMap { try FieldRules.reliability($0, field: "--reliability") })
-            try store.changeContent(of: reportID) { report in
-                guard report.source(itemID) == nil else { throw CLIError("report \(reportID.rawValue.prefix(8)) already has a source '\(itemID)'") }
-                report.sources.append(source)
-            }
+            try store.add(source, to: reportID)
             try ItemOutput.print(itemID, of: reportID, in: store, json: output.json)
         }
     }
@@ -93,8 +88,7 @@ protocol ItemKind {
     static var aNoun: String { get }
     static var fieldNames: [String] { get }
     static func path(_ id: ItemID, field: String?) -> FieldPath?
-    /// Rules for what a person enters that go beyond the report's own.
-    static func checkEntry(_ report: Report, _ id: ItemID) throws
+    static func item(_ id: ItemID) -> ReportItem
 }
 
 enum EventKind: ItemKind {
@@ -106,9 +100,7 @@ enum EventKind: ItemKind {
         return FieldPath.EventField(rawValue: field).map { .eventField(id, $0) }
     }
 
-    static func checkEntry(_ report: Report, _ id: ItemID) throws {
-        try report.event(id)?.validateEntry()
-    }
+    static func item(_ id: ItemID) -> ReportItem { .event(id) }
 }
 
 enum SourceKind: ItemKind {
@@ -120,7 +112,7 @@ enum SourceKind: ItemKind {
         return FieldPath.SourceField(rawValue: field).map { .sourceField(id, $0) }
     }
 
-    static func checkEntry(_ report: Report, _ id: ItemID) throws {}
+    static func item(_ id: ItemID) -> ReportItem { .source(id) }
 }
 
 struct SetItem<Kind: ItemKind>: ParsableCommand {
@@ -149,12 +141,8 @@ struct SetItem<Kind: ItemKind>: ParsableCommand {
             }
             return (path, try path.parseValue(String(text[text.index(after: equals)...])))
         }
-        let version = try store.changeContent(of: reportID) { report in
-            guard report.value(at: Kind.path(itemID, field: nil)!) != nil else { throw ItemOutput.missing(Kind.noun, itemID, reportID) }
-            for (path, value) in changes { try report.assign(value, at: path) }
-            try Kind.checkEntry(report, itemID)
-        }
-        try Change.report(version, of: reportID, in: store, json: output.json)
+        let result = try store.set(changes, of: Kind.item(itemID), in: reportID)
+        try Change.report(result, of: reportID, in: store, json: output.json)
     }
 }
 
@@ -172,20 +160,12 @@ struct RemoveItem<Kind: ItemKind>: ParsableCommand {
         let store = try storeOptions.open()
         let reportID = try store.resolveReport(id)
         let itemID = try FieldRules.itemID(item, field: "\(Kind.noun) id")
-        let version = try store.changeContent(of: reportID) { report in
-            let presence = Kind.path(itemID, field: nil)!
-            guard report.value(at: presence) != nil else { throw ItemOutput.missing(Kind.noun, itemID, reportID) }
-            try report.assign(.bool(false), at: presence)
-        }
-        try Change.report(version, of: reportID, in: store, json: output.json)
+        let result = try store.remove(Kind.item(itemID), from: reportID)
+        try Change.report(result, of: reportID, in: store, json: output.json)
     }
 }
 
 enum ItemOutput {
-    static func missing(_ noun: String, _ item: ItemID, _ report: ReportID) -> CLIError {
-        CLIError("report \(report.rawValue.prefix(8)) has no \(noun) '\(item)'; `fieldnotes show \(report.rawValue.prefix(8))` lists them")
-    }
-
     /// `event add` and `source add` print the new item's id (`--json`: the report).
     static func print(_ item: ItemID, of report: ReportID, in store: Store, json: Bool) throws {
         if json {

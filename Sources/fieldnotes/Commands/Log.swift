@@ -16,8 +16,7 @@ extension Fieldnotes {
         func run() throws {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
-            let history = RecordHistory(try store.versions(of: reportID))
-            let entries = history.log
+            let entries = try store.history(of: reportID).log
             if output.json {
                 Console.printJSON(.array(entries.map { entry in
                     .object([

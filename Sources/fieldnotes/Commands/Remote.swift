@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OfflineStore
 import ReportModels
+import SyncEngine
 
 extension Fieldnotes {
     struct RemoteCommand: ParsableCommand {
@@ -19,10 +20,10 @@ extension Fieldnotes {
         @OptionGroup var storeOptions: StoreOptions
 
         func validate() throws {
-            // Not '.' or '..' either: `sync NAME` takes a remote's name before a path.
-            guard let first = name.first, first.isLetter || first.isNumber,
-                  name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-                throw ValidationError("a remote name is letters, digits, '-', '_' and '.', starting with a letter or digit")
+            do {
+                try Remote.checkName(name)
+            } catch {
+                throw ValidationError(describeError(error))
             }
         }
 

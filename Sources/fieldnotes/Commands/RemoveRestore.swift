@@ -1,6 +1,7 @@
 import ArgumentParser
 import OfflineStore
 import ReportModels
+import SyncEngine
 
 extension Fieldnotes {
     struct Remove: ParsableCommand {
@@ -30,11 +31,11 @@ enum Tombstone {
     static func set(_ deleted: Bool, id: String, storeOptions: StoreOptions, json: Bool) throws {
         let store = try storeOptions.open()
         let reportID = try store.resolveReport(id)
-        let version = try store.commitChange(to: reportID) { try $0.assign(.bool(deleted), at: .deleted) }
-        if !json, version == nil {
+        let result = try store.setDeleted(deleted, of: reportID)
+        if !json, result.version == nil {
             print(deleted ? "Already deleted." : "Not deleted.")
             return
         }
-        try Change.report(version, of: reportID, in: store, json: json)
+        try Change.report(result, of: reportID, in: store, json: json)
     }
 }

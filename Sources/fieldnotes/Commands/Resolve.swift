@@ -37,40 +37,20 @@ extension Fieldnotes {
         func run() throws {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
-            var seen = Set<String>()
-            let paths = try fields.filter { seen.insert($0).inserted }.map { text in
+            let paths = try fields.map { text in
                 guard let path = FieldPath(text) else {
                     throw CLIError("'\(text)' is not a field path; paths: title, body, status, credibility, deleted, events.<id>[.<field>], sources.<id>[.<field>]")
                 }
                 return path
             }
-            let me = store.identity.replica
-            var decided: [FieldPath] = []
-            // Not `changeContent`: a deleted report's conflicts can be decided without
-            // restoring it (they would otherwise stay open in `conflicts` and `status`).
-            let version = try store.commitChange(to: reportID) { report in
-                let conflicts = try report.conflicts(named: paths)
-                if set != nil, conflicts.count > 1 {
-                    throw CLIError("--set gives one value: name one field with --field (open: \(conflicts.map(\.field.description).joined(separator: ", ")))")
-                }
-                // Every choice is made before anything changes, so one bad choice decides nothing.
-                let values = try conflicts.map { conflict -> (FieldPath, JSONValue) in
-                    if let take { return (conflict.field, try conflict.candidate(CandidateChoice(take), me: me).value) }
-                    var text = set!
-                    if conflict.field == .body, text.hasPrefix("@") { text = try Input.text(from: String(text.dropFirst())) }
-                    return (conflict.field, try conflict.field.parseValue(text))
-                }
-                // An item's presence sorts before its fields: once a decision removes the item,
-                // there is no field left to set, and its conflict goes with the item (`normalize`).
-                for (field, value) in values {
-                    if field.item == nil || report.value(at: field) != nil { try report.assign(value, at: field) }
-                    decided.append(field)
-                }
+            let decision: ConflictDecision = if let take { .take(CandidateChoice(take)) } else { .set(set!) }
+            let result = try store.resolve(reportID, fields: paths, by: decision) { text in
+                text.hasPrefix("@") ? try Input.text(from: String(text.dropFirst())) : text
             }
             if output.json {
                 Console.printJSON(ReportViews.json(try store.stored(reportID)))
-            } else if let version {
-                print("Resolved \(decided.map(\.description).joined(separator: ", ")) in version \(version.dot.short); sync to share the decision.")
+            } else if let version = result.version {
+                print("Resolved \(result.decided.map(\.description).joined(separator: ", ")) in version \(version.dot.short); sync to share the decision.")
             }
         }
     }

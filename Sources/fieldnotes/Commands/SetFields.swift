@@ -24,10 +24,10 @@ extension Fieldnotes {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
             let changes = try assignments.map(Assignment.init)
-            let version = try store.changeContent(of: reportID) { report in
+            let result = try store.changeContent(of: reportID) { report in
                 for change in changes { try change.apply(to: &report) }
             }
-            try Change.report(version, of: reportID, in: store, json: output.json)
+            try Change.report(result, of: reportID, in: store, json: output.json)
         }
     }
 }
@@ -70,41 +70,18 @@ struct Assignment {
 
 /// What commands that change a report print.
 enum Change {
-    static func report(_ version: Version?, of id: ReportID, in store: Store, json: Bool) throws {
+    static func report(_ result: EditResult, of id: ReportID, in store: Store, json: Bool) throws {
         if json {
             Console.printJSON(ReportViews.json(try store.stored(id)))
-        } else if let version {
-            // A change that sets a conflicted field decides its conflict: say so.
-            let before = RecordHistory(try store.versions(of: id)).state(before: version)
-            let decided = (before?.conflicts ?? []).map(\.field).filter { version.snapshot.conflict(at: $0) == nil }
+        } else if let version = result.version {
             var message = "Saved version \(version.dot.short) of \(id.rawValue.prefix(8))."
-            if !decided.isEmpty { message += " Decided \(decided.map(\.description).joined(separator: ", "))." }
-            if !version.snapshot.conflicts.isEmpty {
-                message += " \(Text.plural(version.snapshot.conflicts.count, "conflict")) still open."
+            if !result.decided.isEmpty { message += " Decided \(result.decided.map(\.description).joined(separator: ", "))." }
+            if result.openConflicts > 0 {
+                message += " \(Text.plural(result.openConflicts, "conflict")) still open."
             }
             print(Text.wrap(message))
         } else {
             print("No changes.")
         }
-    }
-}
-
-extension Store {
-    /// A change to what a report says (not to whether it is deleted). A deleted report is
-    /// not changed until it is restored: `list` and `search` leave it out, so the change
-    /// would go unseen.
-    @discardableResult
-    func changeContent(of id: ReportID, _ change: (inout Report) throws -> Void) throws -> Version? {
-        try commitChange(to: id) { report in
-            try Self.requireNotDeleted(report)
-            try change(&report)
-        }
-    }
-
-    /// Refuses a report that is deleted (and not in conflict over it).
-    static func requireNotDeleted(_ report: Report) throws {
-        guard report.deleted, report.conflict(at: .deleted) == nil else { return }
-        let short = report.id.rawValue.prefix(8)
-        throw CLIError("report \(short) is deleted; run `fieldnotes restore \(short)` first to change it")
     }
 }

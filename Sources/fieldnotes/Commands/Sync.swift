@@ -23,16 +23,7 @@ extension Fieldnotes {
 
         func run() throws {
             let store = try storeOptions.open()
-            let remotes = try store.remotes()
-            // A remote's name (as with `git fetch origin`) or else a path; names hold no '/'.
-            var targets = try folders.map { folder in
-                try remotes.first { $0.name == folder }.map { (name: $0.name, url: URL(fileURLWithPath: $0.path)) }
-                    ?? (name: folder, url: try Input.path(folder, what: "folder path"))
-            }
-            if targets.isEmpty {
-                targets = remotes.map { (name: $0.name, url: URL(fileURLWithPath: $0.path)) }
-                guard !targets.isEmpty else { throw SyncError.noRemotes }
-            }
+            let targets = try store.syncTargets(named: folders) { try Input.path($0, what: "folder path") }
             let outcomes = try Synchronizer(store: store, progress: ProgressLine.show).sync(with: targets.map(\.url))
             ProgressLine.end()
             try SyncOutput.report(zip(targets, outcomes).map { target, outcome in

@@ -140,4 +140,18 @@ enum Text {
         default: value.canonicalString
         }
     }
+
+    /// A field's value as people read it, with presence and deletion in words (`diff` and
+    /// `conflicts` alike). Nil is a value that is not there.
+    static func fieldValue(_ value: JSONValue?, at field: FieldPath) -> String {
+        switch (field, value) {
+        case (.deleted, .bool(true)?): "deleted"
+        case (.deleted, .bool(false)?): "not deleted"
+        case (.event, .bool(true)?), (.source, .bool(true)?): "present"
+        case (.event, .bool(false)?), (.source, .bool(false)?): "removed"
+        case (.event, nil), (.source, nil): "absent"
+        case (_, nil): "(none)"
+        case (_, let value?): Text.value(value)
+        }
+    }
 }
