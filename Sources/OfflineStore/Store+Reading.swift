@@ -228,10 +228,14 @@ extension Store {
 
     /// Every version of a report, in the order this replica received them.
     public func versions(of id: ReportID) throws -> [Version] {
-        try database.read { db in
-            try String.fetchAll(db, sql: "SELECT encoded FROM versions WHERE report_id = ? ORDER BY seq", arguments: [id.rawValue])
-                .map(Self.decodeVersion)
-        }
+        try database.read { db in try Self.fetchVersions(db, id) }
+    }
+
+    /// Every version of a report, in arrival order: for commands (`versions(of:)`) and imports
+    /// (`ImportTransaction.versions(of:)`) alike.
+    static func fetchVersions(_ db: Database, _ id: ReportID) throws -> [Version] {
+        try String.fetchAll(db.cachedStatement(sql: "SELECT encoded FROM versions WHERE report_id = ? ORDER BY seq"), arguments: [id.rawValue])
+            .map(decodeVersion)
     }
 
     static func decodeVersion(_ encoded: String) throws -> Version {

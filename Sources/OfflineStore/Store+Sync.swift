@@ -92,9 +92,9 @@ public final class ImportTransaction {
         try Store.insert(version, origin: origin, db)
     }
 
+    /// Every version of a report, in arrival order, those this import added included.
     public func versions(of report: ReportID) throws -> [Version] {
-        try String.fetchAll(db.cachedStatement(sql: "SELECT encoded FROM versions WHERE report_id = ? ORDER BY seq"), arguments: [report.rawValue])
-            .map(Store.decodeVersion)
+        try Store.fetchVersions(db, report)
     }
 
     /// Where each of a report's versions sits in its history, by local sequence, in arrival

@@ -150,8 +150,10 @@ public struct Synchronizer {
                 throw ChangesetError.unexpectedSequence(expected: expecting.sequence, found: header.sequence)
             }
         }
-        // Checked before reading the payload, and again on the header the read verified.
-        let total = try ChangesetReader.header(of: url)
+        // Opened, and its header parsed and checked, before the transaction; the payload is read
+        // from the same open file, so the header checked here is the one the read verifies.
+        let opened = try ChangesetReader.OpenFile(url)
+        let total = opened.header
         try check(total)
         let result = try store.importing { transaction in
             let versionsAfter = try transaction.latestSeq()
@@ -159,14 +161,13 @@ public struct Synchronizer {
             var seen = 0
             // A version's state row is prepared as if it were the report's only head (the usual
             // case) while decoding, off the writing thread.
-            let header = try ChangesetReader.readInBackground(url, prepare: IncrementalMerge.prepare) { version, prepared in
+            try ChangesetReader.readInBackground(opened, prepare: IncrementalMerge.prepare) { version, prepared in
                 try merger.add(version, prepared: prepared, origin: origin)
                 seen += 1
                 if seen % 5_000 == 0 {
                     progress?(ImportProgress(file: url.lastPathComponent, versions: seen, total: total.count))
                 }
             }
-            try check(header)
             try merger.finish()
             if case .folder(let folderID) = origin, let expecting {
                 try transaction.recordImported(folder: folderID, writer: expecting.writer, sequence: expecting.sequence,

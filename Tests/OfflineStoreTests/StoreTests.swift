@@ -121,6 +121,17 @@ struct StoreTests {
         #expect(try store.stored(id).report.status == .final)
     }
 
+    @Test func anImportReadsAReportsVersionsAsTheStoreDoes() throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let id = try store.create(sampleReport()).reportID
+        _ = try store.commitChange(to: id) { $0.status = .final }
+        let versions = try store.versions(of: id)
+        #expect(versions.map(\.dot.counter) == [1, 2])
+        #expect(try store.importing { try $0.versions(of: id) } == versions)
+        #expect(try store.importing { try $0.versions(of: ReportID()) }.isEmpty)
+    }
+
     @Test func aChangeThatChangesNothingWritesNothing() throws {
         let temporary = try TemporaryStore()
         let id = try temporary.store.create(sampleReport()).reportID

@@ -35,6 +35,26 @@ struct ChangesetTests {
         #expect(Set(read) == Set(expected))
     }
 
+    /// An import checks a file's header before it starts and reads the versions after it
+    /// from the same open file: another file taking the name in between changes nothing.
+    @Test func anOpenedFileIsReadAsItWasWhenOpened() throws {
+        let workspace = try Workspace()
+        let (alice, url) = try exported(workspace, reports: 2)
+        let bob = try workspace.store("bob")
+        try bob.add("Bob's")
+        let replacement = workspace.file("bob.fnc")
+        #expect(try Synchronizer(store: bob).export(to: replacement, all: true) == 1)
+        let opened = try ChangesetReader.OpenFile(url)
+        #expect(opened.header.writer == alice.identity.replica)
+        try FileManager.default.removeItem(at: url)
+        try FileManager.default.moveItem(at: replacement, to: url)
+        var read: [Version] = []
+        let header = try ChangesetReader.read(opened) { read.append($0) }
+        #expect(header == opened.header && header.count == 4)
+        #expect(read.map(\.dot.replica) == Array(repeating: alice.identity.replica, count: 4))
+        #expect(try ChangesetReader.header(of: url).writer == bob.identity.replica)
+    }
+
     @Test func thePayloadIsCompressed() throws {
         let workspace = try Workspace()
         let (_, url) = try exported(workspace, reports: 200)

@@ -41,6 +41,15 @@ struct LineMergeTests {
         #expect(outcome == .conflicted(["one\nA\nthree\nfour\nFIVE", "one\nB\nthree\nfour\nFIVE", nil]))
     }
 
+    @Test func theDiffCutsChangesIntoMaximalHunksBetweenPairedLines() {
+        let old = LineDiff.lines("x\na\nb\nc\nd")
+        let new = LineDiff.lines("a\nB\nC\nd\ny")
+        let hunks = LineDiff.changes(from: old, to: new).hunks.map { [$0.removed, $0.inserted] }
+        #expect(hunks == [[0..<1, 0..<0], [2..<4, 1..<3], [5..<5, 4..<5]])
+        #expect(Array(LineDiff.changes(from: old, to: old).hunks).isEmpty)
+        #expect(LineDiff.lines("") == [""] && LineDiff.lines("a\n") == ["a", ""])
+    }
+
     @Test func emptyTextsMerge() {
         #expect(LineMerge.merge(base: "", sides: ["", "added"]) == .merged("added"))
         #expect(LineMerge.merge(base: "gone", sides: ["", "gone"]) == .merged(""))

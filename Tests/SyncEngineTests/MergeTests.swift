@@ -185,6 +185,16 @@ struct MergeTests {
         try state.validate()
     }
 
+    @Test func theEditAgainstADeleteIsTaggedWithTheVersionThatWroteIt() throws {
+        var lab = MergeLab()
+        let created = lab.create(.sample(), by: lab.alice)
+        let delete = lab.edit([created], by: lab.alice) { $0.deleted = true }
+        let wrote = lab.edit([created], by: lab.bob) { $0.events[0].place = "Derbent, Dagestan" }
+        _ = lab.edit([wrote], by: lab.bob) { $0.title = "Bob's title" }  // the head, which holds that edit
+        let conflict = try #require(lab.state.conflict(at: .deleted))
+        #expect(conflict.candidates.map(\.version) == [delete.dot, wrote.dot])
+    }
+
     @Test func aDeleteWithNoConcurrentEditDeletes() {
         var lab = MergeLab()
         let created = lab.create(.sample(), by: lab.alice)

@@ -2,17 +2,19 @@ import Foundation
 import ReportModels
 
 extension ChangesetReader {
-    /// Like ``read(_:_:)``, but the file is read, inflated, checked and decoded — and
-    /// `prepare` run on versions — on a second thread while `body` runs on this one, so an
-    /// import's decoding overlaps its writing (DESIGN.md §7). Decoded versions wait between
-    /// the two up to a bound in bytes, so memory stays flat however large the versions are.
+    /// Like ``read(_:_:)`` on a file opened already, but the file is read, inflated, checked
+    /// and decoded — and `prepare` run on versions — on a second thread while `body` runs on
+    /// this one, so an import's decoding overlaps its writing (DESIGN.md §7). Decoded versions
+    /// wait between the two up to a bound in bytes, so memory stays flat however large the
+    /// versions are.
     ///
     /// `prepare` runs only on the last version of each run of one report's versions (files
     /// are ordered by report): a version followed by another of its report is handed over
     /// with nil, since what it would prepare (its report's state as its only head) is
     /// replaced by the next one's.
+    @discardableResult
     public static func readInBackground<Prepared: Sendable>(
-        _ url: URL, prepare: @escaping @Sendable (Version) -> Prepared, _ body: (Version, Prepared?) throws -> Void
+        _ opened: OpenFile, prepare: @escaping @Sendable (Version) -> Prepared, _ body: (Version, Prepared?) throws -> Void
     ) throws -> ChangesetHeader {
         let channel = Channel<(Version, Prepared?)>()
         let producer = Thread {
@@ -28,7 +30,7 @@ extension ChangesetReader {
                         (batch, bytes) = ([], 0)
                     }
                 }
-                let header = try read(url) { version in
+                let header = try read(opened) { version in
                     if let held { try pass(held, followedBy: version) }
                     held = version
                 }

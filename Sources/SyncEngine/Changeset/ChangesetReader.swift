@@ -9,10 +9,28 @@ public enum ChangesetReader {
     static let maximumVersionSize = 16 * 1024 * 1024
     static let readSize = 256 * 1024
 
+    /// A changeset file opened, and its header read and parsed: the one place a file's header
+    /// is read. Its payload is then read from this same open file, once (`read` on it), so
+    /// an import that checks the header before it starts checks the header of the bytes it
+    /// goes on to import — not of a file that has replaced it at that name since — and parses
+    /// it once. The file is closed by that read, or when this is released.
+    public final class OpenFile: Sendable {
+        public let header: ChangesetHeader
+        /// Closes itself when released (``FolderFile/open(_:)``).
+        fileprivate let file: FileHandle
+
+        public init(_ url: URL) throws {
+            file = try ChangesetReader.open(url)
+            header = try ChangesetHeader(parsing: Array(try file.read(upToCount: ChangesetHeader.size) ?? Data()))
+        }
+
+        fileprivate func close() { try? file.close() }
+    }
+
     public static func header(of url: URL) throws -> ChangesetHeader {
-        let file = try open(url)
-        defer { try? file.close() }
-        return try ChangesetHeader(parsing: Array(try file.read(upToCount: ChangesetHeader.size) ?? Data()))
+        let opened = try OpenFile(url)
+        opened.close()
+        return opened.header
     }
 
     /// Decodes every version of the file in order, handing each to `body`. Returns the header
@@ -20,10 +38,14 @@ public enum ChangesetReader {
     /// versions, which the caller must then discard (an import runs in a transaction).
     @discardableResult
     public static func read(_ url: URL, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
-        let file = try open(url)
-        defer { try? file.close() }
-        let start = Array(try file.read(upToCount: ChangesetHeader.size) ?? Data())
-        return try read(header: start, chunks: { try readChunk(file) }, body)
+        try read(OpenFile(url), body)
+    }
+
+    /// Like ``read(_:_:)``, over a file opened already: reads the rest of it, and closes it.
+    @discardableResult
+    public static func read(_ opened: OpenFile, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
+        defer { opened.close() }
+        return try read(header: opened.header, chunks: { try readChunk(opened.file) }, body)
     }
 
     /// Like ``read(_:_:)``, over a file's bytes in memory, handed to the inflater in pieces of
@@ -31,7 +53,7 @@ public enum ChangesetReader {
     @discardableResult
     static func read(bytes: [UInt8], chunkSize: Int = readSize, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
         var offset = min(bytes.count, ChangesetHeader.size)
-        return try read(header: Array(bytes[..<offset]), chunks: {
+        return try read(header: ChangesetHeader(parsing: Array(bytes[..<offset])), chunks: {
             guard offset < bytes.count else { return nil }
             let end = min(bytes.count, offset + max(1, chunkSize))
             defer { offset = end }
@@ -39,10 +61,9 @@ public enum ChangesetReader {
         }, body)
     }
 
-    /// The reading itself: `start` is the file's first bytes (its header, if it is whole),
-    /// `chunks` hands over the rest in pieces, then nil or an empty piece at the end.
-    private static func read(header start: [UInt8], chunks: () throws -> Data?, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
-        let header = try ChangesetHeader(parsing: start)
+    /// The reading itself: `header` is parsed from the file's first bytes, `chunks` hands
+    /// over the rest in pieces, then nil or an empty piece at the end.
+    private static func read(header: ChangesetHeader, chunks: () throws -> Data?, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
         let inflater: Inflater
         do { inflater = try Inflater() } catch { throw ChangesetError.corruptCompression("\(error)") }
         var hasher = SHA256()

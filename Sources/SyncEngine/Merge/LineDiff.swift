@@ -16,6 +16,12 @@ public enum LineDiff {
     /// Lines removed plus lines inserted beyond which no alignment is sought.
     public static let maximumEditLines = 2_000
 
+    /// A text's lines as the diff compares them: split at every newline, so a text ending
+    /// in one has an empty last line, and the empty text is one empty line.
+    public static func lines(_ text: String) -> [Substring] {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
     /// For each line of the old text, whether it is removed; for each line of the new one,
     /// whether it is inserted. The lines neither removed nor inserted pair up in order.
     public struct Changes: Equatable, Sendable {
@@ -23,6 +29,48 @@ public enum LineDiff {
         public var inserted: [Bool]
         /// Whether the cap was reached and the changed middle taken whole.
         public var isWhole: Bool
+
+        /// The changes as maximal hunks, in order: the one place where the lines neither
+        /// removed nor inserted are paired up (the merge cuts a side into these hunks, `diff`
+        /// prints them). Walked as they are asked for; nothing is allocated.
+        public var hunks: Hunks { Hunks(changes: self) }
+    }
+
+    /// A run of old lines replaced by a run of new ones (either run may be empty, not both).
+    /// Before the first hunk, between two and after the last, old and new lines are
+    /// unchanged and pair up one to one.
+    public struct Hunk: Equatable, Sendable {
+        /// The old lines removed, or the point of a pure insertion.
+        public var removed: Range<Int>
+        /// The new lines inserted, or the point of a pure removal.
+        public var inserted: Range<Int>
+    }
+
+    public struct Hunks: Sequence, IteratorProtocol {
+        let changes: Changes
+        /// The next old line and the next new line.
+        private var i = 0
+        private var j = 0
+
+        init(changes: Changes) { self.changes = changes }
+
+        public mutating func next() -> Hunk? {
+            let (removed, inserted) = (changes.removed, changes.inserted)
+            while i < removed.count, j < inserted.count, !removed[i], !inserted[j] {
+                i += 1
+                j += 1
+            }
+            guard i < removed.count || j < inserted.count else { return nil }
+            let (startI, startJ) = (i, j)
+            while i < removed.count, removed[i] { i += 1 }
+            while j < inserted.count, inserted[j] { j += 1 }
+            if (i, j) == (startI, startJ) {
+                // Only reachable if the pairing is broken (one text has more unchanged lines
+                // than the other); the rest is taken as one change.
+                (i, j) = (removed.count, inserted.count)
+            }
+            return Hunk(removed: startI..<i, inserted: startJ..<j)
+        }
     }
 
     public static func changes(from old: [Substring], to new: [Substring], maximumEditLines cap: Int = maximumEditLines) -> Changes {

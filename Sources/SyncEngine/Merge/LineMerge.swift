@@ -91,10 +91,10 @@ public enum LineMerge {
         let clusters: [Cluster]
 
         init(base: String, sides: [String]) {
-            baseLines = LineMerge.lines(base)
+            baseLines = LineDiff.lines(base)
             var hunks: [Hunk] = []
             for (index, side) in sides.enumerated() {
-                hunks += LineMerge.hunks(from: baseLines, to: LineMerge.lines(side), side: index)
+                hunks += LineMerge.hunks(from: baseLines, to: LineDiff.lines(side), side: index)
             }
             hunks.sort { ($0.range.lowerBound, $0.range.upperBound, $0.side) < ($1.range.lowerBound, $1.range.upperBound, $1.side) }
             var groups: [[Hunk]] = []
@@ -134,10 +134,6 @@ public enum LineMerge {
             output += baseLines[position...]
             return output.joined(separator: "\n")
         }
-    }
-
-    static func lines(_ text: String) -> [Substring] {
-        text.split(separator: "\n", omittingEmptySubsequences: false)
     }
 
     struct Hunk {
@@ -200,26 +196,7 @@ public enum LineMerge {
 
     /// The side's changes as maximal hunks, in base order.
     static func hunks(from base: [Substring], to side: [Substring], side index: Int) -> [Hunk] {
-        let changes = LineDiff.changes(from: base, to: side)
-        // Lines neither removed nor inserted pair up, in order, as the common lines.
-        var hunks: [Hunk] = []
-        var (i, j) = (0, 0)
-        while i < base.count || j < side.count {
-            if i < base.count, j < side.count, !changes.removed[i], !changes.inserted[j] {
-                i += 1
-                j += 1
-                continue
-            }
-            let (startI, startJ) = (i, j)
-            while i < base.count, changes.removed[i] { i += 1 }
-            while j < side.count, changes.inserted[j] { j += 1 }
-            if (i, j) == (startI, startJ) {
-                // Only reachable if the pairing is broken; treat the rest as one change.
-                (i, j) = (base.count, side.count)
-            }
-            hunks.append(Hunk(range: startI..<i, replacement: Array(side[startJ..<j]), side: index))
-        }
-        return hunks
+        LineDiff.changes(from: base, to: side).hunks.map { Hunk(range: $0.removed, replacement: Array(side[$0.inserted]), side: index) }
     }
 
     /// The base lines of `span` with the given hunks (all inside it) applied.

@@ -176,14 +176,13 @@ struct FieldMerge {
         }
     }
 
-    /// The candidate for `value` as held by the head at `position`, tagged with the version
-    /// that wrote it.
+    /// The candidate for `value` from the head at `position`, tagged with the version that
+    /// wrote what the head holds in `field` (DESIGN.md §4) — `value`'s own field, or, where a
+    /// removal or a delete collides with an edit, the edited field. The one way the merge
+    /// makes a candidate: tagged with any other version, a candidate would not be dropped
+    /// where a later version has seen it, and replicas could tag it differently.
     func candidate(_ value: JSONValue, heldBy position: Int, at field: MergedField) -> Candidate {
-        candidate(value, writtenBy: writer(context.heads[position], field))
-    }
-
-    func candidate(_ value: JSONValue, writtenBy version: Int) -> Candidate {
-        let header = context.graph.header(version)
+        let header = context.graph.header(writer(context.heads[position], field))
         return Candidate(value: value, version: header.dot, clock: header.clock, author: header.author, time: header.time)
     }
 
@@ -397,6 +396,6 @@ private struct Merger {
         guard !edits.isEmpty else { return merged }
         return FieldMerge.conflict(
             of: deleters.map { fields.candidate(.bool(true), heldBy: $0, at: deleted) }
-                + edits.map { fields.candidate(.bool(false), writtenBy: fields.writer(context.heads[$0.0], .path($0.1))) })
+                + edits.map { fields.candidate(.bool(false), heldBy: $0.0, at: .path($0.1)) })
     }
 }

@@ -4,27 +4,29 @@ import SyncEngine
 enum UnifiedDiff {
     /// `@@ -a,b +c,d @@` hunks with `context` unchanged lines around each change.
     static func lines(from old: String, to new: String, context: Int = 2) -> [String] {
-        let before = old.split(separator: "\n", omittingEmptySubsequences: false)
-        let after = new.split(separator: "\n", omittingEmptySubsequences: false)
+        let before = LineDiff.lines(old)
+        let after = LineDiff.lines(new)
         // The merge's diff: past its cost cap, the changed middle is shown whole.
         let changes = LineDiff.changes(from: before, to: after)
-        // The edit script as (kind, old line index, new line index).
+        // The edit script as (kind, old line index, new line index): each hunk's removed lines,
+        // then its added ones, with the unchanged lines between hunks.
         enum Kind { case same, removed, added }
         var script: [(kind: Kind, old: Int, new: Int)] = []
         var (i, j) = (0, 0)
-        while i < before.count || j < after.count {
-            if i < before.count, changes.removed[i] {
-                script.append((.removed, i, j))
-                i += 1
-            } else if j < after.count, changes.inserted[j] {
-                script.append((.added, i, j))
-                j += 1
-            } else {
+        func same(upTo end: Int) {
+            while i < end {
                 script.append((.same, i, j))
                 i += 1
                 j += 1
             }
         }
+        for hunk in changes.hunks {
+            same(upTo: hunk.removed.lowerBound)
+            for line in hunk.removed { script.append((.removed, line, hunk.inserted.lowerBound)) }
+            for line in hunk.inserted { script.append((.added, hunk.removed.upperBound, line)) }
+            (i, j) = (hunk.removed.upperBound, hunk.inserted.upperBound)
+        }
+        same(upTo: before.count)
         let changed = script.indices.filter { script[$0].kind != .same }
         guard !changed.isEmpty else { return [] }
         // Group changes whose context windows touch.
