@@ -4,11 +4,11 @@ import OfflineStore
 /// One line that says what went wrong, for any error: the layers' own errors say what to do;
 /// file-system errors are reduced to the path and the reason (not Foundation's dump).
 public func describeError(_ error: Error) -> String {
+    // The store says its errors without SQL at its boundary; one of SQLite's or GRDB's that
+    // got past it anyway is said the same way here, never with GRDB's description.
+    let error = Store.boundaryError(error, directory: nil)
     let text: String
-    if let fault = StoreFault(error) {
-        // SQLite's failures of the disk or the file, said without SQL.
-        text = fault.errorDescription ?? "\(fault)"
-    } else if let file = describeFileError(error as NSError) {
+    if let file = describeFileError(error as NSError) {
         text = file
     } else if let error = error as? LocalizedError, let description = error.errorDescription {
         text = description
