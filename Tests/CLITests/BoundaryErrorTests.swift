@@ -142,4 +142,47 @@ struct BoundaryErrorTests {
         #expect(try Data(contentsOf: database) == before)
         #expect(try user.ok(["list"]).contains("kept"))
     }
+
+    // MARK: - Files the sync cannot make
+
+    /// A shared folder this user may not write: the file or folder that cannot be made is
+    /// named, with why and what to do — not said to be unreadable.
+    @Test func aSharedFolderThatCannotBeWrittenSaysWhatToDo() throws {
+        let sandbox = try Sandbox()
+        let user = try UnprivilegedUser(sandbox)
+        try user.ok(["init", "--analyst", "dana"])
+        try user.ok(["add", "--title", "kept"])
+        let replica = try #require((try JSONSerialization.jsonObject(with: Data(user.ok(["status", "--json"]).utf8)) as? [String: Any])?["replica"] as? String)
+        // Folders of another user's (root's when the tests run as root; else made read-only).
+        func folder(_ name: String, layout: String?) throws -> URL {
+            let url = sandbox.folder.appending(path: name)
+            try FileManager.default.createDirectory(at: url.appending(path: layout ?? ""), withIntermediateDirectories: true)
+            if getuid() != 0 {
+                try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: url.appending(path: layout ?? "").path)
+            }
+            return url
+        }
+        let empty = try folder("empty", layout: nil)
+        let laidOut = try folder("laid-out", layout: "fieldnotes/replicas")
+        let ownDirectory = try folder("own", layout: "fieldnotes/replicas/\(replica)")
+        let cases: [(URL, String)] = [
+            (empty, "cannot write \(empty.path)/fieldnotes: permission denied; make its folder writable for you (or choose another) and run the command again"),
+            (laidOut, "cannot write \(laidOut.path)/fieldnotes/replicas/\(replica): permission denied; make its folder writable for you (or choose another) and run the command again"),
+            (ownDirectory, "cannot create \(ownDirectory.path)/fieldnotes/replicas/\(replica)/.writing-"),
+        ]
+        for (shared, expected) in cases {
+            let result = try user.run(["sync", shared.path])
+            #expect(result.status == 1)
+            #expect(result.stderrLines.count == 1 && result.stderr.hasPrefix("error: \(shared.path): \(expected)"), "\(result.stderr)")
+            #expect(result.stderr.contains("make its folder writable"), "\(result.stderr)")
+            #expect(!result.stderr.contains("cannot read"), "\(result.stderr)")
+        }
+
+        let out = try folder("out", layout: nil)
+        let export = try user.run(["export", "--all", "-o", out.appending(path: "x.fnc").path])
+        #expect(export.status == 1)
+        #expect(export.stderr == "error: cannot write \(out.path)/x.fnc: permission denied; make its folder writable for you (or choose another) and run the command again; nothing was exported\n",
+                "\(export.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
+    }
 }

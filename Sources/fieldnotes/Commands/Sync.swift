@@ -85,6 +85,9 @@ extension Fieldnotes {
             let count: Int
             do {
                 count = try Synchronizer(store: store).export(to: url, all: all)
+            } catch SyncError.cannotCreate(_, let reason) {
+                // The temporary file it is written as first, next to it: said of the file asked for.
+                throw CLIError("cannot write \(url.path): \(reason); nothing was exported")
             } catch let error as NSError where error.domain == NSPOSIXErrorDomain || error.domain == NSCocoaErrorDomain {
                 // A failed write of the file (full disk, file-size limit) names the file.
                 throw CLIError("cannot write \(url.path): \(Console.message(for: error)); nothing was exported")
