@@ -49,6 +49,16 @@ struct BoundaryErrorTests {
         }
     }
 
+    @Test func aRefusedFileKeepsItsErrorAndIsSaidByTheSameRenderer() {
+        let error = DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full", sql: "INSERT INTO versions VALUES (?)")
+        let skipped = SyncSummary.Skipped(file: "3f2a/00000002.fnc", error: error, consequence: "it is tried again at the next sync")
+        #expect(skipped.error is DatabaseError, "the error itself is kept")
+        let reason = SyncOutput.reason(skipped)
+        #expect(reason == Console.message(for: error) + "; it is tried again at the next sync")
+        #expect(!Self.showsSQL(reason) && reason.contains("free some space"), "\(reason)")
+        #expect(skipped.reason == reason)
+    }
+
     // MARK: - Real conditions, through the binary
 
     /// A store whose database file holds no database at all (a bad copy, a file put in its

@@ -122,12 +122,17 @@ enum SyncOutput {
             "importedVersions": .int(Int64(summary.importedVersions)),
             "exportedVersions": .int(Int64(summary.exportedVersions)),
             "newConflicts": .int(Int64(summary.newConflicts)),
-            "skipped": .array(summary.skipped.map { .object(["file": .string($0.file), "reason": .string($0.reason)]) }),
+            "skipped": .array(summary.skipped.map { .object(["file": .string($0.file), "reason": .string(reason($0))]) }),
             "waiting": .array(summary.waiting.map { .object(["writer": .string($0.writer.rawValue), "missing": .string($0.missing)]) }),
             "rewrittenChangesets": .int(Int64(summary.rewrittenChangesets)),
             "notices": .array(summary.notices.map { .string($0.description) }),
         ]
         return .object(members.merging(extra))
+    }
+
+    /// Why a file was refused, said by the renderer of every error.
+    static func reason(_ skipped: SyncSummary.Skipped) -> String {
+        skipped.reason(renderedBy: Console.message(for:))
     }
 
     /// What one folder's sync did, or an import's (no folder).
@@ -147,7 +152,7 @@ enum SyncOutput {
             switch result.outcome {
             case .success(let summary):
                 // A sync names the folder of each refused file; an import names files by path.
-                failures += summary.skipped.map { "\(result.folder.map { "\($0): " } ?? "")refused \($0.file): \($0.reason)" }
+                failures += summary.skipped.map { "\(result.folder.map { "\($0): " } ?? "")refused \($0.file): \(reason($0))" }
                 total.importedChangesets += summary.importedChangesets
                 total.importedVersions += summary.importedVersions
                 total.exportedVersions += summary.exportedVersions
