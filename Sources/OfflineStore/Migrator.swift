@@ -22,7 +22,9 @@ enum Migrator {
                     try db.execute(sql: "PRAGMA user_version = \(migration.number)")
                     return .commit
                 }
-            } catch let error as DatabaseError {
+            } catch let error as DatabaseError where StoreFault(error) == nil {
+                // A fault of the files (a full disk, a read-only file, damage) is said as such
+                // by the store's boundary; what is left is a migration that failed.
                 throw StoreError.migrationFailed(path: path, migration: migration.number, reason: error.message ?? "SQLite error \(error.resultCode.rawValue)")
             }
         }

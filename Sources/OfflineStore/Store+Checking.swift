@@ -15,7 +15,8 @@ extension Store {
         do {
             try db.execute(sql: "INSERT INTO reports_search (reports_search, rank) VALUES ('integrity-check', 1)")
         } catch {
-            problems.append("search index: \(error)")
+            // SQLite's words, not its statement.
+            problems.append("search index: \((error as? DatabaseError)?.message ?? "its check failed")")
         }
         return problems
     }
@@ -24,7 +25,9 @@ extension Store {
     /// runs on this one: SQLite's checks read the whole file, and so does a check of every
     /// record, so `verify` does both at once on the two cores (WAL lets them read together).
     public func integrityProblems(alongside body: () throws -> Void) throws -> [String] {
-        let second = try Self.openDatabase(at: directory.appending(path: Self.databaseName))
+        let second = try database.mappingErrors {
+            StoreDatabase(queue: try Self.openDatabase(at: directory.appending(path: Self.databaseName)), directory: directory)
+        }
         let outcome = IntegrityOutcome()
         let thread = Thread {
             outcome.finish(Result { try second.writeWithoutTransaction(Self.integrityProblems) })
@@ -33,7 +36,7 @@ extension Store {
         thread.start()
         let bodyResult = Result { try body() }
         let problems = outcome.wait()
-        if case .failure(let error as DatabaseError) = bodyResult, error.resultCode == .SQLITE_CORRUPT,
+        if case .failure(let error) = bodyResult, case .damaged? = error as? StoreFault,
            case .success(let found) = problems, !found.isEmpty {
             // A damaged page stopped the check of the records: SQLite's checks say which.
             return found
@@ -95,7 +98,7 @@ extension Store {
             while let id = try ids.next() {
                 var decoded: [Int64: Version] = [:]
                 let versions = try Row.fetchAll(versionRows, arguments: [id]).map { row in
-                    let version = Result { try Self.decodeVersion(row["encoded"]) }
+                    let version = Result { try Self.decodeVersion(row["encoded"]) }.mapError { Self.boundaryError($0, directory: directory) }
                     if case .success(let good) = version { decoded[row["seq"]] = good }
                     return StoredVersion(reportID: row["report_id"], replicaID: row["replica_id"], counter: row["counter"], hash: row["hash"],
                                          decoded: version)
@@ -104,6 +107,7 @@ extension Store {
                     try Row.fetchOne(reportRow, arguments: [id]).map { row in
                         // A state by reference is its head's snapshot, decoded just above.
                         Result { try Self.fetchStored(db, reportID, head: (row["head_seq"] as Int64?).flatMap { decoded[$0] })! }
+                            .mapError { Self.boundaryError($0, directory: directory) }
                     }
                 }
                 var derivedDataMatches = true

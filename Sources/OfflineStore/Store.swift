@@ -40,7 +40,8 @@ public final class Store: Sendable {
     /// The store's folder (readable by its owner only).
     public let directory: URL
     public let identity: ReplicaIdentity
-    let database: DatabaseQueue
+    /// Every read and write goes through it, and so does every error SQLite makes.
+    let database: StoreDatabase
     /// The writer lock, held for as long as this value lives when opened to write.
     let lock: StoreLock?
 
@@ -51,9 +52,9 @@ public final class Store: Sendable {
 
     private init(directory: URL, database: DatabaseQueue, lock: StoreLock?) throws {
         self.directory = directory
-        self.database = database
+        self.database = StoreDatabase(queue: database, directory: directory)
         self.lock = lock
-        identity = try database.read { db in
+        identity = try self.database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, analyst FROM replica"),
                   let replica = ReplicaID(row["id"])
             else { throw StoreError.notAStore(path: directory.path) }
@@ -102,7 +103,7 @@ public final class Store: Sendable {
         } catch {
             // Leave no half-made store behind.
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file.path + suffix) }
-            throw error
+            throw boundaryError(error, directory: directory)
         }
     }
 
@@ -147,10 +148,10 @@ public final class Store: Sendable {
                     try database.write { db in try Migrator.migrate(db, path: directory.path) }
                 }
             }
-        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
-            throw StoreDamage.fault(for: error, file: file) ?? StoreError.notAStore(path: directory.path)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN {
-            throw StoreError.notAStore(path: directory.path)
+        } catch {
+            // A file that is not a database, or cannot be opened, is not a store; damage is
+            // recorded.
+            throw boundaryError(error, directory: directory, opening: true)
         }
         return try Store(directory: directory, database: database, lock: lock)
     }

@@ -26,9 +26,28 @@ public enum StoreDamage {
     private static let installWatch: Void = {
         Database.logError = { code, message in
             guard code.primaryResultCode == .SQLITE_CORRUPT || code.primaryResultCode == .SQLITE_NOTADB else { return }
-            seen.withLock { $0 = $0 ?? message }
+            seen.withLock { $0 = $0 ?? withoutStatement(message) }
         }
     }()
+
+    /// SQLite's log line without the statement it may quote: the marker's words reach the
+    /// user, and SQL is not for them. ("statement aborts at 7: [SELECT …] file is not a
+    /// database", or "…: file is not a database; [SELECT …]" in newer SQLite, and "file is
+    /// not a database in \"SELECT …\"" from a statement being prepared, say "file is not a
+    /// database".)
+    static func withoutStatement(_ message: String) -> String {
+        if message.hasSuffix("\""), let quote = message.range(of: " in \"") {
+            return String(message[..<quote.lowerBound])
+        }
+        guard message.hasPrefix("statement aborts at "), let colon = message.range(of: ": ") else { return message }
+        var rest = message[colon.upperBound...]
+        if rest.hasPrefix("[") {
+            rest = rest.range(of: "] ", options: .backwards).map { rest[$0.upperBound...] } ?? "the statement failed"
+        } else if let statement = rest.range(of: "; [") {
+            rest = rest[..<statement.lowerBound]
+        }
+        return String(rest)
+    }
 
     private static let seen = Locked<String?>(nil)
 
@@ -38,8 +57,11 @@ public enum StoreDamage {
     /// Leaves the marker in the store's folder if this process met damage. The CLI calls it
     /// at the end of every command, whether it succeeded or not.
     public static func recordIfMet(in directory: URL) {
-        // A marker already there says more than SQLite's log line.
-        guard let message = metInThisProcess, marked(in: directory) == nil else { return }
+        // A marker already there says more than SQLite's log line. A file that is no SQLite
+        // database at all is not a damaged store but no store (as opening it says).
+        guard let message = metInThisProcess, marked(in: directory) == nil,
+              hasSQLiteHeader(directory.appending(path: Store.databaseName))
+        else { return }
         record("SQLite met a damaged page: \(message)", in: directory)
     }
 

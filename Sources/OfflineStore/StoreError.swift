@@ -21,6 +21,10 @@ public enum StoreError: Error, Equatable, LocalizedError {
     case remoteExists(String)
     case unknownRemote(String)
     case invalidRemoteName(String)
+    /// SQLite refused what no command should ask of it — a constraint, a statement gone wrong:
+    /// a bug. `code` is SQLite's extended result code (nil: an error of GRDB's own). Its
+    /// message and statement are not said: they are for the code, not for a person.
+    case internalError(code: Int32?)
 
     public var errorDescription: String? {
         switch self {
@@ -60,6 +64,8 @@ public enum StoreError: Error, Equatable, LocalizedError {
             "no remote named '\(name)'; `fieldnotes remote list` shows them"
         case .corruptRecord(let detail):
             "the store holds a damaged record (\(detail)); run `fieldnotes verify`"
+        case .internalError(let code):
+            "internal error in the store\(code.map { " (SQLite code \($0))" } ?? ""); nothing was changed — run `fieldnotes verify`, and report this"
         }
     }
 }

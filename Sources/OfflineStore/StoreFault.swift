@@ -10,6 +10,8 @@ public enum StoreFault: Error, Equatable, LocalizedError {
     case busy
     /// A file of the store cannot be written; `advice` says what to do about it.
     case readOnly(path: String, advice: String)
+    /// A file of the store cannot even be read; `advice` says what to do about it.
+    case unreadable(path: String, advice: String)
     /// The disk is full, or a file-size limit (`ulimit -f`) was reached.
     case diskFull
     /// A write failed: a full disk, a file-size limit, or the disk itself.
@@ -27,6 +29,8 @@ public enum StoreFault: Error, Equatable, LocalizedError {
             "the store's database has been locked for over a minute by a program that is not a fieldnotes command (an open `sqlite3` shell?); close it and run the command again"
         case .readOnly(let path, let advice):
             "cannot write \(path): it is read-only; \(advice)"
+        case .unreadable(let path, let advice):
+            "cannot read \(path): permission denied; \(advice)"
         case .diskFull:
             "cannot write the store: the disk is full or a file-size limit (`ulimit -f`) was reached; nothing was changed — free some space (or raise the limit) and run the command again"
         case .writeFailed:
@@ -38,9 +42,14 @@ public enum StoreFault: Error, Equatable, LocalizedError {
         }
     }
 
-    /// The fault an error from SQLite stands for, nil when it is not a fault of the files (a
-    /// constraint, a bug). Paths are the store's folder's when the caller knows it.
+    /// The fault an error from SQLite stands for (a fault is itself), nil when it is not a
+    /// fault of the files (a constraint, a bug). Paths are the store's folder's when the
+    /// caller knows it. (What the store throws is mapped already: ``Store/boundaryError(_:directory:)``.)
     public init?(_ error: Error, store directory: URL? = nil) {
+        if let fault = error as? StoreFault {
+            self = fault
+            return
+        }
         guard let error = error as? DatabaseError else { return nil }
         switch error.resultCode {
         case .SQLITE_FULL:

@@ -58,7 +58,7 @@ enum StoreFiles {
     }
 
     /// What to do about a read-only file: its owner's, when it is not ours.
-    private static func advice(for path: String, otherwise: String) -> String {
+    static func advice(for path: String, otherwise: String) -> String {
         var status = stat()
         guard stat(path, &status) == 0, status.st_uid != geteuid() else { return otherwise }
         let owner = getpwuid(status.st_uid).map { String(cString: $0.pointee.pw_name) } ?? "uid \(status.st_uid)"

@@ -5,7 +5,10 @@ public enum SyncError: Error, Equatable, LocalizedError {
     case folderMissing(String)
     case notAFolder(String)
     case folderDamaged(String, String)
-    case cannotWrite(String)
+    /// A file or folder that cannot be written; `reason` says why and what to do.
+    case cannotWrite(path: String, reason: String)
+    /// A file that cannot be made; `reason` says why and what to do.
+    case cannotCreate(path: String, reason: String)
     case cannotRead(String)
     case noRemotes
     case replicaInUseElsewhere(folder: String, file: String)
@@ -17,7 +20,8 @@ public enum SyncError: Error, Equatable, LocalizedError {
         case .notAFolder(let path): "\(path) is a file, not a folder; give the shared folder's path"
         case .folderDamaged(let path, let kind):
             "\(path) is \(kind), not a folder; fieldnotes reads only what is inside the shared folder: move it away and sync again"
-        case .cannotWrite(let path): "cannot write \(path)"
+        case .cannotWrite(let path, let reason): "cannot write \(path): \(reason)"
+        case .cannotCreate(let path, let reason): "cannot create \(path): \(reason)"
         case .cannotRead(let detail): "cannot read \(detail); check its permissions"
         case .replicaInUseElsewhere(let folder, let file):
             "\(folder) holds \(file) written as this replica, which this store did not write: a copy of this store is in use on another laptop (each laptop needs its own `fieldnotes init`); nothing was written"

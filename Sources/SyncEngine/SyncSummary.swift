@@ -6,7 +6,30 @@ public struct SyncSummary: Sendable, Equatable {
     /// A file that was refused, and why. Nothing of it reached the store.
     public struct Skipped: Sendable, Equatable {
         public var file: String
-        public var reason: String
+        /// Why: the error itself, for the caller to say (the CLI, through its one renderer).
+        public var error: any Error
+        /// What becomes of the file, said after the error ("it is tried again at the next
+        /// sync"), if anything.
+        public var consequence: String?
+
+        public init(file: String, error: any Error, consequence: String? = nil) {
+            self.file = file
+            self.error = error
+            self.consequence = consequence
+        }
+
+        /// Why, in one line: the error as `render` says it, then the consequence.
+        public func reason(renderedBy render: (Error) -> String) -> String {
+            render(error) + (consequence.map { "; \($0)" } ?? "")
+        }
+
+        /// Why, in one line, as ``describeError(_:)`` says the error.
+        public var reason: String { reason(renderedBy: describeError) }
+
+        /// The same file refused for the same reason, as said.
+        public static func == (lhs: Skipped, rhs: Skipped) -> Bool {
+            lhs.file == rhs.file && lhs.reason == rhs.reason
+        }
     }
 
     /// A writer whose next file is not in the folder yet; its later files wait for it.

@@ -44,7 +44,7 @@ public struct Synchronizer {
                 let visit = try identify(folder)
                 let (writers, refused) = try folder.writers()
                 for (name, problem) in refused {
-                    summaries[index].skipped.append(.init(file: name, reason: problem.localizedDescription))
+                    summaries[index].skipped.append(.init(file: name, error: problem))
                 }
                 for writer in writers where writer != me {
                     try importNew(from: writer, in: visit, into: &summaries[index])
@@ -71,7 +71,7 @@ public struct Synchronizer {
         do {
             files = try visit.folder.changesets(of: writer)
         } catch {
-            summary.skipped.append(.init(file: writer.rawValue, reason: Self.describe(error)))
+            summary.skipped.append(.init(file: writer.rawValue, error: error))
             return
         }
         guard let newest = files.keys.max() else { return }
@@ -86,8 +86,8 @@ public struct Synchronizer {
             } catch {
                 let held = files.keys.filter { $0 > last + 1 }.count
                 let waiting = held == 0 ? "" : "; \(held == 1 ? "the writer's next changeset waits" : "the writer's \(held) later changesets wait") for it"
-                summary.skipped.append(.init(file: "\(writer.rawValue)/\(file.lastPathComponent)",
-                                             reason: Self.describe(error) + "; it is tried again at the next sync" + waiting))
+                summary.skipped.append(.init(file: "\(writer.rawValue)/\(file.lastPathComponent)", error: error,
+                                             consequence: "it is tried again at the next sync" + waiting))
                 return
             }
             last += 1
@@ -106,7 +106,7 @@ public struct Synchronizer {
                 // what the link leads to is a plain file.
                 try importChangeset(at: url.resolvingSymlinksInPath(), origin: .file, expecting: nil, into: &summary)
             } catch {
-                summary.skipped.append(.init(file: url.path, reason: Self.describe(error)))
+                summary.skipped.append(.init(file: url.path, error: error))
             }
         }
         return summary

@@ -245,7 +245,12 @@ struct StoreTests {
     @Test func versionsCannotBeChangedOrDeletedEvenBySQL() throws {
         let temporary = try TemporaryStore()
         try temporary.store.create(sampleReport())
-        #expect(throws: DatabaseError.self) { try temporary.store.database.write { try $0.execute(sql: "UPDATE versions SET hash = 'x'") } }
-        #expect(throws: DatabaseError.self) { try temporary.store.database.write { try $0.execute(sql: "DELETE FROM versions") } }
+        // Refused by the schema's triggers (SQLITE_CONSTRAINT_TRIGGER), said as a bug at the store's boundary.
+        #expect(throws: StoreError.internalError(code: DatabaseError.SQLITE_CONSTRAINT_TRIGGER.rawValue)) {
+            try temporary.store.database.write { try $0.execute(sql: "UPDATE versions SET hash = 'x'") }
+        }
+        #expect(throws: StoreError.internalError(code: DatabaseError.SQLITE_CONSTRAINT_TRIGGER.rawValue)) {
+            try temporary.store.database.write { try $0.execute(sql: "DELETE FROM versions") }
+        }
     }
 }

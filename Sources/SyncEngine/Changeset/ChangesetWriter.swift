@@ -17,12 +17,14 @@ public final class ChangesetWriter {
     private var pending: [UInt8] = []
     private static let flushSize = 256 * 1024
 
-    /// Starts a changeset at `url`, which must not exist.
+    /// Starts a changeset at `url`, which must not exist (one that does is emptied). A file
+    /// that cannot be made is ``SyncError/cannotCreate(path:reason:)``, saying why and what to do.
     public init(at url: URL, writer: ReplicaID, sequence: Int, level: Int32) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw ChangesetError.unreadable("cannot create \(url.path)")
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else {
+            throw SyncError.cannotCreate(path: url.path, reason: describeWriteFailure(errno))
         }
-        file = try FileHandle(forWritingTo: url)
+        file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         self.writer = writer
         self.sequence = sequence
         self.level = level

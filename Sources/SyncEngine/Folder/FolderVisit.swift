@@ -128,7 +128,8 @@ extension Synchronizer {
         if present.count < lastWritten {
             // One file a sync: a gap of a million is no history but a forged number.
             guard lastWritten - present.count <= 1_000_000 else {
-                throw SyncError.cannotWrite("\(folder.directory(of: me).path): this replica's files there are numbered up to \(lastWritten) but \(present.count) are left; move the folder's copy of this replica's directory away and sync again")
+                throw SyncError.cannotWrite(path: folder.directory(of: me).path,
+                                            reason: "this replica's files there are numbered up to \(lastWritten) but \(present.count) are left; move the folder's copy of this replica's directory away and sync again")
             }
             for sequence in 1...lastWritten where present[sequence] == nil {
                 vanished.append(sequence)

@@ -53,7 +53,7 @@ public struct SharedFolder: Sendable {
                 } catch where FolderFile.mode(of: directory) == S_IFDIR {
                     // Another replica made it at the same moment.
                 } catch {
-                    throw SyncError.cannotWrite(describeError(error))
+                    throw SyncError.cannotWrite(path: directory.path, reason: describeWriteFailure(error))
                 }
             case S_IFDIR?: continue
             case let mode?: throw SyncError.folderDamaged(directory.path, FolderFile.kind(of: mode))
@@ -80,7 +80,7 @@ public struct SharedFolder: Sendable {
     /// Writes this replica's replica.json (in its own directory, which it makes if need be).
     func write(_ info: ReplicaInfo) throws {
         let directory = directory(of: info.replica)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Self.makeDirectory(directory)
         try Self.writeAtomically(info.encoded, to: directory.appending(path: ReplicaInfo.fileName))
     }
 
@@ -151,7 +151,7 @@ public struct SharedFolder: Sendable {
     func writeChangeset(for writer: ReplicaID, sequence: Int, level: Int32,
                         _ body: (ChangesetWriter) throws -> Void) throws -> URL {
         let directory = directory(of: writer)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Self.makeDirectory(directory)
         try removeStaleTemporaries(in: directory)
         let temporary = directory.appending(path: ".writing-\(UUID().uuidString).partial")
         do {
@@ -165,7 +165,7 @@ public struct SharedFolder: Sendable {
         let final = directory.appending(path: Self.fileName(sequence: sequence))
         guard !FileManager.default.fileExists(atPath: final.path) else {
             try? FileManager.default.removeItem(at: temporary)
-            throw SyncError.cannotWrite("\(final.path): it exists already")
+            throw SyncError.cannotWrite(path: final.path, reason: "it appeared while this sync wrote it; sync again")
         }
         try Self.rename(temporary, to: final)
         return final
@@ -179,11 +179,24 @@ public struct SharedFolder: Sendable {
 
     // MARK: Durable files
 
+    /// Makes a folder (and those above it) unless it exists; one that cannot be made is
+    /// ``SyncError/cannotWrite(path:reason:)``, saying why and what to do.
+    static func makeDirectory(_ directory: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SyncError.cannotWrite(path: directory.path, reason: describeWriteFailure(error))
+        }
+    }
+
     /// Writes `data` to a temporary file next to `url`, fsyncs it, and renames it over `url`.
     static func writeAtomically(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appending(path: ".writing-\(UUID().uuidString).partial")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw SyncError.cannotWrite(url.path)
+        do {
+            try data.write(to: temporary)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw SyncError.cannotWrite(path: url.path, reason: describeWriteFailure(error))
         }
         let handle = try FileHandle(forWritingTo: temporary)
         try handle.synchronize()
@@ -193,9 +206,9 @@ public struct SharedFolder: Sendable {
 
     static func rename(_ from: URL, to: URL) throws {
         guard Foundation.rename(from.path, to.path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = describeWriteFailure(errno)
             try? FileManager.default.removeItem(at: from)
-            throw SyncError.cannotWrite("\(to.path): \(reason)")
+            throw SyncError.cannotWrite(path: to.path, reason: reason)
         }
         syncDirectory(to.deletingLastPathComponent())
     }

@@ -76,6 +76,9 @@ extension Fieldnotes {
             let count: Int
             do {
                 count = try Synchronizer(store: store).export(to: url, all: all)
+            } catch SyncError.cannotCreate(_, let reason) {
+                // The temporary file it is written as first, next to it: said of the file asked for.
+                throw CLIError("cannot write \(url.path): \(reason); nothing was exported")
             } catch let error as NSError where error.domain == NSPOSIXErrorDomain || error.domain == NSCocoaErrorDomain {
                 // A failed write of the file (full disk, file-size limit) names the file.
                 throw CLIError("cannot write \(url.path): \(Console.message(for: error)); nothing was exported")
@@ -110,12 +113,17 @@ enum SyncOutput {
             "importedVersions": .int(Int64(summary.importedVersions)),
             "exportedVersions": .int(Int64(summary.exportedVersions)),
             "newConflicts": .int(Int64(summary.newConflicts)),
-            "skipped": .array(summary.skipped.map { .object(["file": .string($0.file), "reason": .string($0.reason)]) }),
+            "skipped": .array(summary.skipped.map { .object(["file": .string($0.file), "reason": .string(reason($0))]) }),
             "waiting": .array(summary.waiting.map { .object(["writer": .string($0.writer.rawValue), "missing": .string($0.missing)]) }),
             "rewrittenChangesets": .int(Int64(summary.rewrittenChangesets)),
             "notices": .array(summary.notices.map { .string($0.description) }),
         ]
         return .object(members.merging(extra))
+    }
+
+    /// Why a file was refused, said by the renderer of every error.
+    static func reason(_ skipped: SyncSummary.Skipped) -> String {
+        skipped.reason(renderedBy: Console.message(for:))
     }
 
     /// What one folder's sync did, or an import's (no folder).
@@ -135,7 +143,7 @@ enum SyncOutput {
             switch result.outcome {
             case .success(let summary):
                 // A sync names the folder of each refused file; an import names files by path.
-                failures += summary.skipped.map { "\(result.folder.map { "\($0): " } ?? "")refused \($0.file): \($0.reason)" }
+                failures += summary.skipped.map { "\(result.folder.map { "\($0): " } ?? "")refused \($0.file): \(reason($0))" }
                 total.importedChangesets += summary.importedChangesets
                 total.importedVersions += summary.importedVersions
                 total.exportedVersions += summary.exportedVersions

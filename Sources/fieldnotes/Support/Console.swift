@@ -32,14 +32,11 @@ enum Console {
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 
-    /// One line, whatever the error: the layers' errors say what to do.
-    /// Faults of the store's files (a full disk, a damaged page, a read-only file) are said
-    /// with the store's folder, and never with SQLite's statement.
+    /// One line, whatever the error: the layers' errors say what to do. The store says its
+    /// own without SQL; an error of SQLite's that got past it anyway is said here as the store
+    /// would (a fault of its files with the store's folder), never with GRDB's description.
     static func message(for error: Error) -> String {
-        if let directory = StoreUse.opened.directory, let fault = StoreFault(error, store: directory) {
-            return describeError(fault)
-        }
-        return describeError(error)
+        describeError(Store.boundaryError(error, directory: StoreUse.opened.directory))
     }
 
     /// JSON is written exact: its own escaping keeps control characters out of the text.
