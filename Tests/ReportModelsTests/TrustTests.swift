@@ -232,4 +232,190 @@ struct TrustTests {
             #expect(Fingerprint(typed: typed) == nil, "\(typed.prefix(80))")
         }
     }
+
+    // MARK: Identity cards
+
+    @Test func anIdentityCardIsPinned() throws {
+        let key = try #require(ReplicaSigningKey(rawRepresentation: Self.rfcSeed))
+        let card = try IdentityCard.make(replica: replica, analyst: "Dana Ølund", signingKey: key, created: time)
+        #expect(card.signature.hex == "9d8e553cffd3c09ff29ad1dc7136de53278dcb51fbb37ec8fd29a1923d270b22a365342cd06ed6cf09666db6a724810df8311eef92c1ec0c66f72742239e2d01")
+        #expect(card.verify())
+        #expect(String(decoding: card.encoded, as: UTF8.self)
+            == #"{"analyst":"Dana Ølund","created":"2024-06-23T12:00:00.000Z","key":"\#(Self.rfcPublicKey)","replica":"\#(replica)","signature":"\#(card.signature.hex)"}"#)
+    }
+
+    @Test func identityCardsRoundTrip() throws {
+        let key = ReplicaSigningKey()
+        for created in [time, nil] {
+            let card = try IdentityCard.make(replica: replica, analyst: "bob \"the\" analyst", signingKey: key, created: created)
+            #expect(card.verify())
+            #expect(card.key == key.publicKey)
+            let read = try IdentityCard(encoded: card.encoded)
+            #expect(read == card)
+            #expect(read.verify())
+            #expect(try IdentityCard(json: card.json) == card)
+        }
+        #expect(try IdentityCard.make(replica: replica, analyst: "x", signingKey: key).json["created"] == .null)
+    }
+
+    @Test func aCardIsMadeOnlyForAnAnalystNameFieldnotesAccepts() {
+        #expect(throws: InvalidField.self) { try IdentityCard.make(replica: replica, analyst: "two\nlines", signingKey: ReplicaSigningKey()) }
+        #expect(throws: InvalidField.self) { try IdentityCard.make(replica: replica, analyst: " ", signingKey: ReplicaSigningKey()) }
+        #expect(throws: InvalidField.self) {
+            try IdentityCard.make(replica: replica, analyst: String(repeating: "a", count: 201), signingKey: ReplicaSigningKey())
+        }
+    }
+
+    @Test func aCardChangedAfterSigningDoesNotVerify() throws {
+        let key = ReplicaSigningKey()
+        let card = try IdentityCard.make(replica: replica, analyst: "alice", signingKey: key, created: time)
+        let changes: [(String, (inout JSONObject) -> Void)] = [
+            ("analyst", { $0["analyst"] = .string("mallory") }),
+            ("replica", { $0["replica"] = .string(ReplicaID().rawValue) }),
+            ("created", { $0["created"] = .string(Timestamp(millisecondsSince1970: 1_719_144_000_001).description) }),
+            ("created removed", { $0["created"] = .null }),
+            ("key", { $0["key"] = .string(ReplicaSigningKey().publicKey.hex) }),
+            ("signature of another card", {
+                $0["signature"] = .string(try! IdentityCard.make(replica: replica, analyst: "mallory", signingKey: key, created: time).signature.hex)
+            }),
+        ]
+        for (name, change) in changes {
+            let tampered = try IdentityCard(json: edited(card.json, change))
+            #expect(!tampered.verify(), "\(name)")
+        }
+        // Mallory's own card for Alice's replica verifies: a card proves a claim, not its truth.
+        let mallory = ReplicaSigningKey()
+        let claim = try IdentityCard.make(replica: replica, analyst: "alice", signingKey: mallory, created: time)
+        #expect(claim.verify())
+        #expect(claim.key.fingerprint != card.key.fingerprint)
+    }
+
+    @Test func malformedCardsAreRefused() throws {
+        let card = try IdentityCard.make(replica: replica, analyst: "alice", signingKey: ReplicaSigningKey(), created: time)
+        let changes: [(String, (inout JSONObject) -> Void)] = [
+            ("unknown member", { $0["comment"] = .string("hi") }),
+            ("missing analyst", { $0["analyst"] = nil }),
+            ("missing created", { $0["created"] = nil }),
+            ("missing signature", { $0["signature"] = nil }),
+            ("analyst a number", { $0["analyst"] = .int(7) }),
+            ("analyst two lines", { $0["analyst"] = .string("alice\nbob") }),
+            ("analyst control", { $0["analyst"] = .string("alice\u{1B}[2J") }),
+            ("analyst empty", { $0["analyst"] = .string("") }),
+            ("analyst too long", { $0["analyst"] = .string(String(repeating: "a", count: 201)) }),
+            ("key a number", { $0["key"] = .int(1) }),
+            ("key an array", { $0["key"] = .array([]) }),
+            ("key short", { $0["key"] = .string(String(card.key.hex.dropLast(2))) }),
+            ("key uppercase", { $0["key"] = .string(card.key.hex.uppercased()) }),
+            ("key of small order", { $0["key"] = .string("01" + String(repeating: "0", count: 62)) }),
+            ("signature 63 bytes", { $0["signature"] = .string(String(card.signature.hex.dropLast(2))) }),
+            ("signature 65 bytes", { $0["signature"] = .string(card.signature.hex + "00") }),
+            ("signature null", { $0["signature"] = .null }),
+            ("created a number", { $0["created"] = .int(1_719_144_000_000) }),
+            ("created not canonical", { $0["created"] = .string("2024-06-23T12:00:00Z") }),
+            ("created a date", { $0["created"] = .string("2024-06-23") }),
+            ("created long", { $0["created"] = .string(String(repeating: "2", count: 1_000_000)) }),
+            ("replica uppercase", { $0["replica"] = .string(card.replica.rawValue.uppercased()) }),
+            ("replica not random", { $0["replica"] = .string("00000000-0000-0000-0000-000000000000") }),
+            ("replica not an id", { $0["replica"] = .string("alice") }),
+            ("replica a number", { $0["replica"] = .int(3) }),
+        ]
+        for (name, change) in changes {
+            #expect(throws: ShapeError.self, "\(name)") { try IdentityCard(json: edited(card.json, change)) }
+        }
+        #expect(throws: ShapeError.self) { try IdentityCard(json: .array([card.json])) }
+        #expect(throws: ShapeError.self) { try IdentityCard(json: .string(String(decoding: card.encoded, as: UTF8.self))) }
+    }
+
+    @Test func cardBytesAreReadStrictlyAndBounded() throws {
+        let card = try IdentityCard.make(replica: replica, analyst: "alice", signingKey: ReplicaSigningKey(), created: time)
+        let text = String(decoding: card.encoded, as: UTF8.self)
+        // Another spelling of the same card: white space, keys out of order, an escaped letter.
+        for spelling in [" " + text, text.replacingOccurrences(of: ",", with: ", "),
+                         text.replacingOccurrences(of: #""alice""#, with: #""\u0061lice""#),
+                         #"{"replica":"\#(replica)","#
+                             + text.dropFirst().replacingOccurrences(of: #","replica":"\#(replica)""#, with: "")] {
+            #expect(throws: ShapeError.self, "\(spelling)") { try IdentityCard(encoded: Array(spelling.utf8)) }
+            #expect(try IdentityCard(json: JSONValue(parsing: spelling)) == card)
+        }
+        for garbage in ["", "{", "null", "[]", "{}", text + "x", String(text.dropLast())] {
+            #expect(throws: ShapeError.self, "\(garbage)") { try IdentityCard(encoded: Array(garbage.utf8)) }
+        }
+        // Too long is refused before it is parsed: this one is not even JSON.
+        let huge = [UInt8](repeating: UInt8(ascii: "["), count: IdentityCard.maximumEncodedSize + 1)
+        #expect { try IdentityCard(encoded: huge) } throws: { ($0 as? ShapeError)?.problem.contains("at most") == true }
+        // The longest name fieldnotes accepts fits.
+        let longest = try IdentityCard.make(replica: replica, analyst: String(repeating: "\u{1F469}\u{200D}\u{1F52C}", count: 200),
+                                            signingKey: ReplicaSigningKey(), created: time)
+        #expect(longest.encoded.count <= IdentityCard.maximumEncodedSize)
+        #expect(try IdentityCard(encoded: longest.encoded) == longest)
+    }
+
+    // MARK: Key rotations
+
+    @Test func aRotationVerifiesAndRoundTrips() throws {
+        let old = ReplicaSigningKey(), new = ReplicaSigningKey()
+        let rotation = KeyRotation.make(replica: replica, from: old, to: new, time: time)
+        #expect(rotation.verify())
+        #expect(rotation.oldKey == old.publicKey && rotation.newKey == new.publicKey)
+        #expect(try KeyRotation(encoded: rotation.encoded) == rotation)
+        #expect(try KeyRotation(json: rotation.json) == rotation)
+        #expect(rotation.encoded.count <= KeyRotation.maximumEncodedSize)
+        #expect(String(decoding: rotation.encoded, as: UTF8.self).hasPrefix(#"{"newKey":"\#(new.publicKey.hex)","newSignature":"#))
+    }
+
+    @Test func aRotationNeedsBothKeys() throws {
+        let old = ReplicaSigningKey(), new = ReplicaSigningKey(), third = ReplicaSigningKey()
+        let rotation = KeyRotation.make(replica: replica, from: old, to: new, time: time)
+        let bytes = rotation.signedBytes
+        let changes: [(String, (inout JSONObject) -> Void)] = [
+            ("signed only by the new key", { $0["oldSignature"] = .string(new.signature(for: bytes, in: .keyRotation).hex) }),
+            ("old signature by a third key", { $0["oldSignature"] = .string(third.signature(for: bytes, in: .keyRotation).hex) }),
+            ("new signature by a third key", { $0["newSignature"] = .string(third.signature(for: bytes, in: .keyRotation).hex) }),
+            ("new signature by the old key", { $0["newSignature"] = .string(old.signature(for: bytes, in: .keyRotation).hex) }),
+            ("signatures swapped", {
+                $0["oldSignature"] = .string(rotation.newSignature.hex)
+                $0["newSignature"] = .string(rotation.oldSignature.hex)
+            }),
+            ("to a third key", { $0["newKey"] = .string(third.publicKey.hex) }),
+            ("from a third key", { $0["oldKey"] = .string(third.publicKey.hex) }),
+            ("another replica", { $0["replica"] = .string(ReplicaID().rawValue) }),
+            ("another time", { $0["time"] = .string(Timestamp(millisecondsSince1970: time.millisecondsSince1970 + 1).description) }),
+            ("the old key's signature in another context", {
+                $0["oldSignature"] = .string(old.signature(for: bytes, in: .identityCard).hex)
+            }),
+        ]
+        for (name, change) in changes {
+            let tampered = try KeyRotation(json: edited(rotation.json, change))
+            #expect(!tampered.verify(), "\(name)")
+        }
+        // Someone holding only a third key can make a valid rotation, but only from their own key:
+        // whether that key is the one pinned for the replica is for the store to check.
+        let fromThird = KeyRotation.make(replica: replica, from: third, to: new, time: time)
+        #expect(fromThird.verify())
+        #expect(fromThird.oldKey != rotation.oldKey)
+    }
+
+    @Test func malformedRotationsAreRefused() throws {
+        let rotation = KeyRotation.make(replica: replica, from: ReplicaSigningKey(), to: ReplicaSigningKey(), time: time)
+        let changes: [(String, (inout JSONObject) -> Void)] = [
+            ("unknown member", { $0["analyst"] = .string("alice") }),
+            ("missing time", { $0["time"] = nil }),
+            ("missing new signature", { $0["newSignature"] = nil }),
+            ("time null", { $0["time"] = .null }),
+            ("time a number", { $0["time"] = .int(1) }),
+            ("time with an offset", { $0["time"] = .string("2024-06-23T15:00:00.000+03:00") }),
+            ("old key a number", { $0["oldKey"] = .int(1) }),
+            ("new key the old one", { $0["newKey"] = .string(rotation.oldKey.hex) }),
+            ("new key long", { $0["newKey"] = .string(rotation.newKey.hex + "00") }),
+            ("old signature short", { $0["oldSignature"] = .string(String(rotation.oldSignature.hex.dropLast(2))) }),
+            ("new signature bool", { $0["newSignature"] = .bool(true) }),
+            ("replica not an id", { $0["replica"] = .string("") }),
+        ]
+        for (name, change) in changes {
+            #expect(throws: ShapeError.self, "\(name)") { try KeyRotation(json: edited(rotation.json, change)) }
+        }
+        let text = String(decoding: rotation.encoded, as: UTF8.self)
+        #expect(throws: ShapeError.self) { try KeyRotation(encoded: Array((text + "\n").utf8)) }
+        #expect(throws: ShapeError.self) { try KeyRotation(encoded: [UInt8](repeating: UInt8(ascii: " "), count: 1025)) }
+    }
 }
