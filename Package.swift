@@ -75,7 +75,7 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["MigrationEmbedder"]
         ),
-        .testTarget(name: "ReportModelsTests", dependencies: ["ReportModels"]),
+        .testTarget(name: "ReportModelsTests", dependencies: ["ReportModels", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "OfflineStoreTests", dependencies: ["OfflineStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "OfflineStore"]),
         .testTarget(
