@@ -1,3 +1,4 @@
+import Foundation
 import OfflineStore
 import ReportModels
 
@@ -9,6 +10,37 @@ public enum StoreVerifier {
         public var reports = 0
         public var versions = 0
         public var problems: [String] = []
+    }
+
+    /// The database itself could not be read through: nothing else can be checked.
+    public enum Failure: Error, Equatable, LocalizedError {
+        case databaseDamaged(String)
+
+        public var errorDescription: String? {
+            switch self {
+            case .databaseDamaged(let detail):
+                "the store's database is damaged (\(detail)); writes are refused until `fieldnotes verify` passes: restore the store from a backup, or make a new one (`fieldnotes init --store NEW`) and sync it from a peer"
+            }
+        }
+    }
+
+    /// `verify` as a command runs it: checks the store and records the verdict, since writes
+    /// are refused while the last verdict was damage, until a verify passes (`StoreDamage`).
+    public static func verifyAndRecord(_ store: Store) throws -> Summary {
+        let summary: Summary
+        do {
+            summary = try verify(store)
+        } catch {
+            guard case .damaged(_, let detail)? = StoreFault(error, store: store.directory) else { throw error }
+            StoreDamage.record(detail, in: store.directory)
+            throw Failure.databaseDamaged(detail)
+        }
+        if let problem = summary.problems.first {
+            StoreDamage.record(problem, in: store.directory)
+        } else {
+            StoreDamage.clear(in: store.directory)
+        }
+        return summary
     }
 
     public static func verify(_ store: Store) throws -> Summary {

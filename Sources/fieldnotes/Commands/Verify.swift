@@ -15,20 +15,7 @@ extension Fieldnotes {
 
         func run() throws {
             let store = try storeOptions.open()
-            let summary: StoreVerifier.Summary
-            do {
-                summary = try StoreVerifier.verify(store)
-            } catch {
-                guard case .damaged(_, let detail)? = StoreFault(error, store: store.directory) else { throw error }
-                StoreDamage.record(detail, in: store.directory)
-                throw CLIError("the store's database is damaged (\(detail)); writes are refused until `fieldnotes verify` passes: restore the store from a backup, or make a new one (`fieldnotes init --store NEW`) and sync it from a peer")
-            }
-            // Writes are refused while the last verdict was damage, until a verify passes.
-            if let problem = summary.problems.first {
-                StoreDamage.record(problem, in: store.directory)
-            } else {
-                StoreDamage.clear(in: store.directory)
-            }
+            let summary = try StoreVerifier.verifyAndRecord(store)
             if output.json {
                 Console.printJSON(.object([
                     "ok": .bool(summary.problems.isEmpty),
