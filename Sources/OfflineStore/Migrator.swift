@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Brings a store's schema up to date from the migrations compiled into this binary
@@ -10,6 +11,14 @@ import GRDB
 enum Migrator {
     static var latest: Int { embeddedMigrations.last?.number ?? 0 }
 
+    /// What a migration needs beyond SQL, run in its savepoint after its SQL.
+    static func swiftStep(after migration: Int) -> ((Database, URL) throws -> Void)? {
+        switch migration {
+        case 5: Store.prepareSigning(_:directory:)
+        default: nil
+        }
+    }
+
     static func migrate(_ db: Database, path: String) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
         guard current <= latest else {
@@ -19,6 +28,7 @@ enum Migrator {
             do {
                 try db.inSavepoint {
                     try db.execute(sql: migration.sql)
+                    try swiftStep(after: migration.number)?(db, URL(fileURLWithPath: path))
                     try db.execute(sql: "PRAGMA user_version = \(migration.number)")
                     return .commit
                 }

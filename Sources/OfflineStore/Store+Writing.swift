@@ -19,11 +19,13 @@ extension Store {
         try Self.validate(draft)
         let version = Version(snapshot: draft, after: VectorClock(), replica: identity.replica, author: identity.analyst, time: time)
         try Self.checkSize(version)
+        let key = try requireSigningKey()
         try database.write { db in
             guard try Self.fetchStored(db, draft.id) == nil else {
                 throw StoreError.corruptRecord("report \(draft.id) already exists")
             }
             let seq = try Self.insert(version, db)
+            try Self.sign(version, seq: seq, with: key, db)
             try Self.saveState(.snapshotOfHead(StoredReport(report: draft, clock: version.clock, heads: [version.dot])),
                                headSeq: seq, replacing: false, db)
         }
@@ -40,7 +42,8 @@ extension Store {
     @discardableResult
     public func commitChange(to id: ReportID, at time: Timestamp = .now,
                              _ change: (inout Report) throws -> Void) throws -> Version? {
-        try database.write { db in
+        let key = try requireSigningKey()
+        return try database.write { db in
             guard let stored = try Self.fetchStored(db, id) else { throw StoreError.unknownReport(id.rawValue) }
             var draft = stored.report
             try change(&draft)
@@ -55,6 +58,7 @@ extension Store {
                                   author: identity.analyst, time: time)
             try Self.checkSize(version)
             let seq = try Self.insert(version, db)
+            try Self.sign(version, seq: seq, with: key, db)
             try Self.saveState(.snapshotOfHead(StoredReport(report: draft, clock: version.clock, heads: [version.dot])),
                                headSeq: seq, replacing: true, db)
             return version

@@ -44,6 +44,9 @@ public final class Store: Sendable {
     let database: StoreDatabase
     /// The writer lock, held for as long as this value lives when opened to write.
     let lock: StoreLock?
+    /// The key this replica signs its versions and changesets with (`STORE/signing.key`); nil
+    /// when the file is gone, and then nothing can be made or sent.
+    let signingKey: ReplicaSigningKey?
 
     /// The database file inside the store's folder.
     public static let databaseName = "fieldnotes.sqlite"
@@ -54,6 +57,7 @@ public final class Store: Sendable {
         self.directory = directory
         self.database = StoreDatabase(queue: database, directory: directory)
         self.lock = lock
+        signingKey = try Self.readSigningKey(in: directory)
         identity = try self.database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, analyst FROM replica"),
                   let replica = ReplicaID(row["id"])
@@ -98,11 +102,13 @@ public final class Store: Sendable {
                 try db.execute(
                     sql: "INSERT INTO replica (singleton, id, analyst, created_at) VALUES (1, ?, ?, ?)",
                     arguments: [ReplicaID().rawValue, analyst, Timestamp.now.description])
+                try prepareSigning(db, directory: directory)
             }
             return try Store(directory: directory, database: database, lock: lock)
         } catch {
             // Leave no half-made store behind.
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file.path + suffix) }
+            try? FileManager.default.removeItem(at: directory.appending(path: signingKeyName))
             throw boundaryError(error, directory: directory)
         }
     }

@@ -21,6 +21,8 @@ public enum StoreError: Error, Equatable, LocalizedError {
     case remoteExists(String)
     case unknownRemote(String)
     case invalidRemoteName(String)
+    case signingKeyMissing(path: String)
+    case signingKeyUnreadable(path: String, reason: String)
     /// SQLite refused what no command should ask of it — a constraint, a statement gone wrong:
     /// a bug. `code` is SQLite's extended result code (nil: an error of GRDB's own). Its
     /// message and statement are not said: they are for the code, not for a person.
@@ -58,6 +60,10 @@ public enum StoreError: Error, Equatable, LocalizedError {
             "report \(report.rawValue.prefix(8)) would be \(bytes / 1_048_576) MB, too large to sync; shorten its narrative or resolve its conflicts"
         case .remoteExists(let name):
             "a remote named '\(name)' exists already; `fieldnotes remote rm \(name)` first to change it"
+        case .signingKeyMissing(let path):
+            "this replica's signing key \(path) is missing, so it cannot sign what it makes (its peers would refuse it as forged); restore the file from a backup of the store, or make a new replica (`fieldnotes init --store NEW`) and sync it from a peer"
+        case .signingKeyUnreadable(let path, let reason):
+            "cannot use this replica's signing key \(path): \(reason); restore the file from a backup of the store, or make a new replica (`fieldnotes init --store NEW`) and sync it from a peer"
         case .invalidRemoteName:
             "a remote name is letters, digits, '-', '_' and '.', starting with a letter or digit"
         case .unknownRemote(let name):

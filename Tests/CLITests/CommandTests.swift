@@ -141,6 +141,24 @@ struct CommandTests {
         #expect(status["conflicts"] as? Int == 0)
     }
 
+    @Test func idShowsTheReplicaItsAnalystAndAFingerprintToReadAloud() throws {
+        let sandbox = try Sandbox()
+        let created = try sandbox.ok(["init", "--analyst", "Dana Scully"])
+        let id = try #require(try sandbox.json(["id"]) as? Object)
+        let fingerprint = try #require(id["fingerprint"] as? String)
+        // Five groups of four base32 characters, and the same in `init`'s output and `id`'s.
+        #expect(fingerprint.wholeMatch(of: /[A-Z2-7]{4}(-[A-Z2-7]{4}){4}/) != nil)
+        #expect(created.contains(fingerprint))
+        #expect(id["analyst"] as? String == "Dana Scully")
+        #expect((id["publicKey"] as? String)?.count == 64)
+        let human = try sandbox.ok(["id"])
+        #expect(human.contains("fingerprint  \(fingerprint)") && human.contains("analyst      Dana Scully"))
+        // Another replica has another key.
+        let other = try Sandbox()
+        try other.initialize(analyst: "Fox Mulder")
+        #expect((try other.json(["id"]) as? Object)?["fingerprint"] as? String != fingerprint)
+    }
+
     @Test func theStoreComesFromTheOptionTheEnvironmentOrHome() throws {
         let sandbox = try Sandbox()
         let elsewhere = sandbox.folder.appending(path: "elsewhere")

@@ -1,6 +1,6 @@
 /// Lowercase hex of a fixed number of bytes, read strictly.
-enum Hex {
-    static func encode(_ bytes: [UInt8]) -> String {
+public enum Hex {
+    public static func encode(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count * 2)
@@ -13,7 +13,7 @@ enum Hex {
 
     /// Exactly `2 × byteCount` lowercase hex digits (the length is checked before anything
     /// is decoded); nil for anything else.
-    static func decode(_ text: String, byteCount: Int) -> [UInt8]? {
+    public static func decode(_ text: String, byteCount: Int) -> [UInt8]? {
         let utf8 = text.utf8
         guard utf8.count == byteCount * 2 else { return nil }
         var bytes: [UInt8] = []

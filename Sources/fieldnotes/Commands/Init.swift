@@ -23,10 +23,12 @@ extension Fieldnotes {
                     "store": .string(store.directory.path),
                     "replica": .string(store.identity.replica.rawValue),
                     "analyst": .string(store.identity.analyst),
+                    "fingerprint": store.publicKey.map { .string($0.fingerprint.description) } ?? .null,
                 ]))
             } else {
                 print("Created a store at \(store.directory.path)")
                 print("replica \(store.identity.replica), analyst \(store.identity.analyst)")
+                if let key = store.publicKey { print("key fingerprint \(key.fingerprint) (`fieldnotes id` shows it again)") }
             }
         }
     }

@@ -16,7 +16,7 @@ enum StoreUse {
     static let readingCommands: [ParsableCommand.Type] = [
         Fieldnotes.Show.self, Fieldnotes.List.self, Fieldnotes.Search.self, Fieldnotes.Log.self,
         Fieldnotes.Diff.self, Fieldnotes.Conflicts.self, Fieldnotes.StatusCommand.self,
-        Fieldnotes.ListRemotes.self, Fieldnotes.Edit.self, Fieldnotes.Demo.self,
+        Fieldnotes.ListRemotes.self, Fieldnotes.Edit.self, Fieldnotes.Demo.self, Fieldnotes.Identity.self,
     ]
 
     /// The access for a parsed command: reading, verifying, or writing under its name

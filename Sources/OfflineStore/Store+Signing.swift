@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import ReportModels
+
+/// This replica's signing key and the keys it knows other replicas by (DESIGN.md §9).
+///
+/// The private key is the file `STORE/signing.key`, readable by its owner only; the database
+/// holds the public keys. Every version this store makes is signed as it is made (the maker
+/// signature, beside the version in `version_signatures`), in the transaction that writes it.
+extension Store {
+    static let signingKeyName = "signing.key"
+    private static let signingKeyHeader = "fieldnotes signing key v1"
+
+    /// The signing key file's path.
+    public var signingKeyFile: URL { directory.appending(path: Self.signingKeyName) }
+
+    /// Reads the signing key; nil when the file is not there.
+    static func readSigningKey(in directory: URL) throws -> ReplicaSigningKey? {
+        let file = directory.appending(path: signingKeyName)
+        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+        let text: String
+        do {
+            let handle = try FileHandle(forReadingFrom: file)
+            defer { try? handle.close() }
+            // A key file is two short lines: anything longer is not one.
+            text = String(decoding: try handle.read(upToCount: 256) ?? Data(), as: UTF8.self)
+        } catch {
+            throw StoreError.signingKeyUnreadable(path: file.path, reason: "it cannot be read")
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 2, lines[0] == signingKeyHeader, lines.dropFirst(2).allSatisfy(\.isEmpty),
+              let seed = Hex.decode(String(lines[1]), byteCount: 32), let key = ReplicaSigningKey(rawRepresentation: seed)
+        else { throw StoreError.signingKeyUnreadable(path: file.path, reason: "it is not a fieldnotes signing key") }
+        return key
+    }
+
+    /// Writes a new key file, owner-only, atomically: a crash leaves the old state or the new.
+    static func writeSigningKey(_ key: ReplicaSigningKey, in directory: URL) throws {
+        let file = directory.appending(path: signingKeyName)
+        let temporary = directory.appending(path: ".\(signingKeyName).\(UUID().uuidString).partial")
+        let text = "\(signingKeyHeader)\n\(Hex.encode(key.rawRepresentation))\n"
+        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw StoreError.cannotCreate(path: directory.path, reason: "the signing key cannot be written")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            try handle.synchronize()
+            try handle.close()
+            guard rename(temporary.path, file.path) == 0 else { throw StoreError.cannotCreate(path: directory.path, reason: "the signing key cannot be written") }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    /// Gives a store what signing needs, once: run by `create` and by the upgrade to schema 5,
+    /// in the transaction that records the replica (or upgrades the schema). Makes the key file
+    /// unless one is there (a crash after writing it and before the commit leaves it for the
+    /// next try), records this replica's own key as verified, and signs every version this
+    /// replica made before it could sign (the next sync sends them again, signed:
+    /// `sync_targets.resend_signed`). Idempotent.
+    ///
+    /// Cost: one signature (~40 µs) per version this replica made; once per store.
+    static func prepareSigning(_ db: Database, directory: URL) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, analyst FROM replica") else { return }
+        let replica: String = row["id"]
+        let analyst: String = row["analyst"]
+        let key: ReplicaSigningKey
+        if let existing = try readSigningKey(in: directory) {
+            key = existing
+        } else {
+            key = ReplicaSigningKey()
+            try writeSigningKey(key, in: directory)
+        }
+        try db.execute(sql: """
+            INSERT INTO replica_keys (replica_id, public_key, analyst, trust, first_seen, via)
+            VALUES (?, ?, ?, 'verified', ?, 'this replica')
+            ON CONFLICT DO NOTHING
+            """, arguments: [replica, Data(key.publicKey.rawRepresentation), analyst, Timestamp.now.description])
+        let unsigned = try Row.fetchCursor(db, sql: """
+            SELECT v.seq, v.hash FROM versions v LEFT JOIN version_signatures s ON s.seq = v.seq
+            WHERE v.replica_id = ? AND s.seq IS NULL
+            """, arguments: [replica])
+        let insert = try db.cachedStatement(sql: "INSERT INTO version_signatures (seq, signature) VALUES (?, ?)")
+        while let row = try unsigned.next() {
+            guard let hash = Hex.decode(row["hash"], byteCount: 32) else {
+                throw StoreError.corruptRecord("version \(row["seq"] as Int64) has no valid hash")
+            }
+            let signature = MakerSignature.sign(hash: ContentHash(bytes: hash), with: key)
+            try insert.execute(arguments: [row["seq"] as Int64, Data(signature.rawRepresentation)])
+        }
+    }
+
+    /// The key this store signs with; an error that says what to do when its file is gone.
+    func requireSigningKey() throws -> ReplicaSigningKey {
+        guard let signingKey else { throw StoreError.signingKeyMissing(path: signingKeyFile.path) }
+        return signingKey
+    }
+
+    /// This replica's public key.
+    public var publicKey: ReplicaKey? { signingKey?.publicKey }
+
+    /// Records the maker signature of a version this replica just made.
+    static func sign(_ version: Version, seq: Int64, with key: ReplicaSigningKey, _ db: Database) throws {
+        let signature = MakerSignature.sign(hash: version.hash, with: key)
+        try db.cachedStatement(sql: "INSERT INTO version_signatures (seq, signature) VALUES (?, ?)")
+            .execute(arguments: [seq, Data(signature.rawRepresentation)])
+    }
+}
+
+// MARK: - Reading signatures
+
+extension Store {
+    /// The maker signature of a version the store holds; nil when it arrived unsigned (or the
+    /// store holds no such version).
+    public func signature(of report: ReportID, dot: Dot) throws -> Signature? {
+        try database.read { db in
+            try Data.fetchOne(db, sql: """
+                SELECT s.signature FROM versions v JOIN version_signatures s ON s.seq = v.seq
+                WHERE v.report_id = ? AND v.replica_id = ? AND v.counter = ?
+                """, arguments: [report.rawValue, dot.replica.rawValue, dot.counter])
+                .flatMap { Signature(rawRepresentation: Array($0)) }
+        }
+    }
+}

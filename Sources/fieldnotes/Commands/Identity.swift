@@ -1,0 +1,35 @@
+import ArgumentParser
+import OfflineStore
+import ReportModels
+
+extension Fieldnotes {
+    struct Identity: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "id",
+            abstract: "This replica: its id, its analyst and its key's fingerprint.",
+            discussion: """
+                The fingerprint is what a colleague compares, in person or over the phone, before \
+                marking this replica's key verified with `fieldnotes trust REPLICA FINGERPRINT`.
+                """)
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let store = try storeOptions.open()
+            guard let key = store.publicKey else { throw StoreError.signingKeyMissing(path: store.signingKeyFile.path) }
+            if output.json {
+                Console.printJSON(.object([
+                    "replica": .string(store.identity.replica.rawValue),
+                    "analyst": .string(store.identity.analyst),
+                    "fingerprint": .string(key.fingerprint.description),
+                    "publicKey": .string(key.hex),
+                ]))
+            } else {
+                print("replica      \(store.identity.replica)")
+                print("analyst      \(store.identity.analyst)")
+                print("fingerprint  \(key.fingerprint)")
+            }
+        }
+    }
+}
