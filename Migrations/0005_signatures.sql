@@ -27,12 +27,22 @@ CREATE TABLE replica_keys (
     trust TEXT NOT NULL CHECK (trust IN ('tofu', 'verified', 'revoked')),
     first_seen TEXT NOT NULL,
     via TEXT NOT NULL,              -- where it was first seen: a folder's writer, a file, or 'this replica'
+    card TEXT,                      -- the identity card it came with (canonical JSON), relayed as it is
     replaced_by BLOB CHECK (replaced_by IS NULL OR length(replaced_by) = 32),
     rotation TEXT,                  -- the canonical JSON of the rotation that replaced it
     PRIMARY KEY (replica_id, public_key)
 ) STRICT;
 
 CREATE UNIQUE INDEX replica_keys_current ON replica_keys (replica_id) WHERE replaced_by IS NULL;
+
+-- Fingerprints compared out of band for replicas whose key has not arrived yet (`trust
+-- REPLICA FINGERPRINT` before the first sync with them): the key is pinned as verified when a
+-- card with that fingerprint comes, and a card with another is refused.
+CREATE TABLE expected_keys (
+    replica_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    added_at TEXT NOT NULL
+) STRICT;
 
 -- trust --require-verified: files from replicas whose key is not verified are held back.
 ALTER TABLE replica ADD COLUMN require_verified INTEGER NOT NULL DEFAULT 0;

@@ -159,6 +159,25 @@ struct CommandTests {
         #expect((try other.json(["id"]) as? Object)?["fingerprint"] as? String != fingerprint)
     }
 
+    @Test func trustListsKeysAndRefusesWhatItCannotCheck() throws {
+        let sandbox = try Sandbox()
+        try sandbox.initialize(analyst: "Dana Scully")
+        let me = try #require(try sandbox.json(["id"]) as? Object)
+        let listing = try #require(try sandbox.json(["trust"]) as? Object)
+        let keys = try #require(listing["keys"] as? [Object])
+        #expect(keys.count == 1 && keys[0]["fingerprint"] as? String == me["fingerprint"] as? String)
+        #expect(listing["requireVerified"] as? Bool == false)
+        let ownPrefix = String((me["replica"] as! String).prefix(8))
+        #expect(try sandbox.refused(["trust", ownPrefix, me["fingerprint"] as! String]).contains("that is this replica"))
+        #expect(try sandbox.refused(["trust", "abcd", me["fingerprint"] as! String]).contains("no pinned key belongs to a replica matching 'abcd'"))
+        #expect(try sandbox.refused(["trust", "revoke", "abcd"]).contains("`fieldnotes trust` lists them"))
+        let unknown = "6f1d2c3b-4a59-4e87-9d10-2b3c4d5e6f70"
+        #expect(try sandbox.refused(["trust", unknown, "not-a-fingerprint"]).contains("is not a fingerprint"))
+        #expect(try sandbox.ok(["trust", unknown, "abcd efgh ijkl mnop qrst"]).contains("ABCD-EFGH-IJKL-MNOP-QRST"))
+        try sandbox.ok(["trust", "--require-verified", "on"])
+        #expect((try sandbox.json(["trust"]) as? Object)?["requireVerified"] as? Bool == true)
+    }
+
     @Test func theStoreComesFromTheOptionTheEnvironmentOrHome() throws {
         let sandbox = try Sandbox()
         let elsewhere = sandbox.folder.appending(path: "elsewhere")

@@ -100,3 +100,61 @@ struct SigningTests {
         #expect(throws: StoreError.self) { try Store.open(at: directory) }
     }
 }
+
+/// Keys pinned, verified, rotated and revoked (`fieldnotes trust`).
+@Suite("Known keys")
+struct KnownKeyTests {
+    func store() throws -> (Store, URL) {
+        let root = FileManager.default.temporaryDirectory.appending(path: "fieldnotes-trust-\(UUID().uuidString)")
+        return (try Store.create(at: root.appending(path: "store"), analyst: "Amira Haddad"), root)
+    }
+
+    @Test func aPinnedKeyIsVerifiedOnlyWithItsFingerprintAndRevokedWithAllItsKeys() throws {
+        let (store, root) = try store()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let bobsKey = ReplicaSigningKey()
+        let bob = ReplicaID()
+        let card = try IdentityCard.make(replica: bob, analyst: "Bob Lee", signingKey: bobsKey)
+        try store.importing { try $0.pin(card, trust: .tofu, via: "folder writer \(bob.short)") }
+        let prefix = String(bob.rawValue.prefix(6))
+        #expect(try store.knownKeys().map(\.trust) == [.verified, .tofu])
+        #expect(try store.knownKeys().first?.via == "this replica")
+
+        // A fingerprint that is not the key's changes nothing.
+        let wrong = ReplicaSigningKey().publicKey.fingerprint.description
+        #expect(throws: TrustError.self) { try store.verifyKey(of: prefix, fingerprint: wrong) }
+        #expect(throws: TrustError.notAFingerprint("0000")) { try store.verifyKey(of: prefix, fingerprint: "0000") }
+        #expect(try store.knownKeys().last?.trust == .tofu)
+        // Typed as people read it: lowercase, with spaces.
+        let typed = bobsKey.publicKey.fingerprint.description.lowercased().replacingOccurrences(of: "-", with: " ")
+        #expect(try store.verifyKey(of: prefix, fingerprint: typed).trust == .verified)
+
+        // A rotation signed by both keys: the new key is current and keeps the trust.
+        let newKey = ReplicaSigningKey()
+        let rotation = KeyRotation.make(replica: bob, from: bobsKey, to: newKey, time: .now)
+        let newCard = try IdentityCard.make(replica: bob, analyst: "Bob Lee", signingKey: newKey)
+        try store.importing { try $0.follow(rotation, card: newCard, via: "folder writer \(bob.short)") }
+        let keys = try store.knownKeys().filter { $0.replica == bob }
+        #expect(keys.map(\.replacedBy) == [newKey.publicKey, nil])
+        #expect(keys.last?.trust == .verified && keys.first?.rotation == rotation)
+
+        #expect(try store.revokeKeys(of: prefix).key == newKey.publicKey)
+        #expect(try store.knownKeys().filter { $0.replica == bob }.allSatisfy { $0.trust == .revoked })
+        #expect(throws: TrustError.ownReplica) { try store.revokeKeys(of: String(store.identity.replica.rawValue.prefix(8))) }
+        #expect(throws: TrustError.unknownReplica("abcd")) { try store.revokeKeys(of: "abcd") }
+    }
+
+    @Test func aFingerprintCanBeExpectedBeforeTheKeyArrives() throws {
+        let (store, root) = try store()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let carol = ReplicaID()
+        let key = ReplicaSigningKey()
+        try store.expectFingerprint(key.publicKey.fingerprint.description, of: carol)
+        #expect(try store.importing { try $0.expectedFingerprint(of: carol) } == key.publicKey.fingerprint)
+        try store.importing { try $0.pin(try IdentityCard.make(replica: carol, analyst: "Carol", signingKey: key), trust: .verified, via: "test") }
+        #expect(try store.importing { try $0.expectedFingerprint(of: carol) } == nil)
+        #expect(try !store.requiresVerifiedKeys)
+        try store.setRequiresVerifiedKeys(true)
+        #expect(try store.requiresVerifiedKeys)
+    }
+}
