@@ -123,3 +123,62 @@ extension Store {
         }
     }
 }
+
+// MARK: - What a changeset carries
+
+extension Store {
+    /// Calls `body` with the canonical JSON of each version and its maker signature (nil:
+    /// it arrived unsigned), in the order given, reading in batches so that memory stays
+    /// bounded.
+    public func forEachSignedVersion(_ versions: [PendingVersion], _ body: (String, Signature?) throws -> Void) throws {
+        let batchSize = 500
+        for start in stride(from: 0, to: versions.count, by: batchSize) {
+            let batch = versions[start..<min(start + batchSize, versions.count)]
+            let rows = try database.read { db in
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT v.seq, v.encoded, s.signature FROM versions v LEFT JOIN version_signatures s ON s.seq = v.seq
+                    WHERE v.seq IN (\(batch.map { String($0.seq) }.joined(separator: ",")))
+                    """)
+                return Dictionary(uniqueKeysWithValues: rows.map { row in
+                    (row["seq"] as Int64, (row["encoded"] as String, (row["signature"] as Data?).flatMap { Signature(rawRepresentation: Array($0)) }))
+                })
+            }
+            for version in batch {
+                guard let (encoded, signature) = rows[version.seq] else { throw StoreError.corruptRecord("version \(version.seq) vanished") }
+                try body(encoded, signature)
+            }
+        }
+    }
+
+    /// The replicas that made the versions given (each once, in id order).
+    public func makers(of versions: [PendingVersion]) throws -> [ReplicaID] {
+        var makers = Set<String>()
+        let batchSize = 5_000
+        for start in stride(from: 0, to: versions.count, by: batchSize) {
+            let batch = versions[start..<min(start + batchSize, versions.count)]
+            try database.read { db in
+                let ids = try String.fetchAll(db, sql: """
+                    SELECT DISTINCT replica_id FROM versions WHERE seq IN (\(batch.map { String($0.seq) }.joined(separator: ",")))
+                    """)
+                makers.formUnion(ids)
+            }
+        }
+        return makers.compactMap(ReplicaID.init).sorted()
+    }
+
+    /// What a changeset carries to say who a replica is: its current card and the rotations
+    /// that lead to its key, oldest first — this replica's made now (without a time, so that
+    /// a file written again is the same bytes), another's as it arrived. Nil for a replica
+    /// never seen signing.
+    public func identity(of replica: ReplicaID) throws -> (card: IdentityCard, rotations: [KeyRotation])? {
+        let keys = try database.read { db in try Self.fetchKnownKeys(db, replica: replica) }
+        guard let current = keys.first(where: { $0.replacedBy == nil }) else { return nil }
+        let rotations = keys.compactMap(\.rotation).sorted { $0.time < $1.time }
+        if replica == identity.replica {
+            let key = try requireSigningKey()
+            return (try IdentityCard.make(replica: replica, analyst: identity.analyst, signingKey: key), rotations)
+        }
+        guard let card = current.card else { return nil }
+        return (card, rotations)
+    }
+}

@@ -246,7 +246,8 @@ extension Store {
                 INSERT INTO sync_targets (target, path, exported_through, last_sync) VALUES (?, ?, ?, ?)
                 ON CONFLICT (target) DO UPDATE SET
                     exported_through = max(exported_through, excluded.exported_through),
-                    path = coalesce(excluded.path, path), last_sync = excluded.last_sync
+                    path = coalesce(excluded.path, path), last_sync = excluded.last_sync,
+                    resend_signed = resend_signed AND excluded.exported_through = 0
                 """, arguments: [target.key, path, seq, time.description])
         }
     }
@@ -282,8 +283,12 @@ extension Store {
         }
     }
 
+    /// What `target` has been sent: every version up to this local sequence — except after the
+    /// upgrade that brought signatures, when it is due everything again, signed (0 until the
+    /// next send, `resend_signed`).
     static func exportMark(_ db: Database, _ target: SyncTarget) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT exported_through FROM sync_targets WHERE target = ?", arguments: [target.key]) ?? 0
+        try Int64.fetchOne(db, sql: "SELECT CASE WHEN resend_signed THEN 0 ELSE exported_through END FROM sync_targets WHERE target = ?",
+                           arguments: [target.key]) ?? 0
     }
 
     // MARK: Remotes
