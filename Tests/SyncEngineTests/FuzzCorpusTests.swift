@@ -40,17 +40,17 @@ struct FuzzCorpusTests {
         #expect(changesets.count >= 10)
         for (name, bytes) in changesets {
             #expect(bytes.first == UInt8(ascii: "C"), "\(name)")
-            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: Array(bytes.dropFirst())) { _ in } }
+            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: Array(bytes.dropFirst())) { _, _ in } }
         }
         for (name, bytes) in try Self.seeds(in: "chunked") {
             #expect(bytes.first == UInt8(ascii: "K") && bytes.count > 2, "\(name)")
             #expect(throws: Never.self, "\(name)") {
-                try ChangesetReader.read(bytes: Array(bytes.dropFirst(2)), chunkSize: Int(bytes[1]) + 1) { _ in }
+                try ChangesetReader.read(bytes: Array(bytes.dropFirst(2)), chunkSize: Int(bytes[1]) + 1) { _, _ in }
             }
         }
         for (name, bytes) in try Self.seeds(in: "payload") {
             #expect(bytes.first == UInt8(ascii: "P"), "\(name)")
-            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: FuzzTarget.wrapping(payload: Array(bytes.dropFirst()))) { _ in } }
+            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: FuzzTarget.wrapping(payload: Array(bytes.dropFirst()))) { _, _ in } }
         }
         for (name, bytes) in try Self.seeds(in: "version") {
             #expect(bytes.first == UInt8(ascii: "V"), "\(name)")
@@ -77,7 +77,7 @@ struct FuzzCorpusTests {
             let data = Array(bytes.dropFirst())
             switch bytes.first {
             case UInt8(ascii: "C"):
-                #expect(throws: ChangesetError.self, "\(name)") { try ChangesetReader.read(bytes: data) { _ in } }
+                #expect(throws: ChangesetError.self, "\(name)") { try ChangesetReader.read(bytes: data) { _, _ in } }
             case UInt8(ascii: "V"):
                 #expect(throws: ShapeError.self, "\(name)") { try Version(encoded: data) }
             case UInt8(ascii: "N"):
@@ -96,8 +96,8 @@ struct FuzzCorpusTests {
         var files: [String: [UInt8]] = [:]
         func changeset(_ versions: [Version], writer: ReplicaID = ReplicaID(), sequence: Int = 1, level: Int32 = 6) throws -> [UInt8] {
             let url = workspace.file("\(UUID().uuidString).fnc")
-            let changeset = try ChangesetWriter(at: url, writer: writer, sequence: sequence, level: level)
-            for version in versions { try changeset.append(version) }
+            let changeset = try ChangesetWriter(at: url, writer: writer, sequence: sequence, level: level, signing: nil)
+            for version in versions { try changeset.append(version, signature: nil) }
             _ = try changeset.finish()
             return Array(try Data(contentsOf: url))
         }
@@ -233,8 +233,8 @@ struct FuzzCorpusTests {
         _ = try writeRawChangeset([line, line.replacingOccurrences(of: "Attacks", with: "Tampered")], to: raw)
         files["bad/tampered-version.fnc"] = [UInt8(ascii: "C")] + Array(try Data(contentsOf: raw))
         let bomb = workspace.file("bomb.fnc")
-        let bombWriter = try ChangesetWriter(at: bomb, writer: ReplicaID(), sequence: 1, level: 9)
-        try bombWriter.append(encodedVersion: String(repeating: " ", count: 1 << 18))
+        let bombWriter = try ChangesetWriter(at: bomb, writer: ReplicaID(), sequence: 1, level: 9, signing: nil)
+        try bombWriter.append(encodedVersion: String(repeating: " ", count: 1 << 18), signature: nil)
         _ = try bombWriter.finish()
         var bombBytes = Array(try Data(contentsOf: bomb))
         bombBytes.replaceSubrange(44..<52, with: bigEndian(UInt64(1024)))
