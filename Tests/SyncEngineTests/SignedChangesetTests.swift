@@ -71,7 +71,7 @@ struct SignedChangesetTests {
 
     /// Reads `bytes`, counting the maker signatures verified.
     func read(_ bytes: [UInt8], chunkSize: Int = ChangesetReader.readSize) throws -> (ChangesetContents, [(Version, Signature?)], verified: Int) {
-        let counter = Counter()
+        let counter = VerificationCounter()
         var versions: [(Version, Signature?)] = []
         let contents = try ChangesetReader.read(bytes: bytes, chunkSize: chunkSize, verifier: counter.verifier) { versions.append(($0, $1)) }
         return (contents, versions, counter.count)
@@ -147,7 +147,7 @@ struct SignedChangesetTests {
         let own = (0..<200).map { writer.signed("Own \($0)") }
         let relayed = (0..<3).map { maker.signed("Relayed \($0)") }
         let url = try write(own + relayed)
-        let counter = Counter()
+        let counter = VerificationCounter()
         let consumer = pthread_self()
         var handed = 0
         try ChangesetReader.readInBackground(try ChangesetReader.OpenFile(url), verifier: counter.verifier, prepare: { _ in 0 }) { _, _, _ in
@@ -233,7 +233,7 @@ struct SignedChangesetTests {
         changed[at] = replacement
         let inflater = try Inflater()
         var payload: [UInt8] = []
-        try good.withUnsafeBytes { try inflater.decompress(UnsafeRawBufferPointer(rebasing: $0[224...])) { payload += $0 } }
+        _ = try good.withUnsafeBytes { try inflater.decompress(UnsafeRawBufferPointer(rebasing: $0[224...])) { payload += $0 } }
         payload[payload.firstRange(of: canary)!.lowerBound] = replacement
         changed.replaceSubrange(changed.count - 4..<changed.count, with: bigEndian(adler32(payload)))
         expectRefusal(changed, { $0 == .checksumMismatch })
@@ -538,7 +538,7 @@ func writeSignedChangeset(_ versions: [(Version, Signature?)], to url: URL, by w
 }
 
 /// Counts maker-signature checks, and notes the threads they ran on.
-final class Counter: @unchecked Sendable {
+final class VerificationCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var threads: [pthread_t] = []
 

@@ -23,6 +23,7 @@ extension ChangesetReader {
         try readInBackground(opened, verifier: .standard, prepare: prepare, body)
     }
 
+    @discardableResult
     static func readInBackground<Prepared: Sendable>(
         _ opened: OpenFile, verifier: MakerVerifier, prepare: @escaping @Sendable (Version) -> Prepared,
         _ body: (Version, Signature?, Prepared?) throws -> Void

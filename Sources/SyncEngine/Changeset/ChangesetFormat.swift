@@ -4,7 +4,8 @@ import ReportModels
 
 /// The `.fnc` changeset file (DESIGN.md §5, §9): a fixed header, then one zlib stream whose
 /// content is lines ending in `\n`, ordered by report so that zlib's window sees a report's
-/// versions together. Two formats are read; fieldnotes writes format 2.
+/// versions together. Both formats are read; ``ChangesetWriter`` writes format 2 when it is
+/// given a signing key, format 1 without.
 ///
 /// **Format 2**, signed: the payload is first one identity line per maker of a version in the
 /// file (the writer's always among them), then the versions, each with its maker signature.
@@ -44,8 +45,8 @@ import ReportModels
 /// names the writer or the maker of a version in the file, one line per replica, and the
 /// writer's card holds the key of the header.
 ///
-/// **Format 1**, unsigned (files written before issue 12; still read, never written but by
-/// tests): the payload is the versions' canonical JSON, one per line.
+/// **Format 1**, unsigned (what fieldnotes wrote before its stores had keys; still read, its
+/// versions handed over unsigned): the payload is the versions' canonical JSON, one per line.
 ///
 /// ```
 /// offset size

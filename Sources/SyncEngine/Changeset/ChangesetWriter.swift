@@ -31,8 +31,9 @@ public struct ChangesetSigning: Sendable {
 /// would refuse (``SyncError/cannotSign(path:reason:)``): an identity line that does not verify,
 /// two for one replica, none for itself or one with another key than its signing key, a
 /// version of its own unsigned, a signed version whose maker has no line, a line for a replica
-/// that made no version in the file. Without one it writes format 1, unsigned — which only
-/// tests and benchmarks still do, to make files as older fieldnotes wrote them.
+/// that made no version in the file. Without one it writes format 1, unsigned, as older
+/// fieldnotes did: for tests and benchmarks that need such files (sync and export pass nil
+/// only until the store holds keys and maker signatures, issue 12's next step).
 public final class ChangesetWriter {
     let writer: ReplicaID
     let sequence: Int
@@ -54,8 +55,8 @@ public final class ChangesetWriter {
     /// that cannot be made is ``SyncError/cannotCreate(path:reason:)``, saying why and what to
     /// do; identities that a reader would refuse are ``SyncError/cannotSign(path:reason:)``.
     ///
-    /// `signing` nil writes format 1, unsigned: only for tests and benchmarks that need files
-    /// as older fieldnotes wrote them.
+    /// `signing` nil writes format 1, unsigned: for tests and benchmarks that need files as
+    /// older fieldnotes wrote them (see the type).
     public init(at url: URL, writer: ReplicaID, sequence: Int, level: Int32, signing: ChangesetSigning?) throws {
         path = url.path
         self.writer = writer
