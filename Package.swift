@@ -62,7 +62,7 @@ let package = Package(
         // `-D FUZZING`, in .build-fuzz — and is a stub in any other build.
         .executableTarget(
             name: "fieldnotes-fuzz",
-            dependencies: ["ReportModels", "SyncEngine", "CFuzzerDriver", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ReportModels", "OfflineStore", "SyncEngine", "CFuzzerDriver", .product(name: "Crypto", package: "swift-crypto")],
             path: "Fuzz/Sources"
         ),
         // libFuzzer's driver, declared for the fuzzer's `main`.

@@ -5,6 +5,7 @@
 
 import Crypto
 import Foundation
+import OfflineStore
 import ReportModels
 @testable import SyncEngine
 
@@ -15,7 +16,8 @@ import ReportModels
 /// |---|---|---|
 /// | `C` | a whole `.fnc` file | `ChangesetReader.read(bytes:)`, in the reader's own pieces |
 /// | `K` | one byte `n`, then a `.fnc` file | the same in pieces of `n + 1` bytes, and checked against `C` |
-/// | `P` | a changeset's payload: versions, one a line | made into a whole, valid `.fnc` file (header, checksum, zlib) and read as `C`, so that mutations get past the checksum |
+/// | `P` | a changeset's payload: versions, one a line | made into a whole, valid format-1 `.fnc` file (header, checksum, zlib) and read as `C`, so that mutations get past the checksum |
+/// | `S` | one byte `n`, then a format-2 payload: `n` identity lines, then signed versions | made into a whole format-2 file, signed by ``fuzzWriter`` with ``fuzzKey``, and read as `C`, so that mutations get past the writer signature and the checksum |
 /// | `V` | one version's canonical JSON | `Version(encoded:)`, `Version.header(encoded:)`, `Version.snapshot(encoded:)` |
 /// | `N` | a name in a shared folder | `SharedFolder.sequence(ofFileNamed:)`, `ReplicaID(_:)` (a writer's directory) |
 /// | `R` | a `replica.json` or `folder.json` | what the folder scanner reads of them (see `replicaJSON`) |
@@ -38,6 +40,9 @@ enum FuzzTarget {
             precondition(inPieces == whole, "the changeset reads differently in pieces of \(Int(size) + 1) bytes")
         case UInt8(ascii: "P"):
             _ = changeset(wrapping(payload: data), chunkSize: ChangesetReader.readSize)
+        case UInt8(ascii: "S"):
+            guard let identities = data.first else { return }
+            _ = changeset(signedFile(payload: Array(data.dropFirst()), identityCount: Int(identities)), chunkSize: ChangesetReader.readSize)
         case UInt8(ascii: "V"):
             version(data)
         case UInt8(ascii: "N"):
@@ -49,17 +54,25 @@ enum FuzzTarget {
         }
     }
 
-    /// Reads a changeset; returns its versions' encodings if it was accepted, nil if refused.
+    /// Reads a changeset; returns its identity lines' and versions' encodings (with their
+    /// signatures) if it was accepted, nil if refused.
     static func changeset(_ bytes: [UInt8], chunkSize: Int) -> [String]? {
-        var versions: [Version] = []
+        var versions: [(Version, Signature?)] = []
         do {
-            let header = try ChangesetReader.read(bytes: bytes, chunkSize: chunkSize) { versions.append($0) }
+            let contents = try ChangesetReader.read(bytes: bytes, chunkSize: chunkSize) { versions.append(($0, $1)) }
+            let header = contents.header
             precondition(header.count == versions.count, "accepted with \(versions.count) versions, declared \(header.count)")
             precondition(header.sequence > 0)
-            for version in versions {
+            for (version, _) in versions {
                 precondition(version.encoded == version.json.canonicalString, "accepted a version not in canonical form")
             }
-            return versions.map(\.encoded)
+            if let signed = header.signed {
+                check(signed, of: header, contents.identities, versions)
+            } else {
+                precondition(contents.identities.isEmpty && versions.allSatisfy { $0.1 == nil }, "a format-1 file with signatures")
+            }
+            return contents.identities.map { String(decoding: $0.encoded, as: UTF8.self) }
+                + versions.map { ($0.1?.hex ?? "-") + " " + $0.0.encoded }
         } catch is ChangesetError {
             return nil
         } catch {
@@ -70,6 +83,57 @@ enum FuzzTarget {
     /// A whole changeset file around `payload`: its header declares what the payload holds
     /// (count of lines, size, SHA-256) and the payload is compressed at level 1.
     static func wrapping(payload: [UInt8]) -> [UInt8] {
+        let compressed = compress(payload)
+        let header = ChangesetHeader(writer: ReplicaID("00000000-0000-4000-8000-000000000001")!, sequence: 1,
+                                     count: payload.count { $0 == UInt8(ascii: "\n") }, uncompressedSize: payload.count,
+                                     payloadHash: Array(SHA256.hash(data: payload)), level: 1)
+        return header.bytes + compressed
+    }
+
+    /// What an accepted format-2 file promises: one verifying identity line per replica, the
+    /// writer's with the header's key, each for the writer or a maker of a version; the
+    /// writer's versions signed; every other signed version signed by a key of its maker's line.
+    static func check(_ signed: ChangesetHeader.Signed, of header: ChangesetHeader, _ identities: [IdentityLine],
+                      _ versions: [(Version, Signature?)]) {
+        precondition(identities.count == signed.identityCount, "accepted \(identities.count) identity lines, declared \(signed.identityCount)")
+        let lines = Dictionary(identities.map { ($0.replica, $0) }, uniquingKeysWith: { first, _ in
+            preconditionFailure("accepted two identity lines of replica \(first.replica)")
+        })
+        precondition(lines[header.writer]?.card.key == signed.writerKey, "accepted without the writer's card for the header's key")
+        precondition(identities.allSatisfy { $0.verify() }, "accepted an identity line that does not verify")
+        for (version, signature) in versions {
+            let maker = version.dot.replica
+            if maker == header.writer {
+                precondition(signature != nil, "accepted an unsigned version of the writer")
+            } else if let signature {
+                guard let line = lines[maker] else { preconditionFailure("accepted a signed version without its maker's line") }
+                precondition(line.keys.contains { MakerSignature.verify(hash: version.hash, signature: signature, key: $0) },
+                             "accepted a maker signature that does not verify")
+            }
+        }
+        let makers = Set(versions.map(\.0.dot.replica)).union([header.writer])
+        precondition(identities.allSatisfy { makers.contains($0.replica) }, "accepted an identity line of no maker")
+    }
+
+    /// The writer and key of the files the fuzzer signs (`S`): fixed, so that the seeds' own
+    /// identity line (written by `FuzzCorpusTests`) holds the key that signs.
+    static let fuzzWriter = ReplicaID("00000000-0000-4000-8000-000000000002")!
+    static let fuzzKey = ReplicaSigningKey(rawRepresentation: [UInt8](repeating: 0x5A, count: 32))!
+
+    /// A whole format-2 file around `payload` (`identityCount` identity lines, then version
+    /// lines), signed: its header declares what the payload holds and the payload is
+    /// compressed at level 1. The header is as a reader wants it, whatever the payload.
+    static func signedFile(payload: [UInt8], identityCount: Int, writer: ReplicaID = fuzzWriter, key: ReplicaSigningKey = fuzzKey,
+                           folder: FolderID? = FolderID("00000000-0000-4000-8000-0000000000f0")) -> [UInt8] {
+        let compressed = compress(payload)
+        let lines = payload.count { $0 == UInt8(ascii: "\n") }
+        let header = ChangesetHeader(writer: writer, sequence: 1, count: max(0, lines - identityCount), uncompressedSize: payload.count,
+                                     payloadHash: Array(SHA256.hash(data: payload)), level: 1, folder: folder,
+                                     identityCount: identityCount, compressedSize: compressed.count, signingWith: key)
+        return header.bytes + compressed
+    }
+
+    static func compress(_ payload: [UInt8]) -> [UInt8] {
         var compressed: [UInt8] = []
         do {
             let deflater = try Deflater(level: 1)
@@ -77,10 +141,7 @@ enum FuzzTarget {
         } catch {
             preconditionFailure("zlib refused to compress: \(error)")
         }
-        let header = ChangesetHeader(writer: ReplicaID("00000000-0000-4000-8000-000000000001")!, sequence: 1,
-                                     count: payload.count { $0 == UInt8(ascii: "\n") }, uncompressedSize: payload.count,
-                                     payloadHash: Array(SHA256.hash(data: payload)), level: 1)
-        return header.bytes + compressed
+        return compressed
     }
 
     /// One version's encoding, through the full decoder and the two partial ones.

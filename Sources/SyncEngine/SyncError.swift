@@ -13,6 +13,9 @@ public enum SyncError: Error, Equatable, LocalizedError {
     case noRemotes
     case replicaInUseElsewhere(folder: String, file: String)
     case ownFileUnreadable(String, reason: String)
+    /// A signed changeset that would not be readable as it was asked to be written (its
+    /// identities or signatures); `reason` says what. A fault of the store's data or a bug.
+    case cannotSign(path: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -27,6 +30,8 @@ public enum SyncError: Error, Equatable, LocalizedError {
             "\(folder) holds \(file) written as this replica, which this store did not write: a copy of this store is in use on another laptop (each laptop needs its own `fieldnotes init`); nothing was written"
         case .ownFileUnreadable(let path, let reason):
             "cannot check \(path), written as this replica: \(reason); if it is still being copied, sync again later, and if it is damaged, move it out of the folder"
+        case .cannotSign(let path, let reason):
+            "cannot write \(path) signed: \(reason); nothing was written (run `fieldnotes verify`, and report this if it passes)"
         case .noRemotes: "no folder given and no remotes set up; run `fieldnotes sync FOLDER` or `fieldnotes remote add NAME FOLDER`"
         }
     }

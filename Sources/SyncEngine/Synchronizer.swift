@@ -122,8 +122,8 @@ public struct Synchronizer {
         let temporary = ExportTemporary.prepare(for: url, writer: me)
         do {
             let writer = try ChangesetWriter(at: temporary, writer: me, sequence: Int(pending.through),
-                                             level: Self.level(for: pending.versions.count))
-            try store.forEachEncodedVersion(pending.versions) { try writer.append(encodedVersion: $0) }
+                                             level: Self.level(for: pending.versions.count), signing: nil)
+            try store.forEachEncodedVersion(pending.versions) { try writer.append(encodedVersion: $0, signature: nil) }
             _ = try writer.finish()
             try SharedFolder.rename(temporary, to: url)
         } catch {
@@ -161,7 +161,7 @@ public struct Synchronizer {
             var seen = 0
             // A version's state row is prepared as if it were the report's only head (the usual
             // case) while decoding, off the writing thread.
-            try ChangesetReader.readInBackground(opened, prepare: IncrementalMerge.prepare) { version, prepared in
+            try ChangesetReader.readInBackground(opened, prepare: IncrementalMerge.prepare) { version, _, prepared in
                 try merger.add(version, prepared: prepared, origin: origin)
                 seen += 1
                 if seen % 5_000 == 0 {

@@ -41,7 +41,7 @@ final class HistoryShapes {
     private func changeset(_ name: String, _ write: (ChangesetWriter) throws -> Void) throws -> URL {
         let url = work.appending(path: "\(name).fnc")
         try? FileManager.default.removeItem(at: url)
-        let writer = try ChangesetWriter(at: url, writer: Self.replica(999_999), sequence: 1, level: 1)
+        let writer = try ChangesetWriter(at: url, writer: Self.replica(999_999), sequence: 1, level: 1, signing: nil)
         try write(writer)
         _ = try writer.finish()
         return url
@@ -110,14 +110,14 @@ final class HistoryShapes {
                 if step > 0 { snapshot = edited(snapshot, step: step) }
                 let made = version(snapshot, after: clock, by: 0)
                 clock = made.clock
-                try writer.append(made)
+                try writer.append(made, signature: nil)
                 if [0, length / 2, length - 2].contains(step) { chain.append(made) }
             }
             for (index, fork) in chain.enumerated() {
                 var snapshot = fork.snapshot
                 snapshot.title = "Concurrent title \(index)"
                 if !snapshot.events.isEmpty { snapshot.events[0].injured = 100 + index }
-                try writer.append(version(snapshot, after: fork.clock, by: index + 1))
+                try writer.append(version(snapshot, after: fork.clock, by: index + 1), signature: nil)
             }
         }
         let imported = try importInChild(file, "chain")
@@ -146,7 +146,7 @@ final class HistoryShapes {
                 var report = corpus.report(createdAt: Timestamp(millisecondsSince1970: tick))
                 report.id = id
                 report.author = "analyst\(replica)"
-                try writer.append(version(report, after: VectorClock(), by: replica))
+                try writer.append(version(report, after: VectorClock(), by: replica), signature: nil)
             }
         }
         let imported = try importInChild(file, "heads")
@@ -173,11 +173,11 @@ final class HistoryShapes {
         base.body = narrative()
         let file = try changeset("narrative") { writer in
             let first = version(base, after: VectorClock(), by: 0)
-            try writer.append(first)
+            try writer.append(first, signature: nil)
             for replica in 1...2 {
                 var rewrite = base
                 rewrite.body = narrative()
-                try writer.append(version(rewrite, after: first.clock, by: replica))
+                try writer.append(version(rewrite, after: first.clock, by: replica), signature: nil)
             }
         }
         let imported = try importInChild(file, "narrative")
@@ -203,12 +203,12 @@ final class HistoryShapes {
                     snapshots[line] = edited(snapshots[line], step: step)
                     let made = version(snapshots[line], after: clocks[line], by: line)
                     clocks[line] = made.clock
-                    try writer.append(made)
+                    try writer.append(made, signature: nil)
                 }
             }
         }
         let (small, large) = (try changeset(entries: entries / 4), try changeset(entries: entries))
-        let reading = try Measure.time { _ = try ChangesetReader.read(large) { _ in } }
+        let reading = try Measure.time { _ = try ChangesetReader.read(large) { _, _ in } }
         let quarter = try importInChild(small, "clocks-quarter")
         let imported = try importInChild(large, "clocks")
         let growth = imported.seconds / quarter.seconds
@@ -236,12 +236,12 @@ final class HistoryShapes {
                 if step > 0 { snapshot = edited(snapshot, step: step) }
                 let made = version(snapshot, after: clock, by: 0)
                 clock = made.clock
-                try writer.append(made)
+                try writer.append(made, signature: nil)
                 if step == length - 10 { fork = made }
             }
             var concurrent = fork!.snapshot
             concurrent.title = "A concurrent title"
-            try writer.append(version(concurrent, after: fork!.clock, by: 1))
+            try writer.append(version(concurrent, after: fork!.clock, by: 1), signature: nil)
         }
         let imported = try importInChild(file, "long")
         results.append(Result(

@@ -59,13 +59,13 @@ final class ScaleRun {
         var ids: [String] = []
         for _ in 0..<count { ids.append(corpus.uuid()) }
         ids.sort()
-        let writer = try ChangesetWriter(at: file, writer: replica, sequence: 1, level: Synchronizer.level(for: count))
+        let writer = try ChangesetWriter(at: file, writer: replica, sequence: 1, level: Synchronizer.level(for: count), signing: nil)
         let start = Timestamp(millisecondsSince1970: 1_719_100_000_000)
         for (index, id) in ids.enumerated() {
             let time = Timestamp(millisecondsSince1970: start.millisecondsSince1970 + Int64(index) * 1000)
             var report = corpus.report(createdAt: time)
             report.id = ReportID(id)!
-            try writer.append(Version(snapshot: report, after: VectorClock(), replica: replica, author: "bench", time: time))
+            try writer.append(Version(snapshot: report, after: VectorClock(), replica: replica, author: "bench", time: time), signature: nil)
         }
         _ = try writer.finish()
         let store = work.appending(path: "scale-store-\(count)")

@@ -26,8 +26,8 @@ final class Scenarios {
         corpus = generator.versions(count: n, replica: replica)
         changeset = work.appending(path: "new-reports.fnc")
         level = Synchronizer.level(for: n)
-        let writer = try ChangesetWriter(at: changeset, writer: replica, sequence: 1, level: level)
-        for version in corpus.sorted(by: { $0.reportID < $1.reportID }) { try writer.append(version) }
+        let writer = try ChangesetWriter(at: changeset, writer: replica, sequence: 1, level: level, signing: nil)
+        for version in corpus.sorted(by: { $0.reportID < $1.reportID }) { try writer.append(version, signature: nil) }
         let header = try writer.finish()
         Self.log("corpus: \(header.uncompressedSize / n) bytes per version on average, \(header.uncompressedSize / 1_048_576) MB in all")
     }
@@ -128,7 +128,7 @@ final class Scenarios {
         }
         var payload: [UInt8] = []
         payload.reserveCapacity(try ChangesetReader.header(of: file).uncompressedSize)
-        try ChangesetReader.read(file) { version in
+        try ChangesetReader.read(file) { version, _ in
             payload.append(contentsOf: version.encoded.utf8)
             payload.append(UInt8(ascii: "\n"))
         }
@@ -160,8 +160,8 @@ final class Scenarios {
     func memoryScenario() throws {
         let small = max(1, n / 10)
         let smallFile = work.appending(path: "small.fnc")
-        let writer = try ChangesetWriter(at: smallFile, writer: replica, sequence: 1, level: level)
-        for version in corpus.prefix(small).sorted(by: { $0.reportID < $1.reportID }) { try writer.append(version) }
+        let writer = try ChangesetWriter(at: smallFile, writer: replica, sequence: 1, level: level, signing: nil)
+        for version in corpus.prefix(small).sorted(by: { $0.reportID < $1.reportID }) { try writer.append(version, signature: nil) }
         _ = try writer.finish()
         let store = fresh("memory")
         log("memory: import and export of \(small) reports")
@@ -301,8 +301,8 @@ final class Scenarios {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             for sequence in 1...100 {
                 let file = directory.appending(path: String(format: "%08d.fnc", sequence))
-                let changeset = try ChangesetWriter(at: file, writer: writer, sequence: sequence, level: 6)
-                for version in generator.versions(count: 2, replica: writer) { try changeset.append(version) }
+                let changeset = try ChangesetWriter(at: file, writer: writer, sequence: sequence, level: 6, signing: nil)
+                for version in generator.versions(count: 2, replica: writer) { try changeset.append(version, signature: nil) }
                 _ = try changeset.finish()
             }
         }

@@ -36,8 +36,8 @@ struct HostileTextTests {
     }
 
     static func changeset(_ versions: [Version], at url: URL, writer: ReplicaID = mallory) throws -> String {
-        let file = try ChangesetWriter(at: url, writer: writer, sequence: 1, level: 6)
-        for version in versions { try file.append(version) }
+        let file = try ChangesetWriter(at: url, writer: writer, sequence: 1, level: 6, signing: nil)
+        for version in versions { try file.append(version, signature: nil) }
         _ = try file.finish()
         return url.path
     }

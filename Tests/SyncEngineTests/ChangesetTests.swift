@@ -24,10 +24,10 @@ struct ChangesetTests {
         let workspace = try Workspace()
         let (store, url) = try exported(workspace)
         var read: [Version] = []
-        let header = try ChangesetReader.read(url) { version in
+        let header = try ChangesetReader.read(url) { version, _ in
             read.append(version)
             #expect(version.encoded == version.json.canonicalString)
-        }
+        }.header
         #expect(header.writer == store.identity.replica)
         #expect(header.count == 6)
         #expect(read.map(\.reportID) == read.map(\.reportID).sorted())
@@ -49,7 +49,7 @@ struct ChangesetTests {
         try FileManager.default.removeItem(at: url)
         try FileManager.default.moveItem(at: replacement, to: url)
         var read: [Version] = []
-        let header = try ChangesetReader.read(opened) { read.append($0) }
+        let header = try ChangesetReader.read(opened) { version, _ in read.append(version) }.header
         #expect(header == opened.header && header.count == 4)
         #expect(read.map(\.dot.replica) == Array(repeating: alice.identity.replica, count: 4))
         #expect(try ChangesetReader.header(of: url).writer == bob.identity.replica)
@@ -112,8 +112,8 @@ struct ChangesetTests {
     @Test func aFutureFormatVersionIsRefused() throws {
         let workspace = try Workspace()
         let (_, url) = try exported(workspace)
-        try patch(url, at: 8, with: [0, 2])
-        #expect(try expectRefused(url, in: workspace).contains("newer fieldnotes"))
+        try patch(url, at: 8, with: [0, 3])
+        #expect(try expectRefused(url, in: workspace).contains("written in changeset format 3 by a newer fieldnotes"))
     }
 
     @Test func aPayloadThatInflatesPastItsDeclaredSizeIsRefused() throws {
@@ -127,9 +127,9 @@ struct ChangesetTests {
         let workspace = try Workspace()
         // 64 MB of spaces compress to a few kilobytes; the header claims 1 KB.
         let url = workspace.file("bomb.fnc")
-        let writer = try ChangesetWriter(at: url, writer: ReplicaID(), sequence: 1, level: 9)
+        let writer = try ChangesetWriter(at: url, writer: ReplicaID(), sequence: 1, level: 9, signing: nil)
         let line = String(repeating: " ", count: 1 << 20)
-        for _ in 0..<64 { try writer.append(encodedVersion: line) }
+        for _ in 0..<64 { try writer.append(encodedVersion: line, signature: nil) }
         _ = try writer.finish()
         try patch(url, at: 44, with: bigEndian(UInt64(1024)))
         #expect(try expectRefused(url, in: workspace).contains("decompression bomb"))
@@ -216,12 +216,12 @@ struct ChangesetTests {
         let alice = try workspace.store("alice")
         let id = try alice.add("Report")
         let line = try alice.versions(of: id)[0].json.canonicalString
-        let writer = try ChangesetWriter(at: url, writer: alice.identity.replica, sequence: 1, level: 1)
-        for _ in 0..<3_000 { try writer.append(encodedVersion: line) }
+        let writer = try ChangesetWriter(at: url, writer: alice.identity.replica, sequence: 1, level: 1, signing: nil)
+        for _ in 0..<3_000 { try writer.append(encodedVersion: line, signature: nil) }
         let header = try writer.finish()
         #expect(header.uncompressedSize > 3 * ChangesetReader.readSize)
         var count = 0
-        try ChangesetReader.read(url) { _ in count += 1 }
+        try ChangesetReader.read(url) { _, _ in count += 1 }
         #expect(count == 3_000)
     }
 

@@ -6,8 +6,9 @@ import Testing
 
 /// The fuzzer's seed corpus (`Fuzz/Corpus`; `Scripts/fuzz`, `Fuzz/Sources/FuzzTarget.swift`).
 /// Each seed's first byte names what it is fed to (`C` a changeset, `K` a changeset read in
-/// pieces, `P` a changeset's payload, `V` a version, `N` a name in a shared folder, `R` a replica.json); the seeds in
-/// `bad/` are known-bad inputs. The seeds are made by the real code:
+/// pieces, `P` a changeset's payload, `S` a signed changeset's payload, `V` a version, `N` a
+/// name in a shared folder, `R` a replica.json); the seeds in `bad/` are known-bad inputs.
+/// Changesets are of both formats: `signed-*` are format 2. The seeds are made by the real code:
 ///
 /// ```sh
 /// FIELDNOTES_WRITE_FUZZ_CORPUS=1 swift test --filter FuzzCorpusTests
@@ -38,19 +39,28 @@ struct FuzzCorpusTests {
         _ = Self.written
         let changesets = try Self.seeds(in: "changeset")
         #expect(changesets.count >= 10)
+        #expect(changesets.filter { $0.bytes.count > 10 && $0.bytes[10] == 2 }.count >= 6, "format-2 seeds")
         for (name, bytes) in changesets {
             #expect(bytes.first == UInt8(ascii: "C"), "\(name)")
-            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: Array(bytes.dropFirst())) { _ in } }
+            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: Array(bytes.dropFirst())) { _, _ in } }
         }
         for (name, bytes) in try Self.seeds(in: "chunked") {
             #expect(bytes.first == UInt8(ascii: "K") && bytes.count > 2, "\(name)")
             #expect(throws: Never.self, "\(name)") {
-                try ChangesetReader.read(bytes: Array(bytes.dropFirst(2)), chunkSize: Int(bytes[1]) + 1) { _ in }
+                try ChangesetReader.read(bytes: Array(bytes.dropFirst(2)), chunkSize: Int(bytes[1]) + 1) { _, _ in }
             }
         }
         for (name, bytes) in try Self.seeds(in: "payload") {
             #expect(bytes.first == UInt8(ascii: "P"), "\(name)")
-            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: FuzzTarget.wrapping(payload: Array(bytes.dropFirst()))) { _ in } }
+            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: FuzzTarget.wrapping(payload: Array(bytes.dropFirst()))) { _, _ in } }
+        }
+        let signedPayloads = try Self.seeds(in: "signed-payload")
+        #expect(signedPayloads.count >= 3)
+        for (name, bytes) in signedPayloads {
+            #expect(bytes.first == UInt8(ascii: "S") && bytes.count > 1, "\(name)")
+            #expect(throws: Never.self, "\(name)") {
+                try ChangesetReader.read(bytes: FuzzTarget.signedFile(payload: Array(bytes.dropFirst(2)), identityCount: Int(bytes[1]))) { _, _ in }
+            }
         }
         for (name, bytes) in try Self.seeds(in: "version") {
             #expect(bytes.first == UInt8(ascii: "V"), "\(name)")
@@ -77,7 +87,15 @@ struct FuzzCorpusTests {
             let data = Array(bytes.dropFirst())
             switch bytes.first {
             case UInt8(ascii: "C"):
-                #expect(throws: ChangesetError.self, "\(name)") { try ChangesetReader.read(bytes: data) { _ in } }
+                #expect(throws: ChangesetError.self, "\(name)") { try ChangesetReader.read(bytes: data) { _, _ in } }
+                expectReason(name) { try ChangesetReader.read(bytes: data) { _, _ in } }
+            case UInt8(ascii: "S"):
+                #expect(throws: ChangesetError.self, "\(name)") {
+                    try ChangesetReader.read(bytes: FuzzTarget.signedFile(payload: Array(data.dropFirst()), identityCount: Int(data.first ?? 0))) { _, _ in }
+                }
+                expectReason(name) {
+                    try ChangesetReader.read(bytes: FuzzTarget.signedFile(payload: Array(data.dropFirst()), identityCount: Int(data.first ?? 0))) { _, _ in }
+                }
             case UInt8(ascii: "V"):
                 #expect(throws: ShapeError.self, "\(name)") { try Version(encoded: data) }
             case UInt8(ascii: "N"):
@@ -89,6 +107,52 @@ struct FuzzCorpusTests {
         }
     }
 
+    /// Why each known-bad signed seed must be refused (the start of its error's description).
+    static let signedReasons: [String: String] = [
+        "signed-broken-chain.fnc": "identity line 2 is malformed: rotations[0]: its new key is not the card's key",
+        "signed-compressed-size.fnc": "the file is truncated",
+        "signed-cut-header.fnc": "the file is truncated",
+        "signed-encrypted-flag.fnc": "its header sets flags this fieldnotes does not know (0x2)",
+        "signed-forged.fnc": "version 1 (",
+        "signed-header-changed.fnc": "its header is not signed by the key it names",
+        "signed-identity-count.fnc": "damaged header (9 identity lines",
+        "signed-maker-signature.fnc": "version 1 (",
+        "signed-missing-identity.fnc": "version 2 (",
+        "signed-missing-writer.fnc": "it carries no identity card of its writer",
+        "signed-newer-format.fnc": "written in changeset format 3 by a newer fieldnotes",
+        "signed-payload-bad-signature": "version 1 (",
+        "signed-payload-unsigned-own": "version 1 (",
+        "signed-reserved.fnc": "damaged header (reserved bytes are not zero)",
+        "signed-shared-key.fnc": "identity line 2 is malformed: its key",
+        "signed-signature-changed.fnc": "its header is not signed by the key it names",
+        "signed-trailing.fnc": "there is data after the end",
+        "signed-truncated.fnc": "the file is truncated",
+        "signed-two-lines.fnc": "identity line 3 is malformed: a second identity line",
+        "signed-unknown-flag.fnc": "its header sets flags this fieldnotes does not know (0x8000)",
+        "signed-unsigned-own.fnc": "version 1 (",
+        "signed-unused-identity.fnc": "identity line 3 is malformed: it names replica",
+        "signed-wrong-writer-key.fnc": "identity line 1 is malformed: the writer's card holds key",
+    ]
+    static let signedDetails: [String: String] = [
+        "signed-forged.fnc": "is not signed by its maker, mo",
+        "signed-maker-signature.fnc": "is not signed by its maker, mo",
+        "signed-payload-bad-signature": "is not signed by its maker, mo",
+        "signed-missing-identity.fnc": "carries no identity card of its maker",
+        "signed-unsigned-own.fnc": "carries no maker signature",
+        "signed-payload-unsigned-own": "carries no maker signature",
+    ]
+
+    func expectReason(_ name: String, sourceLocation: SourceLocation = #_sourceLocation, _ read: () throws -> Void) {
+        guard name.hasPrefix("signed-") else { return }
+        do {
+            try read()
+        } catch {
+            let description = describeError(error)
+            #expect(Self.signedReasons[name].map(description.hasPrefix) == true, "\(name): \(description)", sourceLocation: sourceLocation)
+            if let detail = Self.signedDetails[name] { #expect(description.contains(detail), "\(name): \(description)", sourceLocation: sourceLocation) }
+        }
+    }
+
     // MARK: - Writing the corpus
 
     static func write() throws {
@@ -96,8 +160,8 @@ struct FuzzCorpusTests {
         var files: [String: [UInt8]] = [:]
         func changeset(_ versions: [Version], writer: ReplicaID = ReplicaID(), sequence: Int = 1, level: Int32 = 6) throws -> [UInt8] {
             let url = workspace.file("\(UUID().uuidString).fnc")
-            let changeset = try ChangesetWriter(at: url, writer: writer, sequence: sequence, level: level)
-            for version in versions { try changeset.append(version) }
+            let changeset = try ChangesetWriter(at: url, writer: writer, sequence: sequence, level: level, signing: nil)
+            for version in versions { try changeset.append(version, signature: nil) }
             _ = try changeset.finish()
             return Array(try Data(contentsOf: url))
         }
@@ -219,7 +283,7 @@ struct FuzzCorpusTests {
             return [UInt8(ascii: "C")] + copy
         }
         files["bad/checksum.fnc"] = patched(60, [0xFF, 0xEE])
-        files["bad/newer-format.fnc"] = patched(8, [0, 2])
+        files["bad/newer-format.fnc"] = patched(8, [0, 3])
         files["bad/count.fnc"] = patched(36, bigEndian(UInt64(99)))
         files["bad/declared-size.fnc"] = patched(44, bigEndian(UInt64(100)))
         files["bad/zero-sequence.fnc"] = patched(28, bigEndian(UInt64(0)))
@@ -233,8 +297,8 @@ struct FuzzCorpusTests {
         _ = try writeRawChangeset([line, line.replacingOccurrences(of: "Attacks", with: "Tampered")], to: raw)
         files["bad/tampered-version.fnc"] = [UInt8(ascii: "C")] + Array(try Data(contentsOf: raw))
         let bomb = workspace.file("bomb.fnc")
-        let bombWriter = try ChangesetWriter(at: bomb, writer: ReplicaID(), sequence: 1, level: 9)
-        try bombWriter.append(encodedVersion: String(repeating: " ", count: 1 << 18))
+        let bombWriter = try ChangesetWriter(at: bomb, writer: ReplicaID(), sequence: 1, level: 9, signing: nil)
+        try bombWriter.append(encodedVersion: String(repeating: " ", count: 1 << 18), signature: nil)
         _ = try bombWriter.finish()
         var bombBytes = Array(try Data(contentsOf: bomb))
         bombBytes.replaceSubrange(44..<52, with: bigEndian(UInt64(1024)))
@@ -247,11 +311,108 @@ struct FuzzCorpusTests {
             files["bad/name-\(index)"] = [UInt8(ascii: "N")] + Array(name.utf8)
         }
 
-        for folder in ["changeset", "chunked", "payload", "version", "name", "replica-json", "bad"] {
+        try writeSigned(into: &files, workspace: workspace, stores: (alice: alice, bob: bob, chain: chain))
+
+        for folder in ["changeset", "chunked", "payload", "signed-payload", "version", "name", "replica-json", "bad"] {
             let url = corpus.appending(path: folder)
             try? FileManager.default.removeItem(at: url)
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         }
         for (path, bytes) in files { try Data(bytes).write(to: corpus.appending(path: path)) }
+    }
+
+    /// The format-2 seeds: files signed with keys made up here (for the stores' replicas too,
+    /// whose versions they sign again), payloads for `S`, and known-bad signed files.
+    static func writeSigned(into files: inout [String: [UInt8]], workspace: Workspace, stores: (alice: Store, bob: Store, chain: Store)) throws {
+        let (C, K, S) = (UInt8(ascii: "C"), UInt8(ascii: "K"), UInt8(ascii: "S"))
+        func signed(_ versions: [(Version, Signature?)], by writer: SigningReplica, identities: [IdentityLine],
+                    folder: FolderID? = FolderID(), level: Int32 = 6) throws -> [UInt8] {
+            try writeSignedChangeset(versions, to: workspace.file("\(UUID().uuidString).fnc"), by: writer, identities: identities,
+                                     folder: folder, sequence: 3, level: level)
+        }
+        func allVersions(_ store: Store) throws -> [Version] {
+            try (store.summaries(ReportFilter()) + store.summaries(ReportFilter(deleted: true))).flatMap { try store.versions(of: $0.id) }
+        }
+        let wendy = SigningReplica("wendy"), mo = SigningReplica("mo"), lee = SigningReplica("lee")
+        let mixed = [wendy.signed("Own"), mo.signed("Relayed, signed"), (lee.version("Relayed, unsigned"), nil), wendy.signed("Own again")]
+        let good = try signed(mixed, by: wendy, identities: [wendy.line, mo.line])
+        files["changeset/signed-own-and-relayed.fnc"] = [C] + good
+        files["changeset/signed-by-hand.fnc"] = [C] + (try signed(mixed, by: wendy, identities: [wendy.line, mo.line], folder: nil))
+        files["changeset/signed-empty.fnc"] = [C] + (try signed([], by: wendy, identities: [wendy.line]))
+        files["changeset/signed-unsigned-relayed-only.fnc"] = [C] + (try signed([(lee.version("Legacy"), nil)], by: wendy, identities: [wendy.line]))
+
+        // A store's versions (a conflict, unicode), signed again with keys made up for its makers.
+        let alice = SigningReplica("alice", id: stores.alice.identity.replica)
+        let bob = SigningReplica("bob", id: stores.bob.identity.replica)
+        let bobs = try allVersions(stores.bob).map { version in (version, [alice, bob].first { $0.id == version.dot.replica }!.sign(version)) }
+        files["changeset/signed-conflict.fnc"] = [C] + (try signed(bobs, by: bob, identities: [bob.line, alice.line]))
+        let chain = SigningReplica("chain", id: stores.chain.identity.replica)
+        let chains = try allVersions(stores.chain).map { ($0, chain.sign($0)) }
+        files["changeset/signed-level-1.fnc"] = [C] + (try signed(chains, by: wendy, identities: [wendy.line, chain.line], level: 1))
+
+        // A maker that rotated its key: versions signed before and after.
+        let id = ReplicaID()
+        let (old, new) = (ReplicaSigningKey(), ReplicaSigningKey())
+        let before = SigningReplica("rho", id: id, key: old)
+        let after = SigningReplica("rho", id: id, key: new, rotations: [KeyRotation.make(replica: id, from: old, to: new, time: .now)])
+        files["changeset/signed-rotation.fnc"] = [C] + (try signed([wendy.signed("Own"), before.signed("Before"), after.signed("After")],
+                                                                    by: wendy, identities: [wendy.line, after.line]))
+        files["chunked/signed-in-pieces.fnc"] = [K, 4] + good
+
+        // Payloads the fuzzer signs itself, as its own writer.
+        let fuzzer = SigningReplica("fuzzer", id: FuzzTarget.fuzzWriter, key: FuzzTarget.fuzzKey)
+        func payload(_ identities: [IdentityLine], _ versions: [(Version, Signature?)]) -> [UInt8] {
+            [S, UInt8(identities.count)] + signedPayload(identities, versions)
+        }
+        files["signed-payload/own"] = payload([fuzzer.line], [fuzzer.signed("Own"), fuzzer.signed("Own again")])
+        files["signed-payload/relayed"] = payload([fuzzer.line, mo.line, after.line],
+                                                  [fuzzer.signed("Own"), mo.signed("Relayed"), before.signed("Rotated"), (lee.version("Legacy"), nil)])
+        files["signed-payload/empty"] = payload([fuzzer.line], [])
+        files["signed-payload/conflict"] = payload([fuzzer.line, bob.line, alice.line], bobs)
+
+        // Known-bad signed files.
+        func changed(_ offset: Int, _ bytes: [UInt8], resigning: Bool = false) -> [UInt8] {
+            var copy = good
+            copy.replaceSubrange(offset..<offset + bytes.count, with: bytes)
+            if resigning { resignHeader(&copy, with: wendy.key) }
+            return [C] + copy
+        }
+        files["bad/signed-header-changed.fnc"] = changed(52, [good[52] ^ 1])
+        files["bad/signed-signature-changed.fnc"] = changed(170, [good[170] ^ 0x10])
+        files["bad/signed-encrypted-flag.fnc"] = changed(86, bigEndian(UInt16(2)), resigning: true)
+        files["bad/signed-unknown-flag.fnc"] = changed(86, bigEndian(UInt16(0x8000)), resigning: true)
+        files["bad/signed-newer-format.fnc"] = changed(8, [0, 3])
+        files["bad/signed-reserved.fnc"] = changed(155, [1], resigning: true)
+        files["bad/signed-identity-count.fnc"] = changed(104, bigEndian(UInt64(9)), resigning: true)
+        files["bad/signed-compressed-size.fnc"] = changed(112, bigEndian(UInt64(good.count)), resigning: true)
+        files["bad/signed-truncated.fnc"] = [C] + good.prefix(good.count - 3)
+        files["bad/signed-cut-header.fnc"] = [C] + good.prefix(200)
+        files["bad/signed-trailing.fnc"] = [C] + good + [0]
+        func crafted(_ identities: [IdentityLine], _ versions: [(Version, Signature?)]) -> [UInt8] {
+            [C] + FuzzTarget.signedFile(payload: signedPayload(identities, versions), identityCount: identities.count,
+                                        writer: wendy.id, key: wendy.key)
+        }
+        let (relayed, relayedSignature) = mo.signed("Relayed")
+        var tampered = relayedSignature!.rawRepresentation
+        tampered[0] ^= 1
+        files["bad/signed-maker-signature.fnc"] = crafted([wendy.line, mo.line], [(relayed, Signature(rawRepresentation: tampered))])
+        let forged = mo.version("Forged")
+        files["bad/signed-forged.fnc"] = crafted([wendy.line, mo.line], [(forged, wendy.sign(forged))])
+        files["bad/signed-missing-identity.fnc"] = crafted([wendy.line], [wendy.signed("Own"), mo.signed("No card")])
+        files["bad/signed-missing-writer.fnc"] = crafted([mo.line], [mo.signed("Relayed")])
+        files["bad/signed-unsigned-own.fnc"] = crafted([wendy.line], [(wendy.version("Unsigned"), nil)])
+        files["bad/signed-unused-identity.fnc"] = crafted([wendy.line, mo.line, lee.line], [wendy.signed("Own"), mo.signed("Relayed")])
+        files["bad/signed-two-lines.fnc"] = crafted([wendy.line, mo.line, mo.line], [wendy.signed("Own"), mo.signed("Relayed")])
+        files["bad/signed-shared-key.fnc"] = crafted([wendy.line, SigningReplica("mo", id: mo.id, key: wendy.key).line],
+                                                     [(forged, wendy.sign(forged))])
+        files["bad/signed-wrong-writer-key.fnc"] = crafted([SigningReplica("wendy", id: wendy.id).line], [wendy.signed("Own")])
+        // A chain that does not reach the card's key, written by hand.
+        let card = try IdentityCard.make(replica: id, analyst: "rho", signingKey: ReplicaSigningKey())
+        let broken = #"{"card":\#(String(decoding: card.encoded, as: UTF8.self)),"rotations":[\#(String(decoding: after.line.rotations[0].encoded, as: UTF8.self))]}"#
+        let (own, ownSignature) = wendy.signed("Own")
+        let brokenPayload = signedPayload([wendy.line], []) + Array((broken + "\n").utf8) + signedPayload([], [(own, ownSignature), before.signed("Rotated")])
+        files["bad/signed-broken-chain.fnc"] = [C] + FuzzTarget.signedFile(payload: brokenPayload, identityCount: 2, writer: wendy.id, key: wendy.key)
+        files["bad/signed-payload-unsigned-own"] = [S, 1] + signedPayload([fuzzer.line], [(fuzzer.version("Unsigned"), nil)])
+        files["bad/signed-payload-bad-signature"] = [S, 2] + signedPayload([fuzzer.line, mo.line], [(relayed, Signature(rawRepresentation: tampered))])
     }
 }

@@ -64,8 +64,8 @@ extension Store {
 
 /// Writes a changeset from raw lines (for malformed payloads) and returns its URL.
 func writeRawChangeset(_ lines: [String], to url: URL, writer: ReplicaID = ReplicaID(), sequence: Int = 1) throws -> URL {
-    let changeset = try ChangesetWriter(at: url, writer: writer, sequence: sequence, level: 6)
-    for line in lines { try changeset.append(encodedVersion: line) }
+    let changeset = try ChangesetWriter(at: url, writer: writer, sequence: sequence, level: 6, signing: nil)
+    for line in lines { try changeset.append(encodedVersion: line, signature: nil) }
     _ = try changeset.finish()
     return url
 }

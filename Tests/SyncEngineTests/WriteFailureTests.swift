@@ -11,7 +11,7 @@ struct WriteFailureTests {
     @Test func aChangesetThatCannotBeCreatedSaysSoAndWhatToDo() throws {
         let missing = FileManager.default.temporaryDirectory.appending(path: "fieldnotes-missing-\(UUID().uuidString)/00000001.fnc")
         let expected = SyncError.cannotCreate(path: missing.path, reason: "its folder does not exist; check the path (is the drive mounted?)")
-        #expect(throws: expected) { try ChangesetWriter(at: missing, writer: ReplicaID(), sequence: 1, level: 6) }
+        #expect(throws: expected) { try ChangesetWriter(at: missing, writer: ReplicaID(), sequence: 1, level: 6, signing: nil) }
         #expect(expected.errorDescription == "cannot create \(missing.path): its folder does not exist; check the path (is the drive mounted?)")
     }
 

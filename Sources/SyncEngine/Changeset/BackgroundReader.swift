@@ -12,31 +12,44 @@ extension ChangesetReader {
     /// are ordered by report): a version followed by another of its report is handed over
     /// with nil, since what it would prepare (its report's state as its only head) is
     /// replaced by the next one's.
+    ///
+    /// `body` gets each version with its maker signature as ``read(_:_:)`` hands it over; the
+    /// maker signatures of relayed versions are verified on the reading thread, with the rest
+    /// of the decoding.
     @discardableResult
     public static func readInBackground<Prepared: Sendable>(
-        _ opened: OpenFile, prepare: @escaping @Sendable (Version) -> Prepared, _ body: (Version, Prepared?) throws -> Void
-    ) throws -> ChangesetHeader {
-        let channel = Channel<(Version, Prepared?)>()
+        _ opened: OpenFile, prepare: @escaping @Sendable (Version) -> Prepared, _ body: (Version, Signature?, Prepared?) throws -> Void
+    ) throws -> ChangesetContents {
+        try readInBackground(opened, verifier: .standard, prepare: prepare, body)
+    }
+
+    @discardableResult
+    static func readInBackground<Prepared: Sendable>(
+        _ opened: OpenFile, verifier: MakerVerifier, prepare: @escaping @Sendable (Version) -> Prepared,
+        _ body: (Version, Signature?, Prepared?) throws -> Void
+    ) throws -> ChangesetContents {
+        typealias Item = (Version, Signature?, Prepared?)
+        let channel = Channel<Item>()
         let producer = Thread {
             do {
-                var batch: [(Version, Prepared?)] = []
+                var batch: [Item] = []
                 var bytes = 0
-                var held: Version?
-                func pass(_ version: Version, followedBy next: Version?) throws {
-                    batch.append((version, next?.reportID == version.reportID ? nil : prepare(version)))
+                var held: (Version, Signature?)?
+                func pass(_ version: Version, _ signature: Signature?, followedBy next: Version?) throws {
+                    batch.append((version, signature, next?.reportID == version.reportID ? nil : prepare(version)))
                     bytes += version.encoded.utf8.count
-                    if batch.count == Channel<(Version, Prepared?)>.batchSize || bytes >= Channel<(Version, Prepared?)>.batchBytes {
+                    if batch.count == Channel<Item>.batchSize || bytes >= Channel<Item>.batchBytes {
                         try channel.send(batch, bytes: bytes)
                         (batch, bytes) = ([], 0)
                     }
                 }
-                let header = try read(opened) { version in
-                    if let held { try pass(held, followedBy: version) }
-                    held = version
+                let contents = try read(opened, verifier: verifier) { version, signature in
+                    if let held { try pass(held.0, held.1, followedBy: version) }
+                    held = (version, signature)
                 }
-                if let held { try pass(held, followedBy: nil) }
+                if let held { try pass(held.0, held.1, followedBy: nil) }
                 try channel.send(batch, bytes: bytes)
-                channel.finish(.success(header))
+                channel.finish(.success(contents))
             } catch {
                 channel.finish(.failure(error))
             }
@@ -45,7 +58,7 @@ extension ChangesetReader {
         producer.start()
         do {
             while let batch = try channel.receive() {
-                for (version, prepared) in batch { try body(version, prepared) }
+                for (version, signature, prepared) in batch { try body(version, signature, prepared) }
             }
             return try channel.waitForResult()
         } catch {
@@ -69,7 +82,7 @@ private final class Channel<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var batches: [(elements: [Element], bytes: Int)] = []
     private var waitingBytes = 0
-    private var result: Result<ChangesetHeader, Error>?
+    private var result: Result<ChangesetContents, Error>?
     private var cancelled = false
 
     struct Cancelled: Error {}
@@ -85,7 +98,7 @@ private final class Channel<Element: Sendable>: @unchecked Sendable {
         condition.broadcast()
     }
 
-    func finish(_ result: Result<ChangesetHeader, Error>) {
+    func finish(_ result: Result<ChangesetContents, Error>) {
         condition.lock()
         self.result = result
         condition.broadcast()
@@ -113,7 +126,7 @@ private final class Channel<Element: Sendable>: @unchecked Sendable {
         condition.unlock()
     }
 
-    func waitForResult() throws -> ChangesetHeader {
+    func waitForResult() throws -> ChangesetContents {
         condition.lock()
         defer { condition.unlock() }
         while result == nil { condition.wait() }

@@ -1,14 +1,20 @@
 import Foundation
+import OfflineStore
 import ReportModels
 
-/// The `.fnc` changeset file (DESIGN.md §5): a fixed header, then one zlib stream whose
-/// content is the versions as canonical JSON, one per line, ordered by report.
+/// The `.fnc` changeset file (DESIGN.md §5, §9): a fixed header, then one zlib stream whose
+/// content is lines ending in `\n`, ordered by report so that zlib's window sees a report's
+/// versions together. Both formats are read; ``ChangesetWriter`` writes format 2 when it is
+/// given a signing key, format 1 without.
+///
+/// **Format 2**, signed: the payload is first one identity line per maker of a version in the
+/// file (the writer's always among them), then the versions, each with its maker signature.
 ///
 /// ```
 /// offset size
 ///      0    8  magic "FNCS\r\n\u{1A}\n" (catches text-mode transfers and truncated copies)
-///      8    2  format version, big-endian (1)
-///     10    2  header size in bytes, big-endian (96): the payload starts there
+///      8    2  format version, big-endian (2)
+///     10    2  header size in bytes, big-endian (224): the payload starts there
 ///     12   16  writer replica id (UUID bytes)
 ///     28    8  writer's sequence number of this file, big-endian
 ///     36    8  number of versions, big-endian
@@ -16,77 +22,222 @@ import ReportModels
 ///     52   32  SHA-256 of the uncompressed payload
 ///     84    1  compression: 1 = zlib
 ///     85    1  zlib level used (informational)
+///     86    2  flags, big-endian: bit 0 = written by hand (`export`), for no folder; every
+///              other bit must be 0 (bit 1 is kept for encryption, DESIGN.md §10, and refused
+///              as unknown until then)
+///     88   16  folder id: the writer's own id of the shared folder it wrote the file for
+///              (`FolderID`, UUID bytes); all zero if and only if flag bit 0 is set
+///    104    8  number of identity lines, big-endian (1 to versions + 1)
+///    112    8  size of the compressed stream after the header, big-endian: the file is
+///              exactly header + this
+///    120   32  the writer's Ed25519 public key
+///    152    8  reserved, zero
+///    160   64  writer signature: `WriterSignature.sign(header:)` of bytes 0..<160
+///    224    …  zlib stream
+/// ```
+///
+/// Payload lines: first the identity lines, each ``IdentityLine``'s canonical JSON
+/// (`{"card":…,"rotations":[…]}`), then the version lines, each the maker signature in 128
+/// lowercase hex digits (or `-` for a version relayed unsigned), a space, and the version's
+/// canonical JSON. Versions made by the writer are signed, and are covered by the writer
+/// signature (so a reader does not verify their maker signatures again); every signed version
+/// made by another replica is verified against its maker's identity line. Every identity line
+/// names the writer or the maker of a version in the file, one line per replica, and the
+/// writer's card holds the key of the header.
+///
+/// **Format 1**, unsigned (what fieldnotes wrote before its stores had keys; still read, its
+/// versions handed over unsigned): the payload is the versions' canonical JSON, one per line.
+///
+/// ```
+/// offset size
+///      0    8  magic (as format 2)
+///      8    2  format version, big-endian (1)
+///     10    2  header size in bytes, big-endian (96): the payload starts there
+///     12   72  as format 2: writer, sequence, versions, payload size, SHA-256, compression, level
 ///     86   10  reserved, zero
 ///     96    …  zlib stream
 /// ```
 ///
-/// Every number in the header is checked against the payload when reading, and the payload
-/// is never trusted before its checksum has been: readers stream versions to a caller that
-/// must treat them as provisional until the read returns.
+/// Every number in the header is range-checked before use and checked against the payload
+/// when reading, and a format-2 header's signature is verified before any of the payload is
+/// read. The payload is never trusted before its checksum has been: readers stream versions to
+/// a caller that must treat them as provisional until the read returns.
 public struct ChangesetHeader: Hashable, Sendable {
     public var writer: ReplicaID
     public var sequence: Int
+    /// The number of versions (identity lines not counted).
     public var count: Int
     public var uncompressedSize: Int
     public var payloadHash: [UInt8]
     public var level: Int
+    /// What a format-2 header adds; nil for format 1.
+    public var signed: Signed?
+
+    /// What a format-2 header holds beyond format 1's.
+    public struct Signed: Hashable, Sendable {
+        /// The writer's id of the shared folder it wrote the file for; nil for a file written
+        /// by hand (`export`).
+        public var folder: FolderID?
+        public var identityCount: Int
+        /// The size of the zlib stream: the file is exactly the header and this.
+        public var compressedSize: Int
+        public var writerKey: ReplicaKey
+        public var writerSignature: Signature
+    }
+
+    /// 1 (unsigned) or 2 (signed).
+    public var formatVersion: Int { signed == nil ? 1 : 2 }
+    /// The header's size in bytes: where the zlib stream starts.
+    public var size: Int { signed == nil ? Self.format1Size : Self.format2Size }
+    public var folder: FolderID? { signed?.folder }
+    public var writerKey: ReplicaKey? { signed?.writerKey }
+    public var writerSignature: Signature? { signed?.writerSignature }
 
     static let magic: [UInt8] = Array("FNCS\r\n".utf8) + [0x1A, 0x0A]
-    static let formatVersion: UInt16 = 1
-    static let size = 96
+    /// The newest format this fieldnotes reads (and the one it writes).
+    static let latestFormatVersion: UInt16 = 2
+    static let format1Size = 96
+    static let format2Size = 224
+    /// The bytes of a format-2 header that its writer signature covers: all but the signature.
+    static let signedSize = 160
+    /// Enough to tell a header's format and size (``size(ofHeaderStartingWith:)``).
+    static let prefixSize = 12
     static let zlibCompression: UInt8 = 1
+    static let byHandFlag: UInt16 = 1
     /// A writer's changesets are numbered from 1; a trillion is more than any replica writes,
     /// and keeps every sum of sequences far from overflowing.
     public static let maximumSequence = 1_000_000_000_000
     /// 2^48 bytes (256 TB): beyond any real payload, and far from overflowing when counted.
     static let maximumPayloadSize = 1 << 48
+    /// Makers in one file: far more than any team has had (a card is made per laptop).
+    public static let maximumIdentityCount = 100_000
 
+    /// The header's bytes as written: for format 2, the signed bytes and the signature.
     var bytes: [UInt8] {
+        guard let signed else { return commonBytes(formatVersion: 1, size: Self.format1Size) + [UInt8](repeating: 0, count: 10) }
+        return signedBytes + signed.writerSignature.rawRepresentation
+    }
+
+    /// The first 160 bytes of a format-2 header, which the writer signs. (For format 1, empty.)
+    var signedBytes: [UInt8] {
+        guard let signed else { return [] }
+        var bytes = commonBytes(formatVersion: 2, size: Self.format2Size)
+        bytes += bigEndian(signed.folder == nil ? Self.byHandFlag : 0)
+        bytes += signed.folder.map { uuidBytes($0.rawValue) } ?? [UInt8](repeating: 0, count: 16)
+        bytes += bigEndian(UInt64(signed.identityCount))
+        bytes += bigEndian(UInt64(signed.compressedSize))
+        bytes += signed.writerKey.rawRepresentation
+        bytes += [UInt8](repeating: 0, count: 8)
+        assert(bytes.count == Self.signedSize)
+        return bytes
+    }
+
+    /// Bytes 0..<86, the same in both formats but for the version and size.
+    private func commonBytes(formatVersion: UInt16, size: Int) -> [UInt8] {
         var bytes = Self.magic
-        bytes += bigEndian(Self.formatVersion)
-        bytes += bigEndian(UInt16(Self.size))
-        bytes += uuidBytes(writer)
+        bytes += bigEndian(formatVersion)
+        bytes += bigEndian(UInt16(size))
+        bytes += uuidBytes(writer.rawValue)
         bytes += bigEndian(UInt64(sequence))
         bytes += bigEndian(UInt64(count))
         bytes += bigEndian(UInt64(uncompressedSize))
         bytes += payloadHash
         bytes += [Self.zlibCompression, UInt8(clamping: level)]
-        bytes += [UInt8](repeating: 0, count: Self.size - bytes.count)
         return bytes
     }
 
-    /// Reads the header at the start of `bytes`.
-    init(parsing bytes: [UInt8]) throws(ChangesetError) {
-        guard bytes.count >= 12, Array(bytes[0..<8]) == Self.magic else { throw .notAChangeset }
-        let version = readBigEndian(bytes, at: 8, size: 2)
-        guard version <= UInt64(Self.formatVersion) else { throw .newerFormat(Int(version)) }
-        guard version == UInt64(Self.formatVersion), readBigEndian(bytes, at: 10, size: 2) == UInt64(Self.size) else {
-            throw .malformedHeader("unknown header layout")
+    /// The size of the header that starts with `prefix` (at least its first
+    /// ``prefixSize`` bytes: magic, format version and header size), checked against the
+    /// format. A format newer than this fieldnotes reads is ``ChangesetError/newerFormat(_:)``.
+    static func size(ofHeaderStartingWith prefix: [UInt8]) throws(ChangesetError) -> Int {
+        guard prefix.count >= Self.prefixSize, Array(prefix[0..<8]) == Self.magic else { throw .notAChangeset }
+        let version = readBigEndian(prefix, at: 8, size: 2)
+        guard version <= UInt64(Self.latestFormatVersion) else { throw .newerFormat(Int(version)) }
+        let size = readBigEndian(prefix, at: 10, size: 2)
+        switch version {
+        case 1 where size == UInt64(Self.format1Size): return Self.format1Size
+        case 2 where size == UInt64(Self.format2Size): return Self.format2Size
+        default: throw .malformedHeader("unknown header layout")
         }
-        guard bytes.count >= Self.size else { throw .truncated }
+    }
+
+    /// Reads the header at the start of `bytes` (the whole header: see
+    /// ``size(ofHeaderStartingWith:)``). A format-2 header's fields are checked, then its
+    /// writer signature is verified, before the header is returned.
+    init(parsing bytes: [UInt8]) throws(ChangesetError) {
+        guard bytes.count >= Self.prefixSize else {
+            // Shorter than the prefix: a changeset cut short, or no changeset at all.
+            throw bytes.count >= 8 && Array(bytes[0..<8]) == Self.magic ? .truncated : .notAChangeset
+        }
+        let size = try Self.size(ofHeaderStartingWith: bytes)
+        guard bytes.count >= size else { throw .truncated }
         guard let writer = replicaID(fromUUIDBytes: Array(bytes[12..<28])), writer.isRandom else {
             throw .malformedHeader("the writer is not a replica id")
         }
-        let (sequence, count, size) = (readBigEndian(bytes, at: 28, size: 8), readBigEndian(bytes, at: 36, size: 8),
-                                       readBigEndian(bytes, at: 44, size: 8))
+        let (sequence, count, payloadSize) = (readBigEndian(bytes, at: 28, size: 8), readBigEndian(bytes, at: 36, size: 8),
+                                              readBigEndian(bytes, at: 44, size: 8))
         guard (1...UInt64(Self.maximumSequence)).contains(sequence) else {
             throw .malformedHeader("sequence \(sequence) is not between 1 and \(Self.maximumSequence)")
         }
-        // Each version is at least a line of a few bytes; an empty changeset is empty.
-        guard size <= UInt64(Self.maximumPayloadSize), count <= size, (count == 0) == (size == 0) else {
-            throw .malformedHeader("\(count) versions in \(size) bytes")
+        guard payloadSize <= UInt64(Self.maximumPayloadSize), count <= payloadSize else {
+            throw .malformedHeader("\(count) versions in \(payloadSize) bytes")
         }
         guard bytes[84] == Self.zlibCompression else { throw .malformedHeader("unknown compression \(bytes[84])") }
         guard bytes[85] <= 9 else { throw .malformedHeader("zlib level \(bytes[85])") }
-        guard bytes[86..<Self.size].allSatisfy({ $0 == 0 }) else { throw .malformedHeader("reserved bytes are not zero") }
         self.writer = writer
         self.sequence = Int(sequence)
         self.count = Int(count)
-        uncompressedSize = Int(size)
+        uncompressedSize = Int(payloadSize)
         payloadHash = Array(bytes[52..<84])
         level = Int(bytes[85])
+        if size == Self.format1Size {
+            // Each version is at least a line of a few bytes; an empty changeset is empty.
+            guard (count == 0) == (payloadSize == 0) else { throw .malformedHeader("\(count) versions in \(payloadSize) bytes") }
+            guard bytes[86..<Self.format1Size].allSatisfy({ $0 == 0 }) else { throw .malformedHeader("reserved bytes are not zero") }
+            signed = nil
+            return
+        }
+        signed = try Self.signedPart(of: bytes, writer: writer, count: count, payloadSize: payloadSize)
     }
 
+    /// Bytes 86..<224 of a format-2 header, checked, then the signature verified.
+    private static func signedPart(of bytes: [UInt8], writer: ReplicaID, count: UInt64, payloadSize: UInt64) throws(ChangesetError) -> Signed {
+        let flags = UInt16(readBigEndian(bytes, at: 86, size: 2))
+        guard flags & ~Self.byHandFlag == 0 else { throw .unknownFlags(flags) }
+        let folderBytes = Array(bytes[88..<104])
+        let folder: FolderID?
+        if flags & Self.byHandFlag != 0 {
+            guard folderBytes.allSatisfy({ $0 == 0 }) else { throw .malformedHeader("a file written by hand names a folder") }
+            folder = nil
+        } else {
+            guard !folderBytes.allSatisfy({ $0 == 0 }), let id = replicaID(fromUUIDBytes: folderBytes), let folderID = FolderID(id.rawValue) else {
+                throw .malformedHeader("a file written for a folder does not name it")
+            }
+            folder = folderID
+        }
+        let (identityCount, compressedSize) = (readBigEndian(bytes, at: 104, size: 8), readBigEndian(bytes, at: 112, size: 8))
+        // One line for the writer, and at most one for each other maker of a version. Both
+        // numbers are at most 2^48 here, so the sums cannot overflow.
+        guard identityCount >= 1, identityCount <= count + 1, identityCount <= UInt64(Self.maximumIdentityCount),
+              count + identityCount <= payloadSize
+        else { throw .malformedHeader("\(identityCount) identity lines for \(count) versions in \(payloadSize) bytes") }
+        guard compressedSize >= 1, compressedSize <= UInt64(Self.maximumPayloadSize) else {
+            throw .malformedHeader("a compressed size of \(compressedSize) bytes")
+        }
+        guard let key = ReplicaKey(rawRepresentation: Array(bytes[120..<152])) else {
+            throw .malformedHeader("the writer's key is not an Ed25519 public key")
+        }
+        guard bytes[152..<160].allSatisfy({ $0 == 0 }) else { throw .malformedHeader("reserved bytes are not zero") }
+        // Checked (by `Signature.init`) to be 64 bytes: bytes 160..<224.
+        let signature = Signature(rawRepresentation: Array(bytes[Self.signedSize..<Self.format2Size]))!
+        guard WriterSignature.verify(header: Array(bytes[0..<Self.signedSize]), signature: signature, key: key) else {
+            throw .badWriterSignature(writer: writer, fingerprint: key.fingerprint)
+        }
+        return Signed(folder: folder, identityCount: Int(identityCount), compressedSize: Int(compressedSize),
+                      writerKey: key, writerSignature: signature)
+    }
+
+    /// A format-1 header (what ``ChangesetWriter`` writes without signing).
     init(writer: ReplicaID, sequence: Int, count: Int, uncompressedSize: Int, payloadHash: [UInt8], level: Int) {
         self.writer = writer
         self.sequence = sequence
@@ -94,6 +245,17 @@ public struct ChangesetHeader: Hashable, Sendable {
         self.uncompressedSize = uncompressedSize
         self.payloadHash = payloadHash
         self.level = level
+        signed = nil
+    }
+
+    /// A format-2 header, signed with `key`.
+    init(writer: ReplicaID, sequence: Int, count: Int, uncompressedSize: Int, payloadHash: [UInt8], level: Int,
+         folder: FolderID?, identityCount: Int, compressedSize: Int, signingWith key: ReplicaSigningKey) {
+        self.init(writer: writer, sequence: sequence, count: count, uncompressedSize: uncompressedSize, payloadHash: payloadHash, level: level)
+        // A placeholder signature, for the bytes it signs.
+        signed = Signed(folder: folder, identityCount: identityCount, compressedSize: compressedSize, writerKey: key.publicKey,
+                        writerSignature: Signature(rawRepresentation: [UInt8](repeating: 0, count: Signature.byteCount))!)
+        signed!.writerSignature = WriterSignature.sign(header: signedBytes, with: key)
     }
 }
 
@@ -117,6 +279,24 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
     case unknownVersionOfThisReplica(report: ReportID, version: Dot, mine: Dot)
     case notWrittenByThisStore(report: ReportID, version: Dot)
     case unreadable(String)
+    /// A format-2 header whose signature does not verify under the key it carries.
+    case badWriterSignature(writer: ReplicaID, fingerprint: Fingerprint)
+    /// A format-2 header with flags this reader does not know (bit 1: encrypted, DESIGN.md §10).
+    case unknownFlags(UInt16)
+    case identityCountMismatch(declared: Int, found: Int)
+    /// Identity line `index` (from 0) is not an ``IdentityLine``, does not verify, or does not
+    /// fit with the file (a second line for a replica, a key of another line's, the writer's
+    /// card with another key than the header's, a replica that made no version in the file).
+    case malformedIdentity(index: Int, reason: String)
+    /// No identity line for the writer.
+    case missingWriterIdentity(writer: ReplicaID)
+    /// Version `index` (from 0) is signed, and its maker has no identity line.
+    case missingIdentity(index: Int, version: Dot)
+    /// Version `index` (from 0) was made by the file's writer and is not signed.
+    case unsignedOwnVersion(index: Int, version: Dot)
+    /// Version `index`'s maker signature does not verify under any key of its maker's
+    /// identity line (`analyst` and `fingerprint` are the line's card's).
+    case badMakerSignature(index: Int, version: Dot, analyst: String, fingerprint: Fingerprint)
 
     public var errorDescription: String? {
         switch self {
@@ -143,6 +323,22 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
         case .notWrittenByThisStore(let report, let version):
             "its header says this replica wrote it, but it holds version \(version.short) of report \(report.rawValue.prefix(8)), which this store does not have: a copy of this store is in use elsewhere (each laptop needs its own `fieldnotes init`)"
         case .unreadable(let detail): "cannot read it: \(detail)"
+        case .badWriterSignature(let writer, let fingerprint):
+            "its header is not signed by the key it names for its writer, replica \(writer.short) (key \(fingerprint)): the file was changed after it was written, or forged; nothing in it was read (get a fresh copy from that replica's analyst)"
+        case .unknownFlags(let flags):
+            "its header sets flags this fieldnotes does not know (0x\(String(flags, radix: 16, uppercase: false))): it is encrypted or was written by a newer fieldnotes; upgrade fieldnotes to read it"
+        case .identityCountMismatch(let declared, let found):
+            "it holds \(found) identity \(found == 1 ? "line" : "lines"), not the \(declared) its header declares"
+        case .malformedIdentity(let index, let reason):
+            "identity line \(index + 1) is malformed: \(reason); the file was not written as fieldnotes writes, or was forged"
+        case .missingWriterIdentity(let writer):
+            "it carries no identity card of its writer, replica \(writer.short): it was not written as fieldnotes writes, or was forged"
+        case .missingIdentity(let index, let version):
+            "version \(index + 1) (\(version.short)) is signed, but the file carries no identity card of its maker, replica \(version.replica.short): it was not written as fieldnotes writes, or was forged"
+        case .unsignedOwnVersion(let index, let version):
+            "version \(index + 1) (\(version.short)) was made by the file's writer but carries no maker signature: it was not written as fieldnotes writes, or was forged"
+        case .badMakerSignature(let index, let version, let analyst, let fingerprint):
+            "version \(index + 1) (\(version.short)) is not signed by its maker, \(analyst) (replica \(version.replica.short), key \(fingerprint)): it was changed after it was made, or forged in that analyst's name; nothing in the file was imported (tell the analyst whose file passed it on)"
         }
     }
 }
@@ -157,8 +353,9 @@ func readBigEndian(_ bytes: [UInt8], at offset: Int, size: Int) -> UInt64 {
     bytes[offset..<offset + size].reduce(0) { $0 << 8 | UInt64($1) }
 }
 
-func uuidBytes(_ replica: ReplicaID) -> [UInt8] {
-    let uuid = UUID(uuidString: replica.rawValue)!.uuid
+/// The 16 bytes of a UUID written as text (a ``ReplicaID``'s or a `FolderID`'s raw value).
+func uuidBytes(_ text: String) -> [UInt8] {
+    let uuid = UUID(uuidString: text)!.uuid
     return withUnsafeBytes(of: uuid, Array.init)
 }
 

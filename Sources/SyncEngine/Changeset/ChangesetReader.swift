@@ -2,11 +2,32 @@ import Crypto
 import Foundation
 import ReportModels
 
+/// What a changeset file holds besides its versions, once it has been read through and checked.
+public struct ChangesetContents: Hashable, Sendable {
+    public let header: ChangesetHeader
+    /// Format 2: the identity line of the writer and of each other maker of a version in the
+    /// file, in the file's order; each well formed and verifying (``IdentityLine/verify()``),
+    /// the writer's holding the header's key. Whether a store accepts their keys is the
+    /// store's decision. Format 1: none.
+    public let identities: [IdentityLine]
+
+    /// The writer's own identity line (format 2).
+    public var writerIdentity: IdentityLine? { identities.first { $0.replica == header.writer } }
+}
+
 /// Reads changeset files, streaming: the file is read and inflated in pieces and each
 /// version handed over as soon as it is decoded, so memory stays bounded whatever the size.
 public enum ChangesetReader {
     /// No single version may be larger than this (reports are a few kilobytes).
     static let maximumVersionSize = 16 * 1024 * 1024
+    /// A format-2 version line: its maker signature in hex (or `-`), a space, the version.
+    static let maximumVersionLineSize = maximumVersionSize + 2 * Signature.byteCount + 1
+    /// The identity lines of one file together (about 350 bytes each for a short name): they
+    /// are kept while the file is read, so they are bounded in bytes as well as in number.
+    static let maximumIdentityBytes = 64 * 1024 * 1024
+    /// The key rotations of one file together (each line has at most 16): each costs two
+    /// signature checks, so they are bounded apart from the lines' bytes.
+    static let maximumRotations = 10_000
     static let readSize = 256 * 1024
 
     /// A changeset file opened, and its header read and parsed: the one place a file's header
@@ -14,6 +35,10 @@ public enum ChangesetReader {
     /// an import that checks the header before it starts checks the header of the bytes it
     /// goes on to import — not of a file that has replaced it at that name since — and parses
     /// it once. The file is closed by that read, or when this is released.
+    ///
+    /// A format-2 header is verified before it is returned (its writer signature, under the
+    /// key it carries), and the file's size checked against it: a file cut short or with
+    /// bytes after its end is refused here, before any of its payload is read.
     public final class OpenFile: Sendable {
         public let header: ChangesetHeader
         /// Closes itself when released (``FolderFile/open(_:)``).
@@ -21,7 +46,11 @@ public enum ChangesetReader {
 
         public init(_ url: URL) throws {
             file = try ChangesetReader.open(url)
-            header = try ChangesetHeader(parsing: Array(try file.read(upToCount: ChangesetHeader.size) ?? Data()))
+            let file = file
+            header = try ChangesetReader.parseHeader { count in try ChangesetReader.readBytes(file, count: count) }
+            if let signed = header.signed {
+                try ChangesetReader.checkFileSize(try ChangesetReader.size(of: file), header: header, signed: signed)
+            }
         }
 
         fileprivate func close() { try? file.close() }
@@ -33,43 +62,100 @@ public enum ChangesetReader {
         return opened.header
     }
 
-    /// Decodes every version of the file in order, handing each to `body`. Returns the header
-    /// once the whole file has checked out: its checksum, size and count. Throws `ChangesetError` on any problem — possibly after `body` has seen some
-    /// versions, which the caller must then discard (an import runs in a transaction).
+    /// Decodes every version of the file in order, handing each to `body` with its maker
+    /// signature (nil: the version came unsigned — every version of a format-1 file, and
+    /// versions a format-2 file relays unsigned from other makers). Returns the header and the
+    /// identity lines once the whole file has checked out: its checksum, sizes and counts.
+    /// Throws `ChangesetError` on any problem — possibly after `body` has seen some versions,
+    /// which the caller must then discard (an import runs in a transaction).
+    ///
+    /// In a format-2 file, a signature handed over with a version made by another replica than
+    /// the writer has been verified, under a key of its maker's identity line (its card's key,
+    /// or an older key its rotations lead from); one with a version made by the writer is
+    /// covered by the writer signature and not verified again.
     @discardableResult
-    public static func read(_ url: URL, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
+    public static func read(_ url: URL, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
         try read(OpenFile(url), body)
     }
 
     /// Like ``read(_:_:)``, over a file opened already: reads the rest of it, and closes it.
     @discardableResult
-    public static func read(_ opened: OpenFile, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
+    public static func read(_ opened: OpenFile, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
+        try read(opened, verifier: .standard, body)
+    }
+
+    static func read(_ opened: OpenFile, verifier: MakerVerifier, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
         defer { opened.close() }
-        return try read(header: opened.header, chunks: { try readChunk(opened.file) }, body)
+        return try read(header: opened.header, chunks: { try readChunk(opened.file) }, verifier: verifier, body)
     }
 
     /// Like ``read(_:_:)``, over a file's bytes in memory, handed to the inflater in pieces of
     /// `chunkSize` bytes (for the fuzzer, `Fuzz/`, and its regression tests).
     @discardableResult
-    static func read(bytes: [UInt8], chunkSize: Int = readSize, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
-        var offset = min(bytes.count, ChangesetHeader.size)
-        return try read(header: ChangesetHeader(parsing: Array(bytes[..<offset])), chunks: {
+    static func read(bytes: [UInt8], chunkSize: Int = readSize, verifier: MakerVerifier = .standard,
+                     _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
+        var offset = 0
+        let header = try parseHeader { count in
+            let end = min(bytes.count, offset + count)
+            defer { offset = end }
+            return Array(bytes[offset..<end])
+        }
+        if let signed = header.signed { try checkFileSize(bytes.count, header: header, signed: signed) }
+        return try read(header: header, chunks: {
             guard offset < bytes.count else { return nil }
             let end = min(bytes.count, offset + max(1, chunkSize))
             defer { offset = end }
             return Data(bytes[offset..<end])
-        }, body)
+        }, verifier: verifier, body)
     }
 
-    /// The reading itself: `header` is parsed from the file's first bytes, `chunks` hands
-    /// over the rest in pieces, then nil or an empty piece at the end.
-    private static func read(header: ChangesetHeader, chunks: () throws -> Data?, _ body: (Version) throws -> Void) throws -> ChangesetHeader {
+    /// Reads a header through `read(count)`, which returns the next `count` bytes of the file
+    /// or fewer at its end: the prefix that says the format, then the rest of that format's
+    /// header.
+    private static func parseHeader(_ read: (Int) throws -> [UInt8]) throws -> ChangesetHeader {
+        var bytes = try read(ChangesetHeader.prefixSize)
+        if bytes.count == ChangesetHeader.prefixSize {
+            bytes += try read(ChangesetHeader.size(ofHeaderStartingWith: bytes) - ChangesetHeader.prefixSize)
+        }
+        return try ChangesetHeader(parsing: bytes)
+    }
+
+    /// A format-2 file is exactly its header and its compressed stream.
+    private static func checkFileSize(_ size: Int, header: ChangesetHeader, signed: ChangesetHeader.Signed) throws(ChangesetError) {
+        // Both are at most 2^48: the sum cannot overflow.
+        let expected = header.size + signed.compressedSize
+        guard size >= expected else { throw .truncated }
+        guard size == expected else { throw .trailingData }
+    }
+
+    /// The reading itself: `header` is parsed (and, for format 2, verified) from the file's
+    /// first bytes, `chunks` hands over the rest in pieces, then nil or an empty piece at the end.
+    private static func read(header: ChangesetHeader, chunks: () throws -> Data?, verifier: MakerVerifier,
+                             _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
         let inflater: Inflater
         do { inflater = try Inflater() } catch { throw ChangesetError.corruptCompression("\(error)") }
         var hasher = SHA256()
         var size = 0
-        var count = 0
+        var received = 0
+        // Complete lines decoded: identity lines first (format 2), then versions.
+        var lines = 0
         var line: [UInt8] = []
+        let identityCount = header.signed?.identityCount ?? 0
+        var identities = IdentityTable(header: header)
+
+        func inIdentities() -> Bool { lines < identityCount }
+
+        func checkLength() throws {
+            if inIdentities() {
+                guard line.count <= IdentityLine.maximumEncodedSize else {
+                    throw ChangesetError.malformedIdentity(index: lines, reason: "longer than \(IdentityLine.maximumEncodedSize) bytes")
+                }
+            } else {
+                guard line.count <= (header.signed == nil ? maximumVersionSize : maximumVersionLineSize) else {
+                    throw ChangesetError.malformedVersion(index: lines - identityCount, reason: "larger than \(maximumVersionSize) bytes")
+                }
+            }
+        }
 
         func consume(_ piece: UnsafeRawBufferPointer) throws {
             size += piece.count
@@ -78,30 +164,43 @@ public enum ChangesetReader {
             var start = piece.startIndex
             while let newline = piece[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 line.append(contentsOf: piece[start..<newline])
-                try decode(line, index: count)
-                count += 1
+                try checkLength()
+                try decode(line)
+                lines += 1
                 line.removeAll(keepingCapacity: true)
                 start = newline + 1
             }
             line.append(contentsOf: piece[start...])
-            guard line.count <= maximumVersionSize else {
-                throw ChangesetError.malformedVersion(index: count, reason: "larger than \(maximumVersionSize) bytes")
-            }
+            try checkLength()
         }
 
-        func decode(_ bytes: [UInt8], index: Int) throws {
-            guard count < header.count else { throw ChangesetError.countMismatch(declared: header.count, found: count + 1) }
+        func decode(_ bytes: [UInt8]) throws {
+            if inIdentities() {
+                try identities.add(bytes, index: lines)
+                if lines + 1 == identityCount { try identities.finishLines() }
+                return
+            }
+            let index = lines - identityCount
+            guard index < header.count else { throw ChangesetError.countMismatch(declared: header.count, found: index + 1) }
+            var signature: Signature?
+            var encoded = bytes
+            if header.signed != nil { (signature, encoded) = try splitVersionLine(bytes, index: index) }
             let version: Version
             do {
-                version = try Version(encoded: bytes)
+                version = try Version(encoded: encoded)
                 try version.validate()
             } catch {
                 throw ChangesetError.malformedVersion(index: index, reason: "\(error)")
             }
-            try body(version)
+            if header.signed != nil { try identities.check(version, signature: signature, index: index, verifier: verifier) }
+            try body(version, signature)
         }
 
+        let compressedSize = header.signed?.compressedSize
         while let chunk = try chunks(), !chunk.isEmpty {
+            received += chunk.count
+            // The file grew since its size was checked (the header says where it ends).
+            if let compressedSize, received > compressedSize { throw ChangesetError.trailingData }
             do {
                 let trailing = try chunk.withUnsafeBytes { try inflater.decompress($0, into: consume) }
                 guard trailing == 0 else { throw ChangesetError.trailingData }
@@ -109,12 +208,39 @@ public enum ChangesetReader {
                 throw ChangesetError.corruptCompression(error.message)
             }
         }
-        guard inflater.finished else { throw ChangesetError.truncated }
-        guard line.isEmpty else { throw ChangesetError.malformedVersion(index: count, reason: "it does not end with a newline") }
+        if let compressedSize, received < compressedSize { throw ChangesetError.truncated }
+        guard inflater.finished else {
+            // All the bytes the header declares are there: the stream itself does not end.
+            if compressedSize != nil { throw ChangesetError.corruptCompression("the stream does not end where the header says") }
+            throw ChangesetError.truncated
+        }
+        guard line.isEmpty else {
+            if inIdentities() { throw ChangesetError.malformedIdentity(index: lines, reason: "it does not end with a newline") }
+            throw ChangesetError.malformedVersion(index: lines - identityCount, reason: "it does not end with a newline")
+        }
         guard size == header.uncompressedSize else { throw ChangesetError.sizeMismatch(declared: header.uncompressedSize, found: size) }
         guard Array(hasher.finalize()) == header.payloadHash else { throw ChangesetError.checksumMismatch }
-        guard count == header.count else { throw ChangesetError.countMismatch(declared: header.count, found: count) }
-        return header
+        guard lines >= identityCount else { throw ChangesetError.identityCountMismatch(declared: identityCount, found: lines) }
+        guard lines - identityCount == header.count else {
+            throw ChangesetError.countMismatch(declared: header.count, found: lines - identityCount)
+        }
+        try identities.finish()
+        return ChangesetContents(header: header, identities: identities.lines)
+    }
+
+    /// A format-2 version line: the maker signature (128 lowercase hex digits) or `-`, a space,
+    /// the version's encoding.
+    private static func splitVersionLine(_ bytes: [UInt8], index: Int) throws(ChangesetError) -> (Signature?, [UInt8]) {
+        let hexSize = 2 * Signature.byteCount
+        if bytes.count >= 2, bytes[0] == UInt8(ascii: "-"), bytes[1] == UInt8(ascii: " ") {
+            return (nil, Array(bytes[2...]))
+        }
+        guard bytes.count > hexSize, bytes[hexSize] == UInt8(ascii: " "),
+              let signature = Signature(hex: String(decoding: bytes[..<hexSize], as: UTF8.self))
+        else {
+            throw .malformedVersion(index: index, reason: "it does not start with its maker signature (128 lowercase hex digits, or '-' for none) and a space")
+        }
+        return (signature, Array(bytes[(hexSize + 1)...]))
     }
 
     /// A plain file only: a FIFO or a device named like a changeset is refused without
@@ -132,6 +258,131 @@ public enum ChangesetReader {
             return try file.read(upToCount: readSize)
         } catch {
             throw ChangesetError.unreadable(describeError(error))
+        }
+    }
+
+    /// The next `count` bytes (fewer at the end of the file).
+    private static func readBytes(_ file: FileHandle, count: Int) throws -> [UInt8] {
+        do {
+            return Array(try file.read(upToCount: count) ?? Data())
+        } catch {
+            throw ChangesetError.unreadable(describeError(error))
+        }
+    }
+
+    private static func size(of file: FileHandle) throws -> Int {
+        var info = stat()
+        guard fstat(file.fileDescriptor, &info) == 0 else { throw ChangesetError.unreadable(String(cString: strerror(errno))) }
+        return Int(info.st_size)
+    }
+}
+
+/// How the reader checks the maker signature of a version relayed in a format-2 file:
+/// ``MakerSignature/verify(hash:signature:key:)``; tests count and place the calls.
+struct MakerVerifier: Sendable {
+    let verify: @Sendable (ContentHash, Signature, ReplicaKey) -> Bool
+
+    static let standard = MakerVerifier { MakerSignature.verify(hash: $0, signature: $1, key: $2) }
+}
+
+/// The identity lines of a format-2 file as they are read, and the checks of each version
+/// against them.
+private struct IdentityTable {
+    struct Maker {
+        /// Its line's index.
+        let line: Int
+        /// Newest first (``IdentityLine/keys``).
+        let keys: [ReplicaKey]
+        /// The key that verified its last version: tried first.
+        var lastKey = 0
+        var madeVersions = false
+    }
+
+    let writer: ReplicaID
+    let writerKey: ReplicaKey?
+    private(set) var lines: [IdentityLine] = []
+    private var makers: [ReplicaID: Maker] = [:]
+    /// Which replica's line holds each key: a key is one replica's.
+    private var owners: [ReplicaKey: ReplicaID] = [:]
+    private var bytes = 0
+    private var rotations = 0
+
+    init(header: ChangesetHeader) {
+        writer = header.writer
+        writerKey = header.signed?.writerKey
+    }
+
+    mutating func add(_ encoded: [UInt8], index: Int) throws(ChangesetError) {
+        bytes += encoded.count
+        guard bytes <= ChangesetReader.maximumIdentityBytes else {
+            throw .malformedIdentity(index: index, reason: "the identity lines are longer than \(ChangesetReader.maximumIdentityBytes) bytes together")
+        }
+        let line: IdentityLine
+        do {
+            line = try IdentityLine(encoded: encoded)
+        } catch {
+            throw .malformedIdentity(index: index, reason: error.description)
+        }
+        rotations += line.rotations.count
+        guard rotations <= ChangesetReader.maximumRotations else {
+            throw .malformedIdentity(index: index, reason: "more than \(ChangesetReader.maximumRotations) key rotations in one file")
+        }
+        guard makers[line.replica] == nil else {
+            throw .malformedIdentity(index: index, reason: "a second identity line of replica \(line.replica)")
+        }
+        if line.replica == writer, line.card.key != writerKey {
+            throw .malformedIdentity(index: index, reason: "the writer's card holds key \(line.card.key.fingerprint), not the key its header is signed with")
+        }
+        let keys = line.keys
+        for key in keys {
+            if let owner = owners.updateValue(line.replica, forKey: key) {
+                throw .malformedIdentity(index: index, reason: "its key \(key.fingerprint) is also a key of replica \(owner)")
+            }
+        }
+        if let problem = line.verificationProblem() { throw .malformedIdentity(index: index, reason: problem) }
+        makers[line.replica] = Maker(line: index, keys: keys, madeVersions: line.replica == writer)
+        lines.append(line)
+    }
+
+    /// After the last identity line.
+    func finishLines() throws(ChangesetError) {
+        guard makers[writer] != nil else { throw .missingWriterIdentity(writer: writer) }
+    }
+
+    /// A version's signature against its maker's line: the writer's own versions must be
+    /// signed (the writer signature covers them); another maker's, when signed, must verify
+    /// under a key of its line.
+    mutating func check(_ version: Version, signature: Signature?, index: Int, verifier: MakerVerifier) throws(ChangesetError) {
+        let maker = version.dot.replica
+        if maker == writer {
+            guard signature != nil else { throw .unsignedOwnVersion(index: index, version: version.dot) }
+            return
+        }
+        guard var entry = makers[maker] else {
+            if signature == nil { return }  // relayed unsigned, from a replica whose key the writer does not know
+            throw .missingIdentity(index: index, version: version.dot)
+        }
+        if !entry.madeVersions {
+            entry.madeVersions = true
+            makers[maker] = entry
+        }
+        guard let signature else { return }
+        if verifier.verify(version.hash, signature, entry.keys[entry.lastKey]) { return }
+        for (position, key) in entry.keys.enumerated() where position != entry.lastKey {
+            if verifier.verify(version.hash, signature, key) {
+                entry.lastKey = position
+                makers[maker] = entry
+                return
+            }
+        }
+        let card = lines[entry.line].card
+        throw .badMakerSignature(index: index, version: version.dot, analyst: card.analyst, fingerprint: card.key.fingerprint)
+    }
+
+    /// After the last version: every line names the writer or a maker of a version.
+    func finish() throws(ChangesetError) {
+        if let unused = makers.values.filter({ !$0.madeVersions }).min(by: { $0.line < $1.line }) {
+            throw .malformedIdentity(index: unused.line, reason: "it names replica \(lines[unused.line].replica), which made no version in the file")
         }
     }
 }

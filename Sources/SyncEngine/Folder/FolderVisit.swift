@@ -81,7 +81,7 @@ extension Synchronizer {
         }
         for (sequence, url) in files.sorted(by: { $0.key < $1.key }) {
             do {
-                _ = try ChangesetReader.read(url) { version in
+                _ = try ChangesetReader.read(url) { version, _ in
                     guard version.dot.replica == me else { return }
                     guard try store.hash(of: version.reportID, dot: version.dot) == version.hash.hex else { throw inUseElsewhere(sequence) }
                 }
@@ -187,7 +187,7 @@ extension Synchronizer {
     func writeChangeset(_ sequence: Int, to folder: SharedFolder, id: FolderID) throws -> Int {
         let versions = try store.versions(carriedBy: sequence, in: id)
         _ = try folder.writeChangeset(for: me, sequence: sequence, level: Self.level(for: versions.count)) { writer in
-            try store.forEachEncodedVersion(versions) { try writer.append(encodedVersion: $0) }
+            try store.forEachEncodedVersion(versions) { try writer.append(encodedVersion: $0, signature: nil) }
         }
         return versions.count
     }

@@ -155,7 +155,7 @@ public struct SharedFolder: Sendable {
         try removeStaleTemporaries(in: directory)
         let temporary = directory.appending(path: ".writing-\(UUID().uuidString).partial")
         do {
-            let changeset = try ChangesetWriter(at: temporary, writer: writer, sequence: sequence, level: level)
+            let changeset = try ChangesetWriter(at: temporary, writer: writer, sequence: sequence, level: level, signing: nil)
             try body(changeset)
             _ = try changeset.finish()
         } catch {
