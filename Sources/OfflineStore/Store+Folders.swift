@@ -191,9 +191,11 @@ extension Store {
         try database.write { db in
             let mark = try Int64.fetchOne(db, sql: "SELECT through_seq FROM written_changesets WHERE folder = ? AND sequence = ?",
                                           arguments: [original.rawValue, ownLatest]) ?? 0
+            // A copy of a folder still due everything again, signed, is due it too.
             try db.execute(sql: """
-                INSERT INTO sync_targets (target, path, exported_through, last_written) VALUES (?, ?, ?, ?)
-                """, arguments: [SyncTarget.folder(id: copy).key, path, mark, ownLatest])
+                INSERT INTO sync_targets (target, path, exported_through, last_written, resend_signed)
+                VALUES (?, ?, ?, ?, coalesce((SELECT resend_signed FROM sync_targets WHERE target = ?), 0))
+                """, arguments: [SyncTarget.folder(id: copy).key, path, mark, ownLatest, SyncTarget.folder(id: original).key])
             try db.execute(sql: """
                 INSERT INTO written_changesets (folder, sequence, after_seq, through_seq, written_at)
                 SELECT ?, sequence, after_seq, through_seq, written_at FROM written_changesets WHERE folder = ? AND sequence <= ?

@@ -15,8 +15,8 @@ extension Store {
     public var signingKeyFile: URL { directory.appending(path: Self.signingKeyName) }
 
     /// Reads the signing key; nil when the file is not there.
-    static func readSigningKey(in directory: URL) throws -> ReplicaSigningKey? {
-        let file = directory.appending(path: signingKeyName)
+    static func readSigningKey(in directory: URL, name: String = signingKeyName) throws -> ReplicaSigningKey? {
+        let file = directory.appending(path: name)
         guard FileManager.default.fileExists(atPath: file.path) else { return nil }
         let text: String
         do {
@@ -35,9 +35,9 @@ extension Store {
     }
 
     /// Writes a new key file, owner-only, atomically: a crash leaves the old state or the new.
-    static func writeSigningKey(_ key: ReplicaSigningKey, in directory: URL) throws {
-        let file = directory.appending(path: signingKeyName)
-        let temporary = directory.appending(path: ".\(signingKeyName).\(UUID().uuidString).partial")
+    static func writeSigningKey(_ key: ReplicaSigningKey, in directory: URL, name: String = signingKeyName) throws {
+        let file = directory.appending(path: name)
+        let temporary = directory.appending(path: ".\(name).\(UUID().uuidString).partial")
         let text = "\(signingKeyHeader)\n\(Hex.encode(key.rawRepresentation))\n"
         guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw StoreError.cannotCreate(path: directory.path, reason: "the signing key cannot be written")
@@ -96,6 +96,9 @@ extension Store {
         guard let signingKey else { throw StoreError.signingKeyMissing(path: signingKeyFile.path) }
         return signingKey
     }
+
+    /// The key to sign a changeset with; an error that says what to do when its file is gone.
+    public func signingKeyForWriting() throws -> ReplicaSigningKey { try requireSigningKey() }
 
     /// This replica's public key.
     public var publicKey: ReplicaKey? { signingKey?.publicKey }
@@ -180,5 +183,70 @@ extension Store {
         }
         guard let card = current.card else { return nil }
         return (card, rotations)
+    }
+}
+
+extension Store {
+    /// The versions of a report that arrived unsigned (from replicas not yet signing then).
+    public func unsignedVersions(of id: ReportID) throws -> Set<Dot> {
+        try database.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT v.replica_id, v.counter FROM versions v LEFT JOIN version_signatures s ON s.seq = v.seq
+                WHERE v.report_id = ? AND s.seq IS NULL
+                """, arguments: [id.rawValue])
+            return Set(rows.compactMap { row in ReplicaID(row["replica_id"]).map { Dot(replica: $0, counter: row["counter"]) } })
+        }
+    }
+}
+
+// MARK: - Rotation
+
+extension Store {
+    static let nextSigningKeyName = "signing.key.next"
+
+    /// Moves this replica to a new key, signed by the old one and the new (`fieldnotes id
+    /// rotate`): its changesets carry the rotation from then on, and readers that pinned the
+    /// old key follow it. Versions already signed keep their signatures.
+    ///
+    /// Crash-safe: the new key is written beside the old (`signing.key.next`), the rotation
+    /// committed, then the file renamed into place; a store opened between the two steps
+    /// finishes the rename (or drops a new key the database never recorded).
+    @discardableResult
+    public func rotateSigningKey(at time: Timestamp = .now) throws -> KeyRotation {
+        let old = try requireSigningKey()
+        let new = ReplicaSigningKey()
+        let rotation = KeyRotation.make(replica: identity.replica, from: old, to: new, time: time)
+        let next = directory.appending(path: Self.nextSigningKeyName)
+        try Self.writeSigningKey(new, in: directory, name: Self.nextSigningKeyName)
+        try database.write { db in
+            try db.execute(sql: "UPDATE replica_keys SET replaced_by = ?, rotation = ? WHERE replica_id = ? AND public_key = ?",
+                           arguments: [Data(new.publicKey.rawRepresentation), String(decoding: rotation.encoded, as: UTF8.self),
+                                       identity.replica.rawValue, Data(old.publicKey.rawRepresentation)])
+            try db.execute(sql: """
+                INSERT INTO replica_keys (replica_id, public_key, analyst, trust, first_seen, via) VALUES (?, ?, ?, 'verified', ?, 'this replica')
+                """, arguments: [identity.replica.rawValue, Data(new.publicKey.rawRepresentation), identity.analyst, time.description])
+        }
+        guard rename(next.path, signingKeyFile.path) == 0 else {
+            throw StoreError.signingKeyUnreadable(path: next.path, reason: "it could not be moved into place; run any fieldnotes command to finish the rotation")
+        }
+        return rotation
+    }
+
+    /// Finishes or drops a rotation cut short (see `rotateSigningKey`), before the key is read.
+    static func settleRotation(in directory: URL, _ database: StoreDatabase) throws {
+        let next = directory.appending(path: nextSigningKeyName)
+        guard FileManager.default.fileExists(atPath: next.path) else { return }
+        let key = try readSigningKey(in: directory, name: nextSigningKeyName)
+        let recorded = try database.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM replica_keys k JOIN replica r ON r.id = k.replica_id
+                               WHERE k.public_key = ? AND k.replaced_by IS NULL)
+                """, arguments: [key.map { Data($0.publicKey.rawRepresentation) } ?? Data()]) ?? false
+        }
+        if recorded {
+            _ = rename(next.path, directory.appending(path: signingKeyName).path)
+        } else {
+            try? FileManager.default.removeItem(at: next)
+        }
     }
 }

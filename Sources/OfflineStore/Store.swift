@@ -55,8 +55,11 @@ public final class Store: Sendable {
 
     private init(directory: URL, database: DatabaseQueue, lock: StoreLock?) throws {
         self.directory = directory
-        self.database = StoreDatabase(queue: database, directory: directory)
+        let storeDatabase = StoreDatabase(queue: database, directory: directory)
+        self.database = storeDatabase
         self.lock = lock
+        // Only a command that holds the lock may finish a rotation another one began.
+        if lock != nil { try Self.settleRotation(in: directory, storeDatabase) }
         signingKey = try Self.readSigningKey(in: directory)
         identity = try self.database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, analyst FROM replica"),

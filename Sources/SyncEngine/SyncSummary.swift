@@ -47,6 +47,8 @@ public struct SyncSummary: Sendable, Equatable {
     /// Files of this replica's that had vanished from the folder and were written again.
     public var rewrittenChangesets = 0
     public var notices: [SyncNotice] = []
+    /// Keys pinned and rotations followed by the imports.
+    public var keys: [KeyEvent] = []
     /// The changeset written, if any.
     public var written: URL?
 

@@ -122,8 +122,9 @@ public struct Synchronizer {
         let temporary = ExportTemporary.prepare(for: url, writer: me)
         do {
             let writer = try ChangesetWriter(at: temporary, writer: me, sequence: Int(pending.through),
-                                             level: Self.level(for: pending.versions.count), signing: nil)
-            try store.forEachEncodedVersion(pending.versions) { try writer.append(encodedVersion: $0, signature: nil) }
+                                             level: Self.level(for: pending.versions.count),
+                                             signing: try signing(pending.versions, folder: nil))
+            try store.forEachSignedVersion(pending.versions) { try writer.append(encodedVersion: $0, signature: $1) }
             _ = try writer.finish()
             try SharedFolder.rename(temporary, to: url)
         } catch {
@@ -132,6 +133,18 @@ public struct Synchronizer {
         }
         try store.markSent(through: pending.through, to: .export)
         return pending.versions.count
+    }
+
+    /// How this replica signs a changeset of `versions`: with its key, for a folder (nil: a
+    /// file by hand), carrying its own identity and that of every other maker seen signing
+    /// (their versions travel with their maker signatures; those of replicas never seen
+    /// signing, unsigned).
+    func signing(_ versions: [Store.PendingVersion], folder: FolderID?) throws -> ChangesetSigning {
+        let makers = Set(try store.makers(of: versions)).union([me]).sorted()
+        let identities = try makers.compactMap { maker in
+            try store.identity(of: maker).map { try IdentityLine(card: $0.card, rotations: $0.rotations) }
+        }
+        return ChangesetSigning(key: try store.signingKeyForWriting(), folder: folder, identities: identities)
     }
 
     // MARK: - One changeset
@@ -155,26 +168,36 @@ public struct Synchronizer {
         let opened = try ChangesetReader.OpenFile(url)
         let total = opened.header
         try check(total)
-        let result = try store.importing { transaction in
+        let via = expecting.map { "changeset \($0.writer.short)/\($0.sequence)" } ?? "file \(url.lastPathComponent)"
+        let (result, keys) = try store.importing { transaction in
             let versionsAfter = try transaction.latestSeq()
             var merger = IncrementalMerge(transaction: transaction, me: me, writer: total.writer)
+            // The keys of the file and of its versions, against those the store pinned
+            // (DESIGN.md §9): the reader checked every signature against the keys the file
+            // carries; these say whether those keys are the ones to trust.
+            var keys = KeyCheck(transaction: transaction, via: via)
+            // (A file in this replica's own name is refused for that, more plainly, below.)
+            if total.signed == nil, total.writer != me { try keys.admitUnsigned(from: total.writer, isNew: true) }
             var seen = 0
             // A version's state row is prepared as if it were the report's only head (the usual
             // case) while decoding, off the writing thread.
-            try ChangesetReader.readInBackground(opened, prepare: IncrementalMerge.prepare) { version, _, prepared in
-                try merger.add(version, prepared: prepared, origin: origin)
+            let contents = try ChangesetReader.readInBackground(opened, prepare: IncrementalMerge.prepare) { version, signature, prepared in
+                let isNew = try merger.add(version, prepared: prepared, origin: origin, signature: signature)
+                if signature == nil { try keys.admitUnsigned(from: version.dot.replica, isNew: isNew) }
                 seen += 1
                 if seen % 5_000 == 0 {
                     progress?(ImportProgress(file: url.lastPathComponent, versions: seen, total: total.count))
                 }
             }
+            for identity in contents.identities { try keys.admit(identity.card, rotations: identity.rotations) }
             try merger.finish()
             if case .folder(let folderID) = origin, let expecting {
                 try transaction.recordImported(folder: folderID, writer: expecting.writer, sequence: expecting.sequence,
                                                versionsAfter: versionsAfter)
             }
-            return merger
+            return (merger, keys.events)
         }
+        summary.keys += keys
         summary.importedChangesets += 1
         summary.importedVersions += result.imported
         summary.newConflicts += result.newConflicts

@@ -20,6 +20,19 @@ struct ChangesetTests {
         return (store, url)
     }
 
+    /// The same versions in format 1 (unsigned, as fieldnotes wrote before signatures), whose
+    /// header fields can be changed without breaking a signature: each check of the payload
+    /// against its header is then seen on its own. (Format 2's header is signed; a changed
+    /// byte there is refused for that first: `SignedChangesetTests`.)
+    func exportedInFormatOne(_ workspace: Workspace) throws -> (Store, URL) {
+        let (store, signed) = try exported(workspace)
+        let url = workspace.file("format1.fnc")
+        let writer = try ChangesetWriter(at: url, writer: store.identity.replica, sequence: 1, level: 6, signing: nil)
+        try ChangesetReader.read(signed) { version, _ in try writer.append(version, signature: nil) }
+        _ = try writer.finish()
+        return (store, url)
+    }
+
     @Test func versionsRoundTripInReportOrder() throws {
         let workspace = try Workspace()
         let (store, url) = try exported(workspace)
@@ -88,7 +101,7 @@ struct ChangesetTests {
 
     @Test func aWrongChecksumIsRefused() throws {
         let workspace = try Workspace()
-        let (_, url) = try exported(workspace)
+        let (_, url) = try exportedInFormatOne(workspace)
         try patch(url, at: 60, with: [0xFF, 0xEE])
         #expect(try expectRefused(url, in: workspace).contains("does not match its checksum"))
     }
@@ -118,7 +131,7 @@ struct ChangesetTests {
 
     @Test func aPayloadThatInflatesPastItsDeclaredSizeIsRefused() throws {
         let workspace = try Workspace()
-        let (_, url) = try exported(workspace)
+        let (_, url) = try exportedInFormatOne(workspace)
         try patch(url, at: 44, with: bigEndian(UInt64(1000)))
         #expect(try expectRefused(url, in: workspace).contains("inflates past its declared 1000 bytes"))
     }
@@ -137,7 +150,7 @@ struct ChangesetTests {
 
     @Test func aCountThatDoesNotMatchIsRefused() throws {
         let workspace = try Workspace()
-        let (_, url) = try exported(workspace)
+        let (_, url) = try exportedInFormatOne(workspace)
         try patch(url, at: 36, with: bigEndian(UInt64(7)))
         #expect(try expectRefused(url, in: workspace).contains("not the 7 its header declares"))
     }

@@ -137,7 +137,7 @@ extension Synchronizer {
                     try writeChangeset(sequence, to: folder, id: id)
                 } else {
                     unrecorded = true
-                    _ = try folder.writeChangeset(for: me, sequence: sequence, level: 6) { _ in }
+                    _ = try folder.writeChangeset(for: me, sequence: sequence, level: 6, signing: try signing([], folder: id)) { _ in }
                 }
             }
             summary.rewrittenChangesets = vanished.count
@@ -186,8 +186,9 @@ extension Synchronizer {
     @discardableResult
     func writeChangeset(_ sequence: Int, to folder: SharedFolder, id: FolderID) throws -> Int {
         let versions = try store.versions(carriedBy: sequence, in: id)
-        _ = try folder.writeChangeset(for: me, sequence: sequence, level: Self.level(for: versions.count)) { writer in
-            try store.forEachEncodedVersion(versions) { try writer.append(encodedVersion: $0, signature: nil) }
+        let signing = try signing(versions, folder: id)
+        _ = try folder.writeChangeset(for: me, sequence: sequence, level: Self.level(for: versions.count), signing: signing) { writer in
+            try store.forEachSignedVersion(versions) { try writer.append(encodedVersion: $0, signature: $1) }
         }
         return versions.count
     }

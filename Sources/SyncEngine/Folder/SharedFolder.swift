@@ -148,14 +148,14 @@ public struct SharedFolder: Sendable {
 
     /// Writes a changeset into the writer's own directory: under a temporary name, made
     /// durable, then renamed into place.
-    func writeChangeset(for writer: ReplicaID, sequence: Int, level: Int32,
+    func writeChangeset(for writer: ReplicaID, sequence: Int, level: Int32, signing: ChangesetSigning,
                         _ body: (ChangesetWriter) throws -> Void) throws -> URL {
         let directory = directory(of: writer)
         try Self.makeDirectory(directory)
         try removeStaleTemporaries(in: directory)
         let temporary = directory.appending(path: ".writing-\(UUID().uuidString).partial")
         do {
-            let changeset = try ChangesetWriter(at: temporary, writer: writer, sequence: sequence, level: level, signing: nil)
+            let changeset = try ChangesetWriter(at: temporary, writer: writer, sequence: sequence, level: level, signing: signing)
             try body(changeset)
             _ = try changeset.finish()
         } catch {

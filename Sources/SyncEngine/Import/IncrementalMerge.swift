@@ -58,14 +58,21 @@ struct IncrementalMerge {
 
     /// `prepared`: the version's state as its report's only head, made on the decoding thread
     /// when it is the last of its report's versions in a run (nil otherwise).
-    mutating func add(_ version: Version, prepared: PreparedState?, origin: VersionOrigin) throws {
+    /// `signature`: its maker signature, checked by the reader (nil: unsigned). Returns
+    /// whether the version was new to the store.
+    @discardableResult
+    mutating func add(_ version: Version, prepared: PreparedState?, origin: VersionOrigin, signature: Signature? = nil) throws -> Bool {
         if let known = try transaction.hash(of: version.reportID, dot: version.dot) {
             // The same version by another path changes nothing; another version with the
             // same dot means two stores share one replica id and must not be merged.
             guard known == version.hash.hex else {
                 throw ChangesetError.conflictingVersion(report: version.reportID, version: version.dot)
             }
-            return
+            // Held unsigned (from before its maker signed), and now signed: keep the signature.
+            if let signature, let seq = try transaction.unsignedSeq(of: version.reportID, dot: version.dot) {
+                try transaction.addSignature(signature, seq: seq)
+            }
+            return false
         }
         // Only this store makes versions as this replica: one it does not hold was made by a
         // copy of this store, and would collide with the versions this store makes next.
@@ -97,6 +104,7 @@ struct IncrementalMerge {
             current!.mineHeld = mine
         }
         let seq = try transaction.insert(version, origin: origin)
+        if let signature { try transaction.addSignature(signature, seq: seq) }
         // Counted by the snapshot's share of the encoding: a clock of thousands of replicas
         // is not kept with it.
         current!.snapshots.keep(version.snapshot, seq: seq, bytes: version.encoded.utf8.count - version.encodedClock.utf8.count)
@@ -116,6 +124,7 @@ struct IncrementalMerge {
         } else {
             current!.latest = nil
         }
+        return true
     }
 
     /// Settles the state of the report whose versions were arriving.

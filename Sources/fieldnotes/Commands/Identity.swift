@@ -10,7 +10,8 @@ extension Fieldnotes {
             discussion: """
                 The fingerprint is what a colleague compares, in person or over the phone, before \
                 marking this replica's key verified with `fieldnotes trust REPLICA FINGERPRINT`.
-                """)
+                """,
+            subcommands: [Rotate.self])
 
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: JSONOption
@@ -30,6 +31,24 @@ extension Fieldnotes {
                 print("analyst      \(store.identity.analyst)")
                 print("fingerprint  \(key.fingerprint)")
             }
+        }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move this replica to a new key, signed by the old one.",
+            discussion: """
+                The next sync publishes the new key with the rotation, signed by the old key and \
+                the new; colleagues' stores that pinned the old key follow it (a key they had \
+                verified stays verified). Versions already made keep their signatures. Read the \
+                new fingerprint to colleagues who want to verify it again.
+                """)
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            let rotation = try storeOptions.open().rotateSigningKey()
+            print("This replica now signs with key \(rotation.newKey.fingerprint) (was \(rotation.oldKey.fingerprint)); the next sync publishes the change.")
         }
     }
 }

@@ -17,6 +17,7 @@ extension Fieldnotes {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
             let entries = try store.history(of: reportID).log
+            let unsigned = try store.unsignedVersions(of: reportID)
             if output.json {
                 Console.printJSON(.array(entries.map { entry in
                     .object([
@@ -29,13 +30,16 @@ extension Fieldnotes {
                         "concurrent": .array(entry.concurrent.map { .string($0.description) }),
                         "concurrentCount": .int(Int64(entry.concurrentCount)),
                         "resolved": .array(entry.resolved.map { .string($0.description) }),
+                        "signed": .bool(!unsigned.contains(entry.version.dot)),
                     ])
                 }))
                 return
             }
             for entry in entries {
                 let version = entry.version
+                // A version that arrived before its maker signed (DESIGN.md §9) says so.
                 let heading = "\(version.dot.short)  \(version.author)  \(Text.time(version.time))"
+                    + (unsigned.contains(version.dot) ? "  unsigned" : "")
                 let clock = Text.clock(version.clock)
                 if Text.columns(heading) + 2 + Text.columns(clock) <= Text.width {
                     print(Console.bold(version.dot.short) + heading.dropFirst(version.dot.short.count) + "  " + Console.dim(clock))

@@ -32,7 +32,12 @@ extension Fieldnotes {
             switch output.json ? .json : format {
             case .json: Console.printJSON(ReportViews.json(report, clock: clock))
             case .md: Console.printDocument(ReportDocument(report).text)
-            case .text: print(ReportViews.text(report))
+            case .text:
+                print(ReportViews.text(report))
+                let unsigned = try store.unsignedVersions(of: reportID).count
+                if unsigned > 0 {
+                    print(Console.dim(Text.wrap("\(Text.plural(unsigned, "version")) of this report arrived unsigned, from before \(unsigned == 1 ? "its maker" : "their makers") signed (`fieldnotes log` marks \(unsigned == 1 ? "it" : "them"))", prefix: "  ", indent: 2)))
+                }
             }
         }
     }

@@ -117,6 +117,7 @@ enum SyncOutput {
             "waiting": .array(summary.waiting.map { .object(["writer": .string($0.writer.rawValue), "missing": .string($0.missing)]) }),
             "rewrittenChangesets": .int(Int64(summary.rewrittenChangesets)),
             "notices": .array(summary.notices.map { .string($0.description) }),
+            "keys": .array(summary.keys.map { .string($0.description) }),
         ]
         return .object(members.merging(extra))
     }
@@ -152,6 +153,7 @@ enum SyncOutput {
                 total.waiting += summary.waiting
                 total.rewrittenChangesets += summary.rewrittenChangesets
                 total.notices += summary.notices
+                total.keys += summary.keys
                 folders.append(self.json(summary, extra: ["folder": .string(result.path), "name": .string(result.folder ?? "")]))
                 if !json { printHuman(summary, folder: result.folder) }
             case .failure(let error):
@@ -186,6 +188,9 @@ enum SyncOutput {
         }
         for waiting in summary.waiting {
             print(Text.wrap("for \(waiting.missing) (not in the folder yet)", prefix: "  waiting ", indent: 4))
+        }
+        for event in summary.keys {
+            print(Text.wrap(event.description, prefix: "  key: ", indent: 4))
         }
         for notice in summary.notices {
             print(Console.warning(Text.wrap(notice.description, prefix: "  notice: ", indent: 4)))
