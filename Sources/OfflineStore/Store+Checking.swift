@@ -84,6 +84,8 @@ extension Store {
         public var counter: Int
         public var hash: String
         public var decoded: Result<Version, Error>
+        /// Its maker signature; nil when it arrived unsigned.
+        public var signature: Signature?
     }
 
     /// Calls `body` with each record that has a state or versions, one at a time, so memory
@@ -92,7 +94,8 @@ extension Store {
         try database.read { db in
             let ids = try String.fetchCursor(db, sql: "SELECT id FROM reports UNION SELECT report_id FROM versions ORDER BY 1")
             let versionRows = try db.cachedStatement(sql: """
-                SELECT seq, report_id, replica_id, counter, hash, encoded FROM versions WHERE report_id = ? ORDER BY seq
+                SELECT v.seq, v.report_id, v.replica_id, v.counter, v.hash, v.encoded, s.signature
+                FROM versions v LEFT JOIN version_signatures s ON s.seq = v.seq WHERE v.report_id = ? ORDER BY v.seq
                 """)
             let reportRow = try db.cachedStatement(sql: "SELECT head_seq FROM reports WHERE id = ?")
             while let id = try ids.next() {
@@ -101,7 +104,8 @@ extension Store {
                     let version = Result { try Self.decodeVersion(row["encoded"]) }.mapError { Self.boundaryError($0, directory: directory) }
                     if case .success(let good) = version { decoded[row["seq"]] = good }
                     return StoredVersion(reportID: row["report_id"], replicaID: row["replica_id"], counter: row["counter"], hash: row["hash"],
-                                         decoded: version)
+                                         decoded: version,
+                                         signature: (row["signature"] as Data?).flatMap { Signature(rawRepresentation: Array($0)) })
                 }
                 let state = try ReportID(id).flatMap { reportID in
                     try Row.fetchOne(reportRow, arguments: [id]).map { row in

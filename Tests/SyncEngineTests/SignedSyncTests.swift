@@ -186,6 +186,28 @@ struct SignedSyncTests {
         #expect(!FileManager.default.fileExists(atPath: directory.appending(path: Store.nextSigningKeyName).path))
     }
 
+    @Test func verifyChecksEverySignatureAndNamesThoseOfKeysRevokedSince() throws {
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let id = try bob.add("Checkpoint")
+        _ = try bob.sync(shared)
+        _ = try alice.sync(shared)
+        #expect(try StoreVerifier.verify(alice).revokedSince.isEmpty)
+        try alice.revokeKeys(of: String(bob.identity.replica.rawValue.prefix(8)))
+        let afterRevoking = try StoreVerifier.verify(alice)
+        #expect(afterRevoking.problems.isEmpty)
+        #expect(afterRevoking.revokedSince.count == 1 && afterRevoking.revokedSince[0].contains("revoked since"))
+        // A stored signature that no longer matches is a problem.
+        let other = ReplicaSigningKey()
+        let version = try #require(try alice.versions(of: id).first)
+        try alice.database.write { db in
+            let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM versions WHERE report_id = ?", arguments: [id.rawValue])!
+            try db.execute(sql: "DELETE FROM version_signatures WHERE seq = ?", arguments: [seq])
+            try db.execute(sql: "INSERT INTO version_signatures (seq, signature) VALUES (?, ?)",
+                           arguments: [seq, Data(MakerSignature.sign(hash: version.hash, with: other).rawRepresentation)])
+        }
+        #expect(try StoreVerifier.verify(alice).problems.contains { $0.contains("does not verify") })
+    }
+
     @Test func aRevokedColleaguesFilesAreRefused() throws {
         let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
         try bob.add("First")

@@ -22,8 +22,12 @@ extension Fieldnotes {
                     "reports": .int(Int64(summary.reports)),
                     "versions": .int(Int64(summary.versions)),
                     "problems": .array(summary.problems.map(JSONValue.string)),
+                    "revokedSince": .array(summary.revokedSince.map(JSONValue.string)),
                 ]))
-            } else if summary.problems.isEmpty {
+            } else {
+                for note in summary.revokedSince { Console.note("note: \(note)") }
+            }
+            if !output.json, summary.problems.isEmpty {
                 print("ok: \(Text.plural(summary.reports, "report")) and \(Text.plural(summary.versions, "version")) check out")
             }
             guard summary.problems.isEmpty else {
