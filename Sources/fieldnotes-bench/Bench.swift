@@ -26,12 +26,14 @@ struct Bench: ParsableCommand {
         @Option(help: "A folder for the scratch files (default: a temporary folder, removed after).") var work: String?
         @Option(help: """
             Only these groups of scenarios: throughput (N reports against baselines), history (shapes of \
-            one report's history, and the team soak), scale (N and N/10 reports, no baselines; not run by default).
+            one report's history, and the team soak), scale (N and N/10 reports, no baselines; not run by default), imports (the import scenarios of throughput alone).
             """)
         var only: [Group] = []
 
         enum Group: String, ExpressibleByArgument, CaseIterable {
             case throughput, history, scale
+            /// Only the import scenarios of `throughput` (signed, and relayed from 10 makers).
+            case imports
         }
 
         func run() throws {
@@ -50,6 +52,10 @@ struct Bench: ParsableCommand {
                 try scenarios.searchScenario()
                 try scenarios.noOpSyncScenario()
                 try scenarios.editSyncScenario()
+                results += scenarios.results
+            } else if groups.contains(.imports) {
+                let scenarios = try Scenarios(n: n, seed: seed, repetitions: repetitions, work: work)
+                try scenarios.importScenario()
                 results += scenarios.results
             }
             if groups.contains(.history) {
