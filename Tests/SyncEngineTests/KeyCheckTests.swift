@@ -58,8 +58,12 @@ struct KeyCheckTests {
         #expect(events.count == 2)
         let current = try store.knownKeys().filter { $0.replica == bob && $0.replacedBy == nil }
         #expect(current.map(\.key) == [third.publicKey])
-        // The old key is no longer Bob's current one.
-        #expect(throws: KeyRefusal.self) { try check { try $0.admit(try card(bobsKey), rotations: []) } }
+        // A relay that has not met the rotation yet still carries Bob's old card: accepted, and
+        // the current key stays the new one.
+        #expect(try check { try $0.admit(try card(bobsKey), rotations: []) }.isEmpty)
+        #expect(try store.knownKeys().filter { $0.replica == bob && $0.replacedBy == nil }.map(\.key) == [third.publicKey])
+        // A key Bob never had is still refused.
+        #expect(throws: KeyRefusal.self) { try check { try $0.admit(try card(ReplicaSigningKey()), rotations: []) } }
     }
 
     @Test func aRevokedKeyIsRefusedSignedOrNot() throws {

@@ -55,7 +55,8 @@ public enum KeyRefusal: Error, Equatable, LocalizedError {
 /// - a key met for the first time is pinned (tofu), verified if its fingerprint was expected
 ///   and refused if another was; with --require-verified it is refused unless expected;
 /// - a key other than the pinned one is refused unless a chain of rotations, each signed by
-///   the key before and the key after, leads from the pinned one to it;
+///   the key before and the key after, leads from the pinned one to it, or it is one the
+///   replica had before a rotation already followed (relays lag behind rotations);
 /// - with --require-verified a key not verified is refused;
 /// - unsigned data (a format 1 file, an unsigned relayed version) is accepted from replicas
 ///   never seen signing, and refused from a replica whose key was pinned before this file —
@@ -96,7 +97,10 @@ struct KeyCheck {
             events.append(.pinned(replica: card.replica, analyst: card.analyst, fingerprint: fingerprint, verified: expected != nil))
             return
         }
-        if current.key != card.key {
+        if current.key != card.key, known.contains(where: { $0.key == card.key }) {
+            // A key the replica had before a rotation this store followed: a peer that has not
+            // met the rotation yet relays its older versions with the card they came with.
+        } else if current.key != card.key {
             // Follow the chain from the pinned key, as far as it leads.
             guard let start = rotations.firstIndex(where: { $0.oldKey == current.key }),
                   rotations.last?.newKey == card.key,
