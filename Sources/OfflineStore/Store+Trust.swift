@@ -193,14 +193,33 @@ extension ImportTransaction {
     }
 }
 
+/// What `trust REPLICA FINGERPRINT` did.
+public enum TrustOutcome: Sendable {
+    /// The pinned key matched and is now verified.
+    case verified(KnownKey)
+    /// The replica is not met yet: its key will be pinned as verified if it has this fingerprint.
+    case expected(ReplicaID, Fingerprint)
+}
+
 extension Store {
+    /// Verifies a replica's pinned key by its fingerprint; for a replica not met yet, named
+    /// by its full id, records the fingerprint its key must have.
+    public func trust(_ replica: String, fingerprint: String) throws -> TrustOutcome {
+        if let full = ReplicaID(replica), try !knownKeys().contains(where: { $0.replica == full }) {
+            return .expected(full, try expectFingerprint(fingerprint, of: full))
+        }
+        return .verified(try verifyKey(of: replica, fingerprint: fingerprint))
+    }
+
     /// Records the fingerprint compared out of band for a replica whose key has not arrived.
-    public func expectFingerprint(_ typed: String, of replica: ReplicaID) throws {
+    @discardableResult
+    public func expectFingerprint(_ typed: String, of replica: ReplicaID) throws -> Fingerprint {
         guard let fingerprint = Fingerprint(typed: typed) else { throw TrustError.notAFingerprint(typed) }
         guard replica != identity.replica else { throw TrustError.ownReplica }
         try database.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO expected_keys (replica_id, fingerprint, added_at) VALUES (?, ?, ?)",
                            arguments: [replica.rawValue, fingerprint.description, Timestamp.now.description])
         }
+        return fingerprint
     }
 }

@@ -48,11 +48,10 @@ extension Fieldnotes {
                 let key = try store.revokeKeys(of: target)
                 print("Revoked the key of \(key.analyst) (replica \(key.replica.short)); its files are refused from now on.")
             } else if let replica, let fingerprint {
-                if let full = ReplicaID(replica), try !store.knownKeys().contains(where: { $0.replica == full }) {
-                    try store.expectFingerprint(fingerprint, of: full)
-                    print("Replica \(full.short) is not known yet: its key will be pinned as verified if its fingerprint is \(Fingerprint(typed: fingerprint)!), and refused otherwise.")
-                } else {
-                    let key = try store.verifyKey(of: replica, fingerprint: fingerprint)
+                switch try store.trust(replica, fingerprint: fingerprint) {
+                case .expected(let replica, let fingerprint):
+                    print("Replica \(replica.short) is not known yet: its key will be pinned as verified if its fingerprint is \(fingerprint), and refused otherwise.")
+                case .verified(let key):
                     print("Verified the key of \(key.analyst) (replica \(key.replica.short)), fingerprint \(key.key.fingerprint).")
                 }
             }
