@@ -73,11 +73,24 @@ public struct Version: Hashable, Sendable {
 
     /// The canonical JSON of ``clock``, as it stands in ``encoded`` (canonical: the clock is
     /// the member after the author, whose quotes are escaped, and holds no `}` of its own).
+    ///
+    /// A plain scan of the bytes: it runs for every version an import adds, and the generic
+    /// `firstRange(of:)` cost more there than the rest of the lookup.
     public var encodedClock: Substring {
-        guard let start = encoded.utf8.firstRange(of: #","clock":"#.utf8)?.upperBound,
-              let end = encoded.utf8[start...].firstIndex(of: UInt8(ascii: "}"))
-        else { return Substring(clock.json.canonicalString) }
-        return encoded[start...end]
+        let utf8 = encoded.utf8
+        let key = Array(#","clock":"#.utf8)
+        // The author's string comes first and holds no unescaped quote: the first `","clock":`
+        // is the member's key.
+        var start = utf8.startIndex
+        while let quote = utf8[start...].firstIndex(of: UInt8(ascii: ",")) {
+            if utf8[quote...].starts(with: key) {
+                let clockStart = utf8.index(quote, offsetBy: key.count)
+                guard let end = utf8[clockStart...].firstIndex(of: UInt8(ascii: "}")) else { break }
+                return encoded[clockStart...end]
+            }
+            start = utf8.index(after: quote)
+        }
+        return Substring(clock.json.canonicalString)
     }
 
     /// Whether `self` is in `other`'s causal past.

@@ -62,7 +62,16 @@ struct IncrementalMerge {
     /// whether the version was new to the store.
     @discardableResult
     mutating func add(_ version: Version, prepared: PreparedState?, origin: VersionOrigin, signature: Signature? = nil) throws -> Bool {
-        if let known = try transaction.hash(of: version.reportID, dot: version.dot) {
+        if version.reportID != current?.report {
+            try finish()
+            let outline = try transaction.outline(of: version.reportID)
+            current = Arriving(report: version.reportID, outline: outline, clock: outline?.clock ?? VectorClock(),
+                               snapshots: SnapshotCache(transaction: transaction))
+        }
+        // A report the store did not hold before this import holds only the versions added
+        // to it since: before the first, no version of it can be known (no look-up — the
+        // usual case of a new report).
+        if current!.outline != nil || current!.added > 0, let known = try transaction.hash(of: version.reportID, dot: version.dot) {
             // The same version by another path changes nothing; another version with the
             // same dot means two stores share one replica id and must not be merged.
             guard known == version.hash.hex else {
@@ -83,12 +92,6 @@ struct IncrementalMerge {
         // it wrote the file, and a store never loses a version.
         if let writer, writer == me {
             throw ChangesetError.notWrittenByThisStore(report: version.reportID, version: version.dot)
-        }
-        if version.reportID != current?.report {
-            try finish()
-            let outline = try transaction.outline(of: version.reportID)
-            current = Arriving(report: version.reportID, outline: outline, clock: outline?.clock ?? VectorClock(),
-                               snapshots: SnapshotCache(transaction: transaction))
         }
         // The version has seen this replica's versions of the report up to its clock's entry
         // for this replica, and only this store makes them: it must hold that one (and so
