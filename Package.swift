@@ -37,6 +37,8 @@ let package = Package(
             dependencies: [
                 "ReportModels", "OfflineStore", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // scrypt, for team keys derived from a passphrase (DESIGN.md §10).
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // The command-line tool.

@@ -16,6 +16,9 @@ public enum SyncError: Error, Equatable, LocalizedError {
     /// A signed changeset that would not be readable as it was asked to be written (its
     /// identities or signatures); `reason` says what. A fault of the store's data or a bug.
     case cannotSign(path: String, reason: String)
+    /// An encrypted folder whose current team key this store does not hold (`rekeyed`: it
+    /// holds an older one).
+    case teamKeyMissing(folder: String, rekeyed: Bool)
 
     public var errorDescription: String? {
         switch self {
@@ -32,6 +35,10 @@ public enum SyncError: Error, Equatable, LocalizedError {
             "cannot check \(path), written as this replica: \(reason); if it is still being copied, sync again later, and if it is damaged, move it out of the folder"
         case .cannotSign(let path, let reason):
             "cannot write \(path) signed: \(reason); nothing was written (run `fieldnotes verify`, and report this if it passes)"
+        case .teamKeyMissing(let folder, false):
+            "\(folder) is encrypted: run `fieldnotes team join \(folder)` (with the team's passphrase); nothing was imported from it or written to it"
+        case .teamKeyMissing(let folder, true):
+            "\(folder)'s team changed its key: run `fieldnotes team join \(folder)` with the new passphrase; nothing was imported from it or written to it"
         case .noRemotes: "no folder given and no remotes set up; run `fieldnotes sync FOLDER` or `fieldnotes remote add NAME FOLDER`"
         }
     }

@@ -41,7 +41,10 @@ public struct Synchronizer {
             Result {
                 let folder = SharedFolder(folderURLs[index])
                 try folder.prepare()
-                let visit = try identify(folder)
+                let team = try FolderTeam(folder)
+                try checkTeamKey(team, in: folder)
+                var visit = try identify(folder)
+                visit.writeKey = try prepareEncryption(visit, team: team)
                 let (writers, refused) = try folder.writers()
                 for (name, problem) in refused {
                     summaries[index].skipped.append(.init(file: name, error: problem))
@@ -98,13 +101,18 @@ public struct Synchronizer {
 
     /// Imports changeset files given by hand, each in its own transaction; a refused file
     /// is named in `skipped` and does not stop the others.
-    public func importFiles(_ urls: [URL]) -> SyncSummary {
+    ///
+    /// An encrypted file is opened with the team key its header names when the store holds
+    /// it; otherwise with the key `unlock` derives for it (from a passphrase, with the
+    /// derivation the header gives: ``ChangesetError/wrongPassphrase`` if its id is not the
+    /// header's), or not at all (``ChangesetError/unknownTeamKey(_:)``).
+    public func importFiles(_ urls: [URL], unlock: ((ChangesetHeader.Encryption) throws -> TeamKey)? = nil) -> SyncSummary {
         var summary = SyncSummary()
         for url in urls {
             do {
                 // A file named by hand may be reached through a link; it is still read only if
                 // what the link leads to is a plain file.
-                try importChangeset(at: url.resolvingSymlinksInPath(), origin: .file, expecting: nil, into: &summary)
+                try importChangeset(at: url.resolvingSymlinksInPath(), origin: .file, expecting: nil, unlock: unlock, into: &summary)
             } catch {
                 summary.skipped.append(.init(file: url.path, error: error))
             }
@@ -112,9 +120,10 @@ public struct Synchronizer {
         return summary
     }
 
-    /// Writes the versions no export has carried yet (every version with `all`) to `url`.
-    /// Writes no file, and returns 0, when there is nothing to export.
-    public func export(to url: URL, all: Bool) throws -> Int {
+    /// Writes the versions no export has carried yet (every version with `all`) to `url`,
+    /// encrypted with `encryption` if given. Writes no file, and returns 0, when there is
+    /// nothing to export.
+    public func export(to url: URL, all: Bool, encryption: TeamKey? = nil) throws -> Int {
         let lock = try FileLock(store.directory.appending(path: "sync.lock"))
         defer { withExtendedLifetime(lock) {} }
         let pending = try store.pendingVersions(for: .export, all: all)
@@ -123,7 +132,8 @@ public struct Synchronizer {
         do {
             let writer = try ChangesetWriter(at: temporary, writer: me, sequence: Int(pending.through),
                                              level: Self.level(for: pending.versions.count),
-                                             signing: try signing(pending.versions, folder: nil))
+                                             signing: try signing(pending.versions, folder: nil),
+                                             encryption: encryption.map(ChangesetEncryption.init))
             try store.forEachSignedVersion(pending.versions) { try writer.append(encodedVersion: $0, signature: $1) }
             _ = try writer.finish()
             try SharedFolder.rename(temporary, to: url)
@@ -153,7 +163,7 @@ public struct Synchronizer {
     /// state recomputed from all its versions, and (for a folder) the bookkeeping that it
     /// was imported. Any problem leaves the store as it was.
     func importChangeset(at url: URL, origin: VersionOrigin, expecting: (writer: ReplicaID, sequence: Int)?,
-                         into summary: inout SyncSummary) throws {
+                         unlock: ((ChangesetHeader.Encryption) throws -> TeamKey)? = nil, into summary: inout SyncSummary) throws {
         func check(_ header: ChangesetHeader) throws {
             guard let expecting else { return }
             guard header.writer == expecting.writer else {
@@ -168,6 +178,7 @@ public struct Synchronizer {
         let opened = try ChangesetReader.OpenFile(url)
         let total = opened.header
         try check(total)
+        let teamKey = try key(for: total, origin: origin, unlock: unlock)
         let via = expecting.map { "changeset \($0.writer.short)/\($0.sequence)" } ?? "file \(url.lastPathComponent)"
         let (result, keys) = try store.importing { transaction in
             let versionsAfter = try transaction.latestSeq()
@@ -181,7 +192,7 @@ public struct Synchronizer {
             var seen = 0
             // A version's state row is prepared as if it were the report's only head (the usual
             // case) while decoding, off the writing thread.
-            let contents = try ChangesetReader.readInBackground(opened, prepare: IncrementalMerge.prepare) { version, signature, prepared in
+            let contents = try ChangesetReader.readInBackground(opened, teamKey: teamKey, prepare: IncrementalMerge.prepare) { version, signature, prepared in
                 let isNew = try merger.add(version, prepared: prepared, origin: origin, signature: signature)
                 if signature == nil { try keys.admitUnsigned(from: version.dot.replica, isNew: isNew) }
                 seen += 1
@@ -194,6 +205,9 @@ public struct Synchronizer {
             if case .folder(let folderID) = origin, let expecting {
                 try transaction.recordImported(folder: folderID, writer: expecting.writer, sequence: expecting.sequence,
                                                versionsAfter: versionsAfter)
+                if total.encryption != nil {
+                    try transaction.recordEncrypted(writer: expecting.writer, in: folderID, since: expecting.sequence)
+                }
             }
             return (merger, keys.events)
         }
@@ -201,6 +215,25 @@ public struct Synchronizer {
         summary.importedChangesets += 1
         summary.importedVersions += result.imported
         summary.newConflicts += result.newConflicts
+    }
+
+    /// The team key to open a file with (nil for a file in clear), after the rules of
+    /// encrypted folders (DESIGN.md §10): a key the store holds, or for a file by hand one
+    /// `unlock` derives; and no file in clear from a writer of the folder known to encrypt
+    /// there since an earlier file (a downgrade).
+    private func key(for header: ChangesetHeader, origin: VersionOrigin,
+                     unlock: ((ChangesetHeader.Encryption) throws -> TeamKey)?) throws -> TeamKey? {
+        guard let encryption = header.encryption else {
+            if case .folder(let folder) = origin, let since = try store.encryptedWriters(in: folder)[header.writer], header.sequence >= since {
+                throw ChangesetError.downgrade(writer: header.writer, since: since)
+            }
+            return nil
+        }
+        if let held = try teamKey(encryption.key) { return held }
+        guard case .file = origin, let unlock else { throw ChangesetError.unknownTeamKey(encryption.key) }
+        let key = try unlock(encryption)
+        guard key.id == encryption.key else { throw ChangesetError.wrongPassphrase }
+        return key
     }
 
     /// zlib level by size. Level 6 makes files about 16% smaller than level 1 but costs five

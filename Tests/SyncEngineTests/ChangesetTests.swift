@@ -125,8 +125,8 @@ struct ChangesetTests {
     @Test func aFutureFormatVersionIsRefused() throws {
         let workspace = try Workspace()
         let (_, url) = try exported(workspace)
-        try patch(url, at: 8, with: [0, 3])
-        #expect(try expectRefused(url, in: workspace).contains("written in changeset format 3 by a newer fieldnotes"))
+        try patch(url, at: 8, with: [0, 4])
+        #expect(try expectRefused(url, in: workspace).contains("written in changeset format 4 by a newer fieldnotes"))
     }
 
     @Test func aPayloadThatInflatesPastItsDeclaredSizeIsRefused() throws {

@@ -119,7 +119,7 @@ struct FuzzCorpusTests {
         "signed-maker-signature.fnc": "version 1 (",
         "signed-missing-identity.fnc": "version 2 (",
         "signed-missing-writer.fnc": "it carries no identity card of its writer",
-        "signed-newer-format.fnc": "written in changeset format 3 by a newer fieldnotes",
+        "signed-newer-format.fnc": "written in changeset format 4 by a newer fieldnotes",
         "signed-payload-bad-signature": "version 1 (",
         "signed-payload-unsigned-own": "version 1 (",
         "signed-reserved.fnc": "damaged header (reserved bytes are not zero)",
@@ -283,7 +283,7 @@ struct FuzzCorpusTests {
             return [UInt8(ascii: "C")] + copy
         }
         files["bad/checksum.fnc"] = patched(60, [0xFF, 0xEE])
-        files["bad/newer-format.fnc"] = patched(8, [0, 3])
+        files["bad/newer-format.fnc"] = patched(8, [0, 4])
         files["bad/count.fnc"] = patched(36, bigEndian(UInt64(99)))
         files["bad/declared-size.fnc"] = patched(44, bigEndian(UInt64(100)))
         files["bad/zero-sequence.fnc"] = patched(28, bigEndian(UInt64(0)))
@@ -381,7 +381,7 @@ struct FuzzCorpusTests {
         files["bad/signed-signature-changed.fnc"] = changed(170, [good[170] ^ 0x10])
         files["bad/signed-encrypted-flag.fnc"] = changed(86, bigEndian(UInt16(2)), resigning: true)
         files["bad/signed-unknown-flag.fnc"] = changed(86, bigEndian(UInt16(0x8000)), resigning: true)
-        files["bad/signed-newer-format.fnc"] = changed(8, [0, 3])
+        files["bad/signed-newer-format.fnc"] = changed(8, [0, 4])
         files["bad/signed-reserved.fnc"] = changed(155, [1], resigning: true)
         files["bad/signed-identity-count.fnc"] = changed(104, bigEndian(UInt64(9)), resigning: true)
         files["bad/signed-compressed-size.fnc"] = changed(112, bigEndian(UInt64(good.count)), resigning: true)

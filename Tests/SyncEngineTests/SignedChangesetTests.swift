@@ -433,7 +433,7 @@ struct SignedChangesetTests {
 
     @Test func aNewerFormatIsRefusedAsNewer() throws {
         var changed = try bytes(try write(mixed))
-        for version: UInt16 in [3, 0xFFFF] {
+        for version: UInt16 in [4, 0xFFFF] {
             changed.replaceSubrange(8..<10, with: bigEndian(version))
             expectRefusal(changed, { $0 == .newerFormat(Int(version)) })
         }

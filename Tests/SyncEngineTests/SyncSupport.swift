@@ -41,7 +41,7 @@ extension Store {
     func rawDump() throws -> [String] {
         try database.read { db in
             var rows: [String] = []
-            for table in ["versions", "reports", "sync_targets", "imported_changesets", "remotes"] {
+            for table in ["versions", "reports", "sync_targets", "imported_changesets", "remotes", "team_keys", "encrypted_writers"] {
                 rows += try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid").map { "\(table): \($0)" }
             }
             return rows

@@ -16,16 +16,19 @@ extension ChangesetReader {
     /// `body` gets each version with its maker signature as ``read(_:_:)`` hands it over; the
     /// maker signatures of relayed versions are verified on the reading thread, with the rest
     /// of the decoding.
+    ///
+    /// `teamKey`: the key of a format-3 file (see ``read(_:teamKey:_:)``).
     @discardableResult
     public static func readInBackground<Prepared: Sendable>(
-        _ opened: OpenFile, prepare: @escaping @Sendable (Version) -> Prepared, _ body: (Version, Signature?, Prepared?) throws -> Void
+        _ opened: OpenFile, teamKey: TeamKey? = nil, prepare: @escaping @Sendable (Version) -> Prepared,
+        _ body: (Version, Signature?, Prepared?) throws -> Void
     ) throws -> ChangesetContents {
-        try readInBackground(opened, verifier: .standard, prepare: prepare, body)
+        try readInBackground(opened, teamKey: teamKey, verifier: .standard, prepare: prepare, body)
     }
 
     @discardableResult
     static func readInBackground<Prepared: Sendable>(
-        _ opened: OpenFile, verifier: MakerVerifier, prepare: @escaping @Sendable (Version) -> Prepared,
+        _ opened: OpenFile, teamKey: TeamKey? = nil, verifier: MakerVerifier, prepare: @escaping @Sendable (Version) -> Prepared,
         _ body: (Version, Signature?, Prepared?) throws -> Void
     ) throws -> ChangesetContents {
         typealias Item = (Version, Signature?, Prepared?)
@@ -43,7 +46,7 @@ extension ChangesetReader {
                         (batch, bytes) = ([], 0)
                     }
                 }
-                let contents = try read(opened, verifier: verifier) { version, signature in
+                let contents = try read(opened, teamKey: teamKey, verifier: verifier) { version, signature in
                     if let held { try pass(held.0, held.1, followedBy: version) }
                     held = (version, signature)
                 }

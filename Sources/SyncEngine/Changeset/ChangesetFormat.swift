@@ -45,6 +45,30 @@ import ReportModels
 /// names the writer or the maker of a version in the file, one line per replica, and the
 /// writer's card holds the key of the header.
 ///
+/// **Format 3**, signed and encrypted for a team (DESIGN.md §10): format 2's header, with the
+/// SHA-256 of the ciphertext in place of the payload's, flag bit 1 set, and what a reader
+/// needs to find or derive the key; then the zlib stream encrypted by ``PayloadCipher``.
+///
+/// ```
+/// offset size
+///      0  160  as format 2, but: format version 3, header size 288; bytes 52..<84 hold the
+///              SHA-256 of the ciphertext (the bytes after the header); flags bit 1 set
+///    160   16  team key id (``TeamKeyID``)
+///    176    1  key derivation: 1 = scrypt
+///    177    1  scrypt log2 N
+///    178    1  scrypt r
+///    179    1  scrypt p
+///    180   16  scrypt salt
+///    196   16  the file's nonce: the salt of its key (``PayloadCipher/fileKey(teamKey:nonce:folder:writer:sequence:)``)
+///    212   12  reserved, zero
+///    224   64  writer signature of bytes 0..<224
+///    288    …  ciphertext: the zlib stream (compressed size bytes) in sealed chunks
+/// ```
+///
+/// In clear stay the writer, sequence, counts and sizes, the folder id, the writer's public
+/// key and the key's derivation: what sync needs to order, check and find the key for a file
+/// without opening it. The identity lines (analyst names) and the versions are inside.
+///
 /// **Format 1**, unsigned (what fieldnotes wrote before its stores had keys; still read, its
 /// versions handed over unsigned): the payload is the versions' canonical JSON, one per line.
 ///
@@ -68,6 +92,8 @@ public struct ChangesetHeader: Hashable, Sendable {
     /// The number of versions (identity lines not counted).
     public var count: Int
     public var uncompressedSize: Int
+    /// The SHA-256 of the uncompressed payload (formats 1 and 2), or of the ciphertext (format
+    /// 3: there the payload's integrity is the cipher's, chunk by chunk).
     public var payloadHash: [UInt8]
     public var level: Int
     /// What a format-2 header adds; nil for format 1.
@@ -83,27 +109,48 @@ public struct ChangesetHeader: Hashable, Sendable {
         public var compressedSize: Int
         public var writerKey: ReplicaKey
         public var writerSignature: Signature
+        /// How the payload is encrypted (format 3); nil: it is not.
+        public var encryption: Encryption?
     }
 
-    /// 1 (unsigned) or 2 (signed).
-    public var formatVersion: Int { signed == nil ? 1 : 2 }
-    /// The header's size in bytes: where the zlib stream starts.
-    public var size: Int { signed == nil ? Self.format1Size : Self.format2Size }
+    /// What a format-3 header adds: which team key, and the file's nonce.
+    public struct Encryption: Hashable, Sendable {
+        public var key: TeamKeyID
+        /// How the team key derives from a passphrase (for a file sent by hand with its own).
+        public var derivation: KeyDerivation
+        public var nonce: [UInt8]
+    }
+
+    /// 1 (unsigned), 2 (signed) or 3 (signed and encrypted).
+    public var formatVersion: Int { signed == nil ? 1 : signed!.encryption == nil ? 2 : 3 }
+    /// The header's size in bytes: where the zlib stream (or its ciphertext) starts.
+    public var size: Int { [0, Self.format1Size, Self.format2Size, Self.format3Size][formatVersion] }
+    public var encryption: Encryption? { signed?.encryption }
+    /// The bytes after the header: the zlib stream, or its ciphertext (format 3).
+    var contentSize: Int? {
+        guard let signed else { return nil }
+        return signed.encryption == nil ? signed.compressedSize : PayloadCipher.ciphertextSize(plaintextSize: signed.compressedSize)
+    }
     public var folder: FolderID? { signed?.folder }
     public var writerKey: ReplicaKey? { signed?.writerKey }
     public var writerSignature: Signature? { signed?.writerSignature }
 
     static let magic: [UInt8] = Array("FNCS\r\n".utf8) + [0x1A, 0x0A]
     /// The newest format this fieldnotes reads (and the one it writes).
-    static let latestFormatVersion: UInt16 = 2
+    static let latestFormatVersion: UInt16 = 3
     static let format1Size = 96
     static let format2Size = 224
+    static let format3Size = 288
     /// The bytes of a format-2 header that its writer signature covers: all but the signature.
     static let signedSize = 160
+    /// The same for format 3.
+    static let encryptedSignedSize = 224
+    static let scryptDerivation: UInt8 = 1
     /// Enough to tell a header's format and size (``size(ofHeaderStartingWith:)``).
     static let prefixSize = 12
     static let zlibCompression: UInt8 = 1
     static let byHandFlag: UInt16 = 1
+    static let encryptedFlag: UInt16 = 2
     /// A writer's changesets are numbered from 1; a trillion is more than any replica writes,
     /// and keeps every sum of sequences far from overflowing.
     public static let maximumSequence = 1_000_000_000_000
@@ -118,17 +165,26 @@ public struct ChangesetHeader: Hashable, Sendable {
         return signedBytes + signed.writerSignature.rawRepresentation
     }
 
-    /// The first 160 bytes of a format-2 header, which the writer signs. (For format 1, empty.)
+    /// The bytes of a format-2 or -3 header that the writer signs: all but the signature.
+    /// (For format 1, empty.)
     var signedBytes: [UInt8] {
         guard let signed else { return [] }
-        var bytes = commonBytes(formatVersion: 2, size: Self.format2Size)
-        bytes += bigEndian(signed.folder == nil ? Self.byHandFlag : 0)
+        var bytes = commonBytes(formatVersion: UInt16(formatVersion), size: size)
+        bytes += bigEndian((signed.folder == nil ? Self.byHandFlag : 0) | (signed.encryption == nil ? 0 : Self.encryptedFlag))
         bytes += signed.folder.map { uuidBytes($0.rawValue) } ?? [UInt8](repeating: 0, count: 16)
         bytes += bigEndian(UInt64(signed.identityCount))
         bytes += bigEndian(UInt64(signed.compressedSize))
         bytes += signed.writerKey.rawRepresentation
         bytes += [UInt8](repeating: 0, count: 8)
         assert(bytes.count == Self.signedSize)
+        guard let encryption = signed.encryption else { return bytes }
+        let derivation = encryption.derivation
+        bytes += encryption.key.bytes
+        bytes += [Self.scryptDerivation, UInt8(derivation.logN), UInt8(derivation.r), UInt8(derivation.p)]
+        bytes += derivation.salt
+        bytes += encryption.nonce
+        bytes += [UInt8](repeating: 0, count: 12)
+        assert(bytes.count == Self.encryptedSignedSize)
         return bytes
     }
 
@@ -157,6 +213,7 @@ public struct ChangesetHeader: Hashable, Sendable {
         switch version {
         case 1 where size == UInt64(Self.format1Size): return Self.format1Size
         case 2 where size == UInt64(Self.format2Size): return Self.format2Size
+        case 3 where size == UInt64(Self.format3Size): return Self.format3Size
         default: throw .malformedHeader("unknown header layout")
         }
     }
@@ -200,10 +257,14 @@ public struct ChangesetHeader: Hashable, Sendable {
         signed = try Self.signedPart(of: bytes, writer: writer, count: count, payloadSize: payloadSize)
     }
 
-    /// Bytes 86..<224 of a format-2 header, checked, then the signature verified.
+    /// Bytes 86..<224 of a format-2 header (86..<288 of a format-3 one), checked, then the
+    /// signature verified.
     private static func signedPart(of bytes: [UInt8], writer: ReplicaID, count: UInt64, payloadSize: UInt64) throws(ChangesetError) -> Signed {
+        // The header's size was checked against its format: a format-3 header is all here.
+        let encrypted = readBigEndian(bytes, at: 8, size: 2) == 3
         let flags = UInt16(readBigEndian(bytes, at: 86, size: 2))
-        guard flags & ~Self.byHandFlag == 0 else { throw .unknownFlags(flags) }
+        guard flags & ~(Self.byHandFlag | (encrypted ? Self.encryptedFlag : 0)) == 0 else { throw .unknownFlags(flags) }
+        guard !encrypted || flags & Self.encryptedFlag != 0 else { throw .malformedHeader("an encrypted file without its flag") }
         let folderBytes = Array(bytes[88..<104])
         let folder: FolderID?
         if flags & Self.byHandFlag != 0 {
@@ -228,13 +289,25 @@ public struct ChangesetHeader: Hashable, Sendable {
             throw .malformedHeader("the writer's key is not an Ed25519 public key")
         }
         guard bytes[152..<160].allSatisfy({ $0 == 0 }) else { throw .malformedHeader("reserved bytes are not zero") }
-        // Checked (by `Signature.init`) to be 64 bytes: bytes 160..<224.
-        let signature = Signature(rawRepresentation: Array(bytes[Self.signedSize..<Self.format2Size]))!
-        guard WriterSignature.verify(header: Array(bytes[0..<Self.signedSize]), signature: signature, key: key) else {
+        let encryption = encrypted ? try encryptionPart(of: bytes) : nil
+        let signedSize = encrypted ? Self.encryptedSignedSize : Self.signedSize
+        // Checked (by `Signature.init`) to be 64 bytes: the last of the header.
+        let signature = Signature(rawRepresentation: Array(bytes[signedSize..<signedSize + Signature.byteCount]))!
+        guard WriterSignature.verify(header: Array(bytes[0..<signedSize]), signature: signature, key: key) else {
             throw .badWriterSignature(writer: writer, fingerprint: key.fingerprint)
         }
         return Signed(folder: folder, identityCount: Int(identityCount), compressedSize: Int(compressedSize),
-                      writerKey: key, writerSignature: signature)
+                      writerKey: key, writerSignature: signature, encryption: encryption)
+    }
+
+    /// Bytes 160..<224 of a format-3 header: key id, derivation, nonce.
+    private static func encryptionPart(of bytes: [UInt8]) throws(ChangesetError) -> Encryption {
+        guard bytes[176] == Self.scryptDerivation else { throw .malformedHeader("unknown key derivation \(bytes[176])") }
+        guard let derivation = KeyDerivation(logN: Int(bytes[177]), r: Int(bytes[178]), p: Int(bytes[179]), salt: Array(bytes[180..<196])) else {
+            throw .malformedHeader("scrypt cost 2^\(bytes[177]), r \(bytes[178]), p \(bytes[179]) is outside what fieldnotes derives (at most 2^\(KeyDerivation.logNRange.upperBound) and 1 GiB)")
+        }
+        guard bytes[212..<224].allSatisfy({ $0 == 0 }) else { throw .malformedHeader("reserved bytes are not zero") }
+        return Encryption(key: TeamKeyID(bytes: Array(bytes[160..<176]))!, derivation: derivation, nonce: Array(bytes[196..<212]))
     }
 
     /// A format-1 header (what ``ChangesetWriter`` writes without signing).
@@ -248,13 +321,14 @@ public struct ChangesetHeader: Hashable, Sendable {
         signed = nil
     }
 
-    /// A format-2 header, signed with `key`.
+    /// A format-2 header (format 3 with `encryption`), signed with `key`.
     init(writer: ReplicaID, sequence: Int, count: Int, uncompressedSize: Int, payloadHash: [UInt8], level: Int,
-         folder: FolderID?, identityCount: Int, compressedSize: Int, signingWith key: ReplicaSigningKey) {
+         folder: FolderID?, identityCount: Int, compressedSize: Int, encryption: Encryption? = nil, signingWith key: ReplicaSigningKey) {
         self.init(writer: writer, sequence: sequence, count: count, uncompressedSize: uncompressedSize, payloadHash: payloadHash, level: level)
         // A placeholder signature, for the bytes it signs.
         signed = Signed(folder: folder, identityCount: identityCount, compressedSize: compressedSize, writerKey: key.publicKey,
-                        writerSignature: Signature(rawRepresentation: [UInt8](repeating: 0, count: Signature.byteCount))!)
+                        writerSignature: Signature(rawRepresentation: [UInt8](repeating: 0, count: Signature.byteCount))!,
+                        encryption: encryption)
         signed!.writerSignature = WriterSignature.sign(header: signedBytes, with: key)
     }
 }
@@ -297,6 +371,27 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
     /// Version `index`'s maker signature does not verify under any key of its maker's
     /// identity line (`analyst` and `fingerprint` are the line's card's).
     case badMakerSignature(index: Int, version: Dot, analyst: String, fingerprint: Fingerprint)
+    /// A format-3 file encrypted with a team key this store does not hold.
+    case unknownTeamKey(TeamKeyID)
+    /// A file in clear from a writer known to encrypt its files in the folder from its file
+    /// `since` on.
+    case downgrade(writer: ReplicaID, since: Int)
+    /// A file sent by hand, encrypted with a passphrase that does not derive its key.
+    case wrongPassphrase
+    /// Chunk `chunk` (from 0) of `count` of a format-3 file's ciphertext does not open under
+    /// the file's key at its place.
+    case undecryptable(chunk: Int, count: Int, reason: CipherProblem)
+
+    /// Why a chunk did not open (``PayloadCipher/Opener``).
+    public enum CipherProblem: Equatable, Sendable {
+        /// It opens nowhere near its place: its bytes were changed, or it comes from another file.
+        case damaged
+        /// It opens as chunk `from` (from 0): the chunks were reordered.
+        case reordered(from: Int)
+        /// It opens at its place with the other end flag: the stream was cut or extended at a
+        /// chunk boundary.
+        case endMoved
+    }
 
     public var errorDescription: String? {
         switch self {
@@ -339,6 +434,18 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
             "version \(index + 1) (\(version.short)) was made by the file's writer but carries no maker signature: it was not written as fieldnotes writes, or was forged"
         case .badMakerSignature(let index, let version, let analyst, let fingerprint):
             "version \(index + 1) (\(version.short)) is not signed by its maker, \(analyst) (replica \(version.replica.short), key \(fingerprint)): it was changed after it was made, or forged in that analyst's name; nothing in the file was imported (tell the analyst whose file passed it on)"
+        case .unknownTeamKey(let key):
+            "it is encrypted with team key \(key.short), which this store does not hold: run `fieldnotes team join FOLDER` with that key's passphrase (if the team changed its passphrase, the new one)"
+        case .downgrade(let writer, let since):
+            "it is not encrypted, but its writer, replica \(writer.short), encrypts what it writes to this folder since its file \(since): refused as a downgrade (the writer's laptop may run an older fieldnotes, or a store restored from before it joined the team); nothing in it was imported (ask that analyst to run `fieldnotes team join` on the folder and sync)"
+        case .wrongPassphrase:
+            "it is encrypted with a passphrase, and the one given does not derive its key: wrong passphrase; nothing was imported"
+        case .undecryptable(let chunk, let count, .damaged):
+            "chunk \(chunk + 1) of \(count) of its encrypted content does not open under the file's key: it was changed after it was written, or comes from another file; nothing in it was imported (get a fresh copy from its writer)"
+        case .undecryptable(let chunk, let count, .reordered(let from)):
+            "chunk \(chunk + 1) of \(count) of its encrypted content is chunk \(from + 1) moved: the file's chunks were reordered; nothing in it was imported (get a fresh copy from its writer)"
+        case .undecryptable(let chunk, let count, .endMoved):
+            "its encrypted content was cut or extended at chunk \(chunk + 1) of \(count): nothing in it was imported (get a fresh copy from its writer)"
         }
     }
 }

@@ -48,8 +48,8 @@ public enum ChangesetReader {
             file = try ChangesetReader.open(url)
             let file = file
             header = try ChangesetReader.parseHeader { count in try ChangesetReader.readBytes(file, count: count) }
-            if let signed = header.signed {
-                try ChangesetReader.checkFileSize(try ChangesetReader.size(of: file), header: header, signed: signed)
+            if header.signed != nil {
+                try ChangesetReader.checkFileSize(try ChangesetReader.size(of: file), header: header)
             }
         }
 
@@ -73,40 +73,80 @@ public enum ChangesetReader {
     /// the writer has been verified, under a key of its maker's identity line (its card's key,
     /// or an older key its rotations lead from); one with a version made by the writer is
     /// covered by the writer signature and not verified again.
+    ///
+    /// A format-3 file is opened with `teamKey`, which must be the key its header names
+    /// (``ChangesetError/unknownTeamKey(_:)`` otherwise); its ciphertext is checked chunk by
+    /// chunk as it is read, and against its hash at the end.
     @discardableResult
-    public static func read(_ url: URL, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
-        try read(OpenFile(url), body)
+    public static func read(_ url: URL, teamKey: TeamKey? = nil, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
+        try read(OpenFile(url), teamKey: teamKey, body)
     }
 
-    /// Like ``read(_:_:)``, over a file opened already: reads the rest of it, and closes it.
+    /// Like ``read(_:teamKey:_:)``, over a file opened already: reads the rest of it, and closes it.
     @discardableResult
-    public static func read(_ opened: OpenFile, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
-        try read(opened, verifier: .standard, body)
+    public static func read(_ opened: OpenFile, teamKey: TeamKey? = nil, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
+        try read(opened, teamKey: teamKey, verifier: .standard, body)
     }
 
-    static func read(_ opened: OpenFile, verifier: MakerVerifier, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
+    static func read(_ opened: OpenFile, teamKey: TeamKey?, verifier: MakerVerifier, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
         defer { opened.close() }
-        return try read(header: opened.header, chunks: { try readChunk(opened.file) }, verifier: verifier, body)
+        let chunks = try streamChunks(header: opened.header, teamKey: teamKey) { count in try readBytes(opened.file, count: count) }
+        return try read(header: opened.header, chunks: chunks, verifier: verifier, body)
     }
 
     /// Like ``read(_:_:)``, over a file's bytes in memory, handed to the inflater in pieces of
     /// `chunkSize` bytes (for the fuzzer, `Fuzz/`, and its regression tests).
     @discardableResult
-    static func read(bytes: [UInt8], chunkSize: Int = readSize, verifier: MakerVerifier = .standard,
+    static func read(bytes: [UInt8], chunkSize: Int = readSize, teamKey: TeamKey? = nil, verifier: MakerVerifier = .standard,
                      _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
         var offset = 0
-        let header = try parseHeader { count in
+        func next(_ count: Int) -> [UInt8] {
             let end = min(bytes.count, offset + count)
             defer { offset = end }
             return Array(bytes[offset..<end])
         }
-        if let signed = header.signed { try checkFileSize(bytes.count, header: header, signed: signed) }
-        return try read(header: header, chunks: {
-            guard offset < bytes.count else { return nil }
-            let end = min(bytes.count, offset + max(1, chunkSize))
-            defer { offset = end }
-            return Data(bytes[offset..<end])
-        }, verifier: verifier, body)
+        let header = try parseHeader(next)
+        if header.signed != nil { try checkFileSize(bytes.count, header: header) }
+        let chunks = try streamChunks(header: header, teamKey: teamKey) { count in next(min(count, max(1, chunkSize))) }
+        return try read(header: header, chunks: chunks, verifier: verifier, body)
+    }
+
+    /// The zlib stream after a header, in pieces, read through `read(count)` (the next bytes of
+    /// the file, at most `count`, none at its end): as it is for formats 1 and 2; opened chunk
+    /// by chunk for format 3, whose ciphertext hash is checked once its last chunk is read,
+    /// before that chunk's plaintext is handed over.
+    private static func streamChunks(header: ChangesetHeader, teamKey: TeamKey?,
+                                     read: @escaping (Int) throws -> [UInt8]) throws -> () throws -> Data? {
+        guard let encryption = header.encryption, let contentSize = header.contentSize else {
+            return { let bytes = try read(readSize); return bytes.isEmpty ? nil : Data(bytes) }
+        }
+        guard let teamKey, teamKey.id == encryption.key else { throw ChangesetError.unknownTeamKey(encryption.key) }
+        var opener = PayloadCipher.Opener(
+            key: PayloadCipher.fileKey(teamKey: teamKey, nonce: encryption.nonce, folder: header.folder, writer: header.writer,
+                                       sequence: header.sequence),
+            ciphertextSize: contentSize)
+        var remaining = contentSize
+        var hasher = SHA256()
+        return {
+            guard !opener.isFinished else { return nil }
+            let size = opener.nextChunkSize(remaining: remaining)
+            var sealed: [UInt8] = []
+            sealed.reserveCapacity(size)
+            while sealed.count < size {
+                let bytes = try read(size - sealed.count)
+                guard !bytes.isEmpty else { throw ChangesetError.truncated }
+                sealed += bytes
+            }
+            remaining -= size
+            hasher.update(data: sealed)
+            let plain = try opener.open(sealed)
+            if opener.isFinished {
+                guard Array(hasher.finalize()) == header.payloadHash else { throw ChangesetError.checksumMismatch }
+                // The file grew since its size was checked (the header says where it ends).
+                guard try read(1).isEmpty else { throw ChangesetError.trailingData }
+            }
+            return Data(plain)
+        }
     }
 
     /// Reads a header through `read(count)`, which returns the next `count` bytes of the file
@@ -120,10 +160,12 @@ public enum ChangesetReader {
         return try ChangesetHeader(parsing: bytes)
     }
 
-    /// A format-2 file is exactly its header and its compressed stream.
-    private static func checkFileSize(_ size: Int, header: ChangesetHeader, signed: ChangesetHeader.Signed) throws(ChangesetError) {
-        // Both are at most 2^48: the sum cannot overflow.
-        let expected = header.size + signed.compressedSize
+    /// A format-2 file is exactly its header and its compressed stream; a format-3 one, its
+    /// header and that stream's ciphertext.
+    private static func checkFileSize(_ size: Int, header: ChangesetHeader) throws(ChangesetError) {
+        // Both are at most 2^48 (and a little): the sum cannot overflow.
+        guard let content = header.contentSize else { return }
+        let expected = header.size + content
         guard size >= expected else { throw .truncated }
         guard size == expected else { throw .trailingData }
     }
@@ -135,6 +177,8 @@ public enum ChangesetReader {
         let inflater: Inflater
         do { inflater = try Inflater() } catch { throw ChangesetError.corruptCompression("\(error)") }
         var hasher = SHA256()
+        // Format 3's payload is covered by its cipher and its ciphertext's hash instead.
+        let checksPayload = header.encryption == nil
         var size = 0
         var received = 0
         // Complete lines decoded: identity lines first (format 2), then versions.
@@ -160,7 +204,7 @@ public enum ChangesetReader {
         func consume(_ piece: UnsafeRawBufferPointer) throws {
             size += piece.count
             guard size <= header.uncompressedSize else { throw ChangesetError.sizeExceeded(declared: header.uncompressedSize) }
-            hasher.update(bufferPointer: piece)
+            if checksPayload { hasher.update(bufferPointer: piece) }
             var start = piece.startIndex
             while let newline = piece[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 line.append(contentsOf: piece[start..<newline])
@@ -219,7 +263,8 @@ public enum ChangesetReader {
             throw ChangesetError.malformedVersion(index: lines - identityCount, reason: "it does not end with a newline")
         }
         guard size == header.uncompressedSize else { throw ChangesetError.sizeMismatch(declared: header.uncompressedSize, found: size) }
-        guard Array(hasher.finalize()) == header.payloadHash else { throw ChangesetError.checksumMismatch }
+        // Format 3: the ciphertext's hash, checked as it was read (`streamChunks`).
+        if checksPayload, Array(hasher.finalize()) != header.payloadHash { throw ChangesetError.checksumMismatch }
         guard lines >= identityCount else { throw ChangesetError.identityCountMismatch(declared: identityCount, found: lines) }
         guard lines - identityCount == header.count else {
             throw ChangesetError.countMismatch(declared: header.count, found: lines - identityCount)
@@ -250,14 +295,6 @@ public enum ChangesetReader {
             return try FolderFile.open(url)
         } catch {
             throw ChangesetError.unreadable(error.localizedDescription)
-        }
-    }
-
-    private static func readChunk(_ file: FileHandle) throws -> Data? {
-        do {
-            return try file.read(upToCount: readSize)
-        } catch {
-            throw ChangesetError.unreadable(describeError(error))
         }
     }
 

@@ -23,6 +23,16 @@ public struct ChangesetSigning: Sendable {
     }
 }
 
+/// What a format-3 changeset is encrypted with (DESIGN.md §10): a team key; each file gets a
+/// key of its own from it (``PayloadCipher``).
+public struct ChangesetEncryption: Sendable {
+    public var key: TeamKey
+
+    public init(key: TeamKey) {
+        self.key = key
+    }
+}
+
 /// Writes a changeset file as versions are handed to it: each is hashed as it comes and
 /// compressed in blocks on both cores (`BlockDeflater`), and the header is filled in (and
 /// signed) at the end, so memory stays bounded whatever the number of versions.
@@ -32,8 +42,9 @@ public struct ChangesetSigning: Sendable {
 /// two for one replica, none for itself or one with another key than its signing key, a
 /// version of its own unsigned, a signed version whose maker has no line, a line for a replica
 /// that made no version in the file. Without one it writes format 1, unsigned, as older
-/// fieldnotes did: for tests and benchmarks that need such files (sync and export pass nil
-/// only until the store holds keys and maker signatures, issue 12's next step).
+/// fieldnotes did: for tests and benchmarks that need such files. Given a
+/// ``ChangesetEncryption`` as well, it writes format 3: the compressed stream is sealed chunk
+/// by chunk as it is made, so memory stays flat however large the file.
 public final class ChangesetWriter {
     let writer: ReplicaID
     let sequence: Int
@@ -49,6 +60,11 @@ public final class ChangesetWriter {
     private var pending: [UInt8] = []
     /// The replicas of the identity lines (format 2), and whether each made a version here.
     private var makers: [ReplicaID: Bool] = [:]
+    /// Format 3: what seals the compressed stream, the header's encryption fields, and the
+    /// hash of the ciphertext as it is written.
+    private var sealer: PayloadCipher.Sealer?
+    private let encryption: ChangesetHeader.Encryption?
+    private var ciphertextHasher = SHA256()
     private static let flushSize = 256 * 1024
 
     /// Starts a changeset at `url`, which must not exist (one that does is emptied). A file
@@ -57,7 +73,11 @@ public final class ChangesetWriter {
     ///
     /// `signing` nil writes format 1, unsigned: for tests and benchmarks that need files as
     /// older fieldnotes wrote them (see the type).
-    public init(at url: URL, writer: ReplicaID, sequence: Int, level: Int32, signing: ChangesetSigning?) throws {
+    ///
+    /// `encryption` (with `signing` only) writes format 3, encrypted for a team.
+    public init(at url: URL, writer: ReplicaID, sequence: Int, level: Int32, signing: ChangesetSigning?,
+                encryption: ChangesetEncryption? = nil) throws {
+        precondition(encryption == nil || signing != nil, "an encrypted changeset is signed")
         path = url.path
         self.writer = writer
         self.sequence = sequence
@@ -68,6 +88,14 @@ public final class ChangesetWriter {
             makers = Dictionary(uniqueKeysWithValues: lines.map { ($0.replica, $0.replica == writer) })
         }
         self.signing = signing
+        if let encryption {
+            let nonce = randomBytes(PayloadCipher.nonceSize)
+            self.encryption = ChangesetHeader.Encryption(key: encryption.key.id, derivation: encryption.key.derivation, nonce: nonce)
+            sealer = PayloadCipher.Sealer(key: PayloadCipher.fileKey(teamKey: encryption.key, nonce: nonce, folder: signing?.folder,
+                                                                     writer: writer, sequence: sequence))
+        } else {
+            self.encryption = nil
+        }
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else {
             throw SyncError.cannotCreate(path: url.path, reason: describeWriteFailure(errno))
@@ -75,7 +103,8 @@ public final class ChangesetWriter {
         file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         deflater = BlockDeflater(level: level)
         // A placeholder header; `finish` writes the real one.
-        try file.write(contentsOf: [UInt8](repeating: 0, count: signing == nil ? ChangesetHeader.format1Size : ChangesetHeader.format2Size))
+        let headerSize = signing == nil ? ChangesetHeader.format1Size : encryption == nil ? ChangesetHeader.format2Size : ChangesetHeader.format3Size
+        try file.write(contentsOf: [UInt8](repeating: 0, count: headerSize))
         for line in lines { try appendLine(line.encoded) }
     }
 
@@ -173,13 +202,14 @@ public final class ChangesetWriter {
             throw SyncError.cannotSign(path: path, reason: "the identity line of replica \(unused.key) was given, and it made no version in the file")
         }
         try deflater.finish(into: write)
+        try sealer?.finish(into: writeSealed)
         try file.write(contentsOf: pending)
         pending = []
-        let payloadHash = Array(hasher.finalize())
+        let payloadHash = Array(encryption == nil ? hasher.finalize() : ciphertextHasher.finalize())
         let header = if let signing {
             ChangesetHeader(writer: writer, sequence: sequence, count: count, uncompressedSize: uncompressedSize,
                             payloadHash: payloadHash, level: Int(level), folder: signing.folder, identityCount: makers.count,
-                            compressedSize: compressedSize, signingWith: signing.key)
+                            compressedSize: compressedSize, encryption: encryption, signingWith: signing.key)
         } else {
             ChangesetHeader(writer: writer, sequence: sequence, count: count, uncompressedSize: uncompressedSize,
                             payloadHash: payloadHash, level: Int(level))
@@ -191,8 +221,22 @@ public final class ChangesetWriter {
         return header
     }
 
+    /// Takes compressed bytes: sealed first, for format 3.
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
         compressedSize += bytes.count
+        if sealer != nil {
+            try sealer!.add(bytes, into: writeSealed)
+        } else {
+            try flush(bytes)
+        }
+    }
+
+    private func writeSealed(_ chunk: [UInt8]) throws {
+        ciphertextHasher.update(data: chunk)
+        try chunk.withUnsafeBytes(flush)
+    }
+
+    private func flush(_ bytes: UnsafeRawBufferPointer) throws {
         pending.append(contentsOf: bytes)
         if pending.count >= Self.flushSize {
             try file.write(contentsOf: pending)

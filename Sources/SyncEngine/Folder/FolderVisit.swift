@@ -12,6 +12,8 @@ extension Synchronizer {
         var id: FolderID
         /// This replica's replica.json there, as found.
         var info: ReplicaInfo?
+        /// The team key this store encrypts what it writes there with; nil: it writes in clear.
+        var writeKey: TeamKey?
     }
 
     /// Which folder this is, to this store — the id in this replica's own replica.json there.
@@ -81,7 +83,9 @@ extension Synchronizer {
         }
         for (sequence, url) in files.sorted(by: { $0.key < $1.key }) {
             do {
-                _ = try ChangesetReader.read(url) { version, _ in
+                let opened = try ChangesetReader.OpenFile(url)
+                let key = try opened.header.encryption.flatMap { try teamKey($0.key) }
+                _ = try ChangesetReader.read(opened, teamKey: key) { version, _ in
                     guard version.dot.replica == me else { return }
                     guard try store.hash(of: version.reportID, dot: version.dot) == version.hash.hex else { throw inUseElsewhere(sequence) }
                 }
@@ -134,10 +138,11 @@ extension Synchronizer {
             for sequence in 1...lastWritten where present[sequence] == nil {
                 vanished.append(sequence)
                 if ledger.written[sequence] != nil {
-                    try writeChangeset(sequence, to: folder, id: id)
+                    try writeChangeset(sequence, to: visit)
                 } else {
                     unrecorded = true
-                    _ = try folder.writeChangeset(for: me, sequence: sequence, level: 6, signing: try signing([], folder: id)) { _ in }
+                    _ = try folder.writeChangeset(for: me, sequence: sequence, level: 6, signing: try signing([], folder: id),
+                                                  encryption: visit.writeKey.map(ChangesetEncryption.init)) { _ in }
                 }
             }
             summary.rewrittenChangesets = vanished.count
@@ -160,7 +165,7 @@ extension Synchronizer {
         let sequence = max(lastWritten, present.keys.max() ?? 0) + 1
         let recorded = try store.recordWriting(to: id, sequence: sequence, all: unrecorded, recarrying: Array(recarrying))
         if recorded.changeset != nil {
-            summary.exportedVersions = try writeChangeset(sequence, to: folder, id: id)
+            summary.exportedVersions = try writeChangeset(sequence, to: visit)
             summary.written = folder.directory(of: me).appending(path: SharedFolder.fileName(sequence: sequence))
             if !recarrying.isEmpty {
                 summary.notices.append(.recarried(versions: try store.recarriedVersionCount(carriedBy: sequence, in: id),
@@ -175,19 +180,22 @@ extension Synchronizer {
         if let found = visit.info, found.latestSequence < lastWritten, vanished.isEmpty {
             summary.notices.append(.ownInfoReverted(found: found.latestSequence, written: lastWritten))
         }
-        let info = ReplicaInfo(replica: me, analyst: store.identity.analyst, folder: id,
+        // In an encrypted folder, no analyst's name is in clear (DESIGN.md §10).
+        let info = ReplicaInfo(replica: me, analyst: visit.writeKey == nil ? store.identity.analyst : nil, folder: id,
                                latestSequence: latest?.sequence ?? lastWritten, imported: ledger.lastImported, updated: .now)
         if !info.sameContent(as: folder.info(of: me)) { try folder.write(info) }
 
         if let latest { summary.notices += try unacknowledged(latest, in: folder) }
     }
 
-    /// Writes this replica's changeset `sequence` with what the store recorded it carries.
+    /// Writes this replica's changeset `sequence` with what the store recorded it carries
+    /// (encrypted, in a folder this store encrypts for).
     @discardableResult
-    func writeChangeset(_ sequence: Int, to folder: SharedFolder, id: FolderID) throws -> Int {
-        let versions = try store.versions(carriedBy: sequence, in: id)
-        let signing = try signing(versions, folder: id)
-        _ = try folder.writeChangeset(for: me, sequence: sequence, level: Self.level(for: versions.count), signing: signing) { writer in
+    func writeChangeset(_ sequence: Int, to visit: FolderVisit) throws -> Int {
+        let versions = try store.versions(carriedBy: sequence, in: visit.id)
+        let signing = try signing(versions, folder: visit.id)
+        _ = try visit.folder.writeChangeset(for: me, sequence: sequence, level: Self.level(for: versions.count), signing: signing,
+                                            encryption: visit.writeKey.map(ChangesetEncryption.init)) { writer in
             try store.forEachSignedVersion(versions) { try writer.append(encodedVersion: $0, signature: $1) }
         }
         return versions.count

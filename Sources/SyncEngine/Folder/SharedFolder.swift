@@ -40,11 +40,7 @@ public struct SharedFolder: Sendable {
     /// unplugged stick is an error, not a new empty folder. Its `fieldnotes` and `replicas`
     /// folders must be folders, not links out of it.
     public func prepare() throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
-            throw SyncError.folderMissing(root.path)
-        }
-        guard isDirectory.boolValue else { throw SyncError.notAFolder(root.path) }
+        try checkExists()
         for directory in [base, replicas] {
             switch FolderFile.mode(of: directory) {
             case nil:
@@ -59,6 +55,15 @@ public struct SharedFolder: Sendable {
             case let mode?: throw SyncError.folderDamaged(directory.path, FolderFile.kind(of: mode))
             }
         }
+    }
+
+    /// The folder itself exists (a mistyped path or an unplugged stick is an error).
+    func checkExists() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
+            throw SyncError.folderMissing(root.path)
+        }
+        guard isDirectory.boolValue else { throw SyncError.notAFolder(root.path) }
     }
 
     /// The id fieldnotes before version 2 kept for the whole folder, if there is one.
@@ -148,14 +153,15 @@ public struct SharedFolder: Sendable {
 
     /// Writes a changeset into the writer's own directory: under a temporary name, made
     /// durable, then renamed into place.
-    func writeChangeset(for writer: ReplicaID, sequence: Int, level: Int32, signing: ChangesetSigning,
+    func writeChangeset(for writer: ReplicaID, sequence: Int, level: Int32, signing: ChangesetSigning, encryption: ChangesetEncryption?,
                         _ body: (ChangesetWriter) throws -> Void) throws -> URL {
         let directory = directory(of: writer)
         try Self.makeDirectory(directory)
         try removeStaleTemporaries(in: directory)
         let temporary = directory.appending(path: ".writing-\(UUID().uuidString).partial")
         do {
-            let changeset = try ChangesetWriter(at: temporary, writer: writer, sequence: sequence, level: level, signing: signing)
+            let changeset = try ChangesetWriter(at: temporary, writer: writer, sequence: sequence, level: level, signing: signing,
+                                                encryption: encryption)
             try body(changeset)
             _ = try changeset.finish()
         } catch {

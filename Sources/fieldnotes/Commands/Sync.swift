@@ -38,6 +38,7 @@ extension Fieldnotes {
             discussion: "Each file is imported on its own; one that is refused is named and does not stop the others (exit code 1).")
 
         @Argument(help: "Changeset files (.fnc).") var files: [String]
+        @OptionGroup var passphrase: TeamCommand.PassphraseOption
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: JSONOption
 
@@ -47,7 +48,15 @@ extension Fieldnotes {
 
         func run() throws {
             let store = try storeOptions.open()
-            let summary = Synchronizer(store: store, progress: ProgressLine.show).importFiles(try files.map { try Input.path($0, what: "file path") })
+            // A file encrypted with a key this store does not hold: its passphrase, asked once
+            // for all the files that need one (they may share it).
+            var asked: String?
+            let unlock = { (encryption: ChangesetHeader.Encryption) throws -> TeamKey in
+                if asked == nil { asked = try Passphrase.read(file: passphrase.file, prompt: "Passphrase of the encrypted changeset: ") }
+                return try encryption.derivation.deriveKey(from: asked!)
+            }
+            let summary = Synchronizer(store: store, progress: ProgressLine.show)
+                .importFiles(try files.map { try Input.path($0, what: "file path") }, unlock: unlock)
             ProgressLine.end()
             try SyncOutput.report([.init(folder: nil, path: "", outcome: .success(summary))], json: output.json)
         }
@@ -60,8 +69,31 @@ extension Fieldnotes {
 
         @Option(name: .shortAndLong, help: ArgumentHelp("The file to write.", valueName: "file")) var output: String
         @Flag(help: "Every version, not only those no export has carried yet.") var all = false
+        @Option(help: ArgumentHelp("Encrypt for this folder's team (a remote's name or a path): its members import the file with the key they hold.", valueName: "folder"))
+        var team: String?
+        @OptionGroup var passphrase: TeamCommand.PassphraseOption
+        @Flag(name: .customLong("encrypt"), help: "Encrypt with a passphrase of its own (asked, or --passphrase-file).") var encryptWithPassphrase = false
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var json: JSONOption
+
+        func validate() throws {
+            if team != nil && (passphrase.file != nil || encryptWithPassphrase) {
+                throw ValidationError("--team encrypts with the folder's team key; --encrypt and --passphrase-file with a passphrase of the file's own: give one")
+            }
+        }
+
+        /// The key to encrypt with, if any: the folder's team key, or one derived from a new
+        /// passphrase with a new salt (written in the file's header for the reader).
+        func encryptionKey(_ store: Store) throws -> TeamKey? {
+            if let team {
+                let target = try TeamCommand.folder(team, in: store)
+                return try Synchronizer(store: store).teamKey(forFolder: target.url)
+            }
+            guard encryptWithPassphrase || passphrase.file != nil else { return nil }
+            let secret = try Passphrase.read(file: passphrase.file, prompt: "Passphrase for the exported file: ", confirm: true)
+            try Synchronizer.check(passphrase: secret)
+            return try KeyDerivation.fresh().deriveKey(from: secret)
+        }
 
         func run() throws {
             guard output != "-" else {
@@ -73,9 +105,10 @@ extension Fieldnotes {
             guard FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw CLIError("cannot write \(url.path): the folder \(url.deletingLastPathComponent().path) does not exist")
             }
+            let key = try encryptionKey(store)
             let count: Int
             do {
-                count = try Synchronizer(store: store).export(to: url, all: all)
+                count = try Synchronizer(store: store).export(to: url, all: all, encryption: key)
             } catch SyncError.cannotCreate(_, let reason) {
                 // The temporary file it is written as first, next to it: said of the file asked for.
                 throw CLIError("cannot write \(url.path): \(reason); nothing was exported")
@@ -90,7 +123,7 @@ extension Fieldnotes {
             } else if count == 0 {
                 print("Nothing new to export (--all exports every version).")
             } else {
-                print("Exported \(Text.plural(count, "version")) to \(url.path).")
+                print("Exported \(Text.plural(count, "version")) to \(url.path)\(key == nil ? "" : ", encrypted").")
             }
         }
     }

@@ -1,0 +1,248 @@
+import Foundation
+@testable import OfflineStore
+import ReportModels
+@testable import SyncEngine
+import Testing
+
+/// Teams syncing through an encrypted folder (DESIGN.md §10): the same results as through a
+/// plain one, nothing readable in the folder, and every refusal with nothing changed.
+@Suite("Encrypted sync")
+struct EncryptedSyncTests {
+    let workspace: Workspace
+    let shared: URL
+    static let passphrase = "correct horse battery staple"
+
+    init() throws {
+        workspace = try Workspace()
+        shared = try workspace.folder("shared")
+    }
+
+    func initTeam(_ store: Store, folder: URL? = nil, passphrase: String = Self.passphrase) throws -> TeamKeyID {
+        try Synchronizer(store: store).teamInit(folder ?? shared, passphrase: passphrase, derivation: cheapDerivation())
+    }
+
+    @discardableResult
+    func join(_ store: Store, folder: URL? = nil, passphrase: String = Self.passphrase) throws -> [TeamKeyID] {
+        try Synchronizer(store: store).teamJoin(folder ?? shared, passphrase: passphrase)
+    }
+
+    /// Every file in the folder, by path relative to it.
+    func files(in folder: URL? = nil) throws -> [String: Data] {
+        let root = (folder ?? shared).standardizedFileURL.resolvingSymlinksInPath()
+        var files: [String: Data] = [:]
+        for case let url as URL in FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)! {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files[String(url.resolvingSymlinksInPath().path.dropFirst(root.path.count + 1))] = try Data(contentsOf: url)
+            }
+        }
+        return files
+    }
+
+    /// What the reports say, whatever their ids.
+    func summary(_ store: Store) throws -> [String] {
+        try store.reports(ReportFilter()).map { "\($0.report.title) \($0.report.status.rawValue)" }.sorted()
+    }
+
+    func changesets(of store: Store, in folder: URL? = nil) throws -> [Int: URL] {
+        try SharedFolder(folder ?? shared).changesets(of: store.identity.replica)
+    }
+
+    @Test func aTeamSyncsThroughAnEncryptedFolderAsThroughAPlainOne() throws {
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let (plainAlice, plainBob) = (try workspace.store("alice-plain"), try workspace.store("bob-plain"))
+        let plain = try workspace.folder("plain")
+        _ = try alice.sync(shared)
+        _ = try initTeam(alice)
+        #expect(try join(bob).count == 1)
+        // The same edits on both pairs: one through the encrypted folder, one through a plain one.
+        for (first, second, folder) in [(alice, bob, shared), (plainAlice, plainBob, plain)] {
+            let id = try first.add("Ambush near the Kessab checkpoint") { $0.body = "Sources say the convoy left at dawn." }
+            _ = try first.sync(folder)
+            _ = try second.sync(folder)
+            _ = try second.changeContent(of: id) { $0.status = .final }
+            _ = try first.changeContent(of: id) { $0.title = "Ambush at Kessab" }
+            for _ in 0..<2 { _ = try first.sync(folder); _ = try second.sync(folder) }
+        }
+        #expect(try alice.canonicalDump() == bob.canonicalDump())
+        #expect(try summary(alice) == summary(plainAlice))
+        #expect(try summary(alice) == ["Ambush at Kessab final"])
+        try alice.expectVerified()
+        try bob.expectVerified()
+
+        // Every changeset is format 3; no analyst's name, no word of a report, in the folder.
+        for store in [alice, bob] {
+            for (_, url) in try changesets(of: store) {
+                #expect(try ChangesetReader.header(of: url).formatVersion == 3)
+            }
+        }
+        for (path, data) in try files() {
+            for word in ["alice", "bob", "Kessab", "convoy", "dawn", "Ambush"] {
+                #expect(data.firstRange(of: Data(word.utf8)) == nil, "\(word) in clear in \(path)")
+            }
+        }
+    }
+
+    @Test func aStoreWithoutTheKeyImportsNothingWritesNothingAndChangesNothing() throws {
+        let (alice, carol) = (try workspace.store("alice"), try workspace.store("carol"))
+        _ = try alice.add("Checkpoint")
+        _ = try initTeam(alice)
+        _ = try alice.sync(shared)
+        _ = try carol.add("Carol's own")
+        let before = try carol.rawDump()
+        let folderBefore = try files()
+        let outcome = try Synchronizer(store: carol).sync(with: [shared])[0]
+        #expect(throws: SyncError.teamKeyMissing(folder: SharedFolder(shared).root.path, rekeyed: false)) { try outcome.get() }
+        #expect(try carol.rawDump() == before)
+        #expect(try files() == folderBefore)
+
+        // A wrong passphrase is said as such, and changes nothing either.
+        #expect(throws: TeamError.wrongPassphrase(SharedFolder(shared).root.path)) { try join(carol, passphrase: "incorrect horse battery") }
+        #expect(try carol.rawDump() == before)
+        #expect(try carol.teamKeys().isEmpty)
+    }
+
+    /// Bob wrote plain files before Alice made the folder encrypted: they stay readable, Bob
+    /// is held off until he joins, then writes encrypted.
+    @Test func aFolderBecomesEncryptedWhileOthersStillHavePlainFilesInIt() throws {
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        _ = try bob.add("Bob before")
+        _ = try bob.sync(shared)
+        _ = try alice.add("Alice before")
+        _ = try alice.sync(shared)
+        _ = try initTeam(alice)
+        _ = try alice.add("Alice after")
+        _ = try bob.add("Bob meanwhile")
+        _ = try alice.sync(shared)
+        #expect(throws: SyncError.self) { try Synchronizer(store: bob).sync(with: [shared])[0].get() }
+        try join(bob)
+        for _ in 0..<2 { _ = try bob.sync(shared); _ = try alice.sync(shared) }
+        #expect(try alice.reports(ReportFilter()).count == 4)
+        #expect(try alice.canonicalDump() == bob.canonicalDump())
+        let bobFiles = try changesets(of: bob)
+        #expect(try ChangesetReader.header(of: bobFiles[1]!).formatVersion == 2)
+        #expect(try ChangesetReader.header(of: bobFiles[bobFiles.keys.max()!]!).formatVersion == 3)
+    }
+
+    /// A plain file in the name of a writer known to encrypt is a downgrade, even once the
+    /// writer's team.json is gone; and a store that encrypts goes on encrypting.
+    @Test func aPlainFileFromAWriterThatEncryptsIsRefusedAsADowngrade() throws {
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let id = try alice.add("Checkpoint")
+        _ = try initTeam(alice)
+        try join(bob)
+        _ = try alice.sync(shared)
+        _ = try bob.sync(shared)
+        // Alice's team.json vanishes; her next file comes in clear, signed by her key.
+        let aliceDirectory = shared.appending(path: "fieldnotes/replicas/\(alice.identity.replica)")
+        try FileManager.default.removeItem(at: aliceDirectory.appending(path: "team.json"))
+        let stored = try alice.stored(id)
+        var report = stored.report
+        report.title = "Downgraded"
+        let version = Version(snapshot: report, after: stored.clock, replica: alice.identity.replica, author: "alice", time: .now)
+        let url = aliceDirectory.appending(path: SharedFolder.fileName(sequence: 2))
+        let file = try ChangesetWriter(at: url, writer: alice.identity.replica, sequence: 2, level: 6,
+                                       signing: try Synchronizer(store: alice).signing([], folder: FolderID()))
+        try file.append(version, signature: MakerSignature.sign(hash: version.hash, with: try alice.signingKeyForWriting()))
+        _ = try file.finish()
+        let before = try bob.rawDump()
+        let summary = try bob.sync(shared)
+        #expect(summary.skipped.count == 1)
+        #expect(summary.skipped.first?.error as? ChangesetError == .downgrade(writer: alice.identity.replica, since: 1))
+        #expect(try bob.stored(id).report.title == "Checkpoint")
+        _ = before
+        try FileManager.default.removeItem(at: url)
+
+        // Alice syncs: she still encrypts, and writes her team.json again.
+        _ = try alice.add("Still secret")
+        _ = try alice.sync(shared)
+        #expect(FileManager.default.fileExists(atPath: aliceDirectory.appending(path: "team.json").path))
+        let latest = try changesets(of: alice)
+        #expect(try ChangesetReader.header(of: latest[latest.keys.max()!]!).formatVersion == 3)
+    }
+
+    /// A relay re-encrypts for the folder it writes to: what comes through an encrypted
+    /// folder goes out in clear through a plain one and back.
+    @Test func aRelayReencryptsForTheFolderItWrites() throws {
+        let (alice, relay, dave) = (try workspace.store("alice"), try workspace.store("relay"), try workspace.store("dave"))
+        let plain = try workspace.folder("plain")
+        _ = try initTeam(alice)
+        try join(relay)
+        _ = try alice.add("Through the encrypted folder")
+        _ = try dave.add("Through the plain folder")
+        _ = try alice.sync(shared)
+        _ = try dave.sync(plain)
+        _ = try Synchronizer(store: relay).sync(with: [shared, plain])
+        _ = try alice.sync(shared)
+        _ = try dave.sync(plain)
+        #expect(try alice.canonicalDump() == dave.canonicalDump())
+        for (_, url) in try changesets(of: relay, in: shared) { #expect(try ChangesetReader.header(of: url).formatVersion == 3) }
+        for (_, url) in try changesets(of: relay, in: plain) { #expect(try ChangesetReader.header(of: url).formatVersion == 2) }
+    }
+
+    /// After a rekey, a member on the old key is held off until it joins again; files under
+    /// the old key stay readable; a newcomer needs both passphrases to read both.
+    @Test func aRekeyMovesTheTeamToANewKeyAndOldFilesStayReadable() throws {
+        let (alice, bob, erin) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("erin"))
+        _ = try initTeam(alice)
+        try join(bob)
+        _ = try alice.add("Under the old key")
+        _ = try alice.sync(shared)
+        let new = try Synchronizer(store: alice).teamRekey(shared, passphrase: "a brand new passphrase", derivation: KeyDerivation(
+            logN: 10, r: 8, p: 1, salt: [UInt8](repeating: 9, count: 16))!)
+        _ = try alice.add("Under the new key")
+        _ = try alice.sync(shared)
+        #expect(throws: SyncError.teamKeyMissing(folder: SharedFolder(shared).root.path, rekeyed: true)) {
+            try Synchronizer(store: bob).sync(with: [shared])[0].get()
+        }
+        #expect(try join(bob, passphrase: "a brand new passphrase") == [new])
+        _ = try bob.sync(shared)
+        #expect(try bob.reports(ReportFilter()).count == 2)
+
+        // Erin knows only the new passphrase: the old file waits, named with the key it needs.
+        try join(erin, passphrase: "a brand new passphrase")
+        let first = try erin.sync(shared)
+        #expect(first.skipped.contains { ($0.error as? ChangesetError).map { if case .unknownTeamKey = $0 { true } else { false } } == true })
+        try join(erin)
+        _ = try erin.sync(shared)
+        #expect(try erin.reports(ReportFilter()).count == 2)
+    }
+
+    @Test func teamInitOnAnEncryptedFolderAndJoinOnAPlainOneAreRefused() throws {
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        let path = SharedFolder(shared).root.path
+        #expect(throws: TeamError.notEncrypted(folder: path)) { try join(bob) }
+        #expect(throws: TeamError.passphraseTooShort(minimum: 10)) { _ = try initTeam(alice, passphrase: "short") }
+        _ = try initTeam(alice)
+        #expect(throws: TeamError.alreadyEncrypted(folder: path)) { _ = try initTeam(bob) }
+        #expect(throws: TeamError.notAMember(folder: path)) {
+            _ = try Synchronizer(store: bob).teamRekey(shared, passphrase: "a brand new passphrase", derivation: cheapDerivation())
+        }
+        let status = try Synchronizer(store: bob).teamStatus([shared])[0]
+        #expect(status.encrypted && !status.holdsCurrentKey && status.members.count == 1)
+    }
+
+    /// By hand: a file encrypted for a folder's team imports where the key is held; one
+    /// with its own passphrase asks for it, and a wrong one is said as such.
+    @Test func filesByHandAreEncryptedForATeamOrWithAPassphrase() throws {
+        let (alice, bob, carol) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("carol"))
+        _ = try initTeam(alice)
+        try join(bob)
+        _ = try alice.add("By hand")
+        let teamFile = workspace.file("team.fnc")
+        _ = try Synchronizer(store: alice).export(to: teamFile, all: true, encryption: try Synchronizer(store: alice).teamKey(forFolder: shared))
+        #expect(try ChangesetReader.header(of: teamFile).formatVersion == 3)
+        #expect(Synchronizer(store: bob).importFiles([teamFile]).importedVersions == 1)
+        let refused = Synchronizer(store: carol).importFiles([teamFile])
+        #expect(refused.skipped.first?.error as? ChangesetError == .unknownTeamKey(try Synchronizer(store: alice).teamKey(forFolder: shared).id))
+
+        let own = try cheapDerivation().deriveKey(from: "a passphrase of its own")
+        let passphraseFile = workspace.file("own.fnc")
+        _ = try Synchronizer(store: alice).export(to: passphraseFile, all: true, encryption: own)
+        let wrong = Synchronizer(store: carol).importFiles([passphraseFile]) { try $0.derivation.deriveKey(from: "not the passphrase") }
+        #expect(wrong.skipped.first?.error as? ChangesetError == .wrongPassphrase)
+        #expect(try carol.reports(ReportFilter()).isEmpty)
+        let right = Synchronizer(store: carol).importFiles([passphraseFile]) { try $0.derivation.deriveKey(from: "a passphrase of its own") }
+        #expect(right.importedVersions == 1)
+    }
+}
