@@ -64,6 +64,10 @@ public enum StoreVerifier {
                 }
             }
         }
+        // Team keys (DESIGN.md §10): each must be the key its id names, derived as it says.
+        for stored in try store.teamKeys() where (try? TeamKey(stored)) == nil {
+            summary.problems.append("team key \(Hex.encode(stored.id).prefix(8)): its id or derivation does not match the key")
+        }
         summary.problems = integrity + summary.problems
         return summary
     }

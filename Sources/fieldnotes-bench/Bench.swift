@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
         @Option(help: "A folder for the scratch files (default: a temporary folder, removed after).") var work: String?
         @Option(help: """
             Only these groups of scenarios: throughput (N reports against baselines), history (shapes of \
-            one report's history, and the team soak), scale (N and N/10 reports, no baselines; not run by default), imports (the import scenarios of throughput alone).
+            one report's history, and the team soak), scale (N and N/10 reports, no baselines; not run by default), imports (the import scenarios of throughput alone), encryption (export and import encrypted, next to the same in clear; not run by default).
             """)
         var only: [Group] = []
 
@@ -34,6 +34,8 @@ struct Bench: ParsableCommand {
             case throughput, history, scale
             /// Only the import scenarios of `throughput` (signed, and relayed from 10 makers).
             case imports
+            /// Export and import encrypted for a team, next to the same unencrypted.
+            case encryption
         }
 
         func run() throws {
@@ -56,6 +58,12 @@ struct Bench: ParsableCommand {
             } else if groups.contains(.imports) {
                 let scenarios = try Scenarios(n: n, seed: seed, repetitions: repetitions, work: work)
                 try scenarios.importScenario()
+                results += scenarios.results
+            }
+            if groups.contains(.encryption) {
+                try FileManager.default.createDirectory(at: work.appending(path: "encryption"), withIntermediateDirectories: true)
+                let scenarios = try Scenarios(n: n, seed: seed, repetitions: repetitions, work: work.appending(path: "encryption"))
+                try scenarios.encryptionScenario()
                 results += scenarios.results
             }
             if groups.contains(.history) {
@@ -134,9 +142,11 @@ struct Bench: ParsableCommand {
         @Option var store: String
         @Option var file: String
         @Option var result: String
+        @Flag(help: "The store holds the bench's team key (``Scenarios/benchTeamKey``), to read an encrypted file.") var teamKey = false
 
         func run() throws {
             let store = try Store.create(at: URL(fileURLWithPath: store), analyst: "bench")
+            if teamKey { try store.addTeamKeys([Scenarios.benchTeamKey.stored()]) }
             var summary = SyncSummary()
             let seconds = Measure.time { summary = Synchronizer(store: store).importFiles([URL(fileURLWithPath: file)]) }
             guard summary.skipped.isEmpty else { throw BenchError("import refused: \(summary.skipped)") }
@@ -197,10 +207,12 @@ struct Bench: ParsableCommand {
         @Option var store: String
         @Option var file: String
         @Option var result: String
+        @Flag(help: "Encrypt with the bench's team key.") var encrypted = false
 
         func run() throws {
             let store = try Store.open(at: URL(fileURLWithPath: store))
-            let seconds = try Measure.time { _ = try Synchronizer(store: store).export(to: URL(fileURLWithPath: file), all: true) }
+            let key = encrypted ? Scenarios.benchTeamKey : nil
+            let seconds = try Measure.time { _ = try Synchronizer(store: store).export(to: URL(fileURLWithPath: file), all: true, encryption: key) }
             try "\(seconds)\n\(Measure.peakMemoryMB())".write(toFile: result, atomically: true, encoding: .utf8)
         }
     }

@@ -37,14 +37,15 @@ final class Scenarios {
     /// Writes a changeset in format 2: each version with its maker's signature, the identity
     /// of each maker, signed by `writer` with `key`.
     static func writeSigned(_ versions: [Version], makers: [ReplicaID: ReplicaSigningKey], writer: ReplicaID, key: ReplicaSigningKey,
-                            to url: URL, level: Int32) throws -> ChangesetHeader {
+                            to url: URL, level: Int32, encryption: TeamKey? = nil) throws -> ChangesetHeader {
         var keys = makers
         keys[writer] = key
         let identities = try keys.sorted { $0.key < $1.key }.map { replica, key in
             try IdentityLine(card: IdentityCard.make(replica: replica, analyst: "bench", signingKey: key))
         }
         let file = try ChangesetWriter(at: url, writer: writer, sequence: 1, level: level,
-                                       signing: ChangesetSigning(key: key, folder: nil, identities: identities))
+                                       signing: ChangesetSigning(key: key, folder: nil, identities: identities),
+                                       encryption: encryption.map(ChangesetEncryption.init))
         for version in versions {
             try file.append(version, signature: MakerSignature.sign(hash: version.hash, with: keys[version.dot.replica]!))
         }
@@ -133,6 +134,51 @@ final class Scenarios {
         _ = try Self.writeSigned(versions, makers: Dictionary(uniqueKeysWithValues: makers), writer: ReplicaID(),
                                  key: ReplicaSigningKey(), to: file, level: level)
         return file
+    }
+
+    // MARK: Encryption
+
+    /// The team key of encrypted scenarios: derived cheaply from a fixed passphrase, so the
+    /// bench and its child processes derive the same one (what is measured is the cipher;
+    /// scrypt runs once per laptop per folder, never per file).
+    static let benchTeamKey = try! KeyDerivation(logN: 10, r: 8, p: 1, salt: [UInt8](repeating: 1, count: 16))!
+        .deriveKey(from: "fieldnotes bench team passphrase")
+
+    /// Export and import of N versions encrypted for a team (DESIGN.md §10), each next to
+    /// the same in clear, interleaved: budget ≤ 1.1× both ways.
+    func encryptionScenario() throws {
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let key = ReplicaSigningKey()
+        let sorted = corpus.sorted { $0.reportID < $1.reportID }
+        let encrypted = work.appending(path: "encrypted.fnc")
+        log("writing the corpus encrypted")
+        _ = try Self.writeSigned(sorted, makers: [replica: key], writer: replica, key: key, to: encrypted, level: level,
+                                 encryption: Self.benchTeamKey)
+        var (plainImports, encryptedImports, plainExports, encryptedExports): ([Double], [Double], [Double], [Double]) = ([], [], [], [])
+        var store: URL?
+        for repetition in 0..<repetitions {
+            log("encryption \(repetition + 1)/\(repetitions): import in clear, then encrypted")
+            let plainStore = fresh("import-plain")
+            plainImports.append(Double(try Measure.child(["child-import", "--store", plainStore.path, "--file", changeset.path]).output) ?? .nan)
+            if store == nil { store = plainStore } else { try? FileManager.default.removeItem(at: plainStore) }
+            let encryptedStore = fresh("import-encrypted")
+            encryptedImports.append(Double(try Measure.child(["child-import", "--store", encryptedStore.path, "--file", encrypted.path, "--team-key"]).output) ?? .nan)
+            try? FileManager.default.removeItem(at: encryptedStore)
+            log("encryption \(repetition + 1)/\(repetitions): export in clear, then encrypted")
+            let plainFile = work.appending(path: "export-plain.fnc"), encryptedFile = work.appending(path: "export-encrypted.fnc")
+            plainExports.append(Double(try Measure.child(["child-export", "--store", store!.path, "--file", plainFile.path]).output) ?? .nan)
+            encryptedExports.append(Double(try Measure.child(["child-export", "--store", store!.path, "--file", encryptedFile.path, "--encrypted"]).output) ?? .nan)
+            try? FileManager.default.removeItem(at: plainFile)
+            try? FileManager.default.removeItem(at: encryptedFile)
+        }
+        for (name, clear, sealed) in [("import", plainImports, encryptedImports), ("export", plainExports, encryptedExports)] {
+            let (mine, base) = (Measure.median(sealed), Measure.median(clear))
+            results.append(Result(
+                scenario: "\(name) \(n) versions encrypted", measured: seconds(mine), baseline: "the same in clear \(seconds(base))",
+                ratio: String(format: "%.2f×", mine / base), budget: "≤ 1.1×", met: mine / base <= 1.1,
+                figures: ["seconds": .double(mine), "clearSeconds": .double(base), "ratio": .double(mine / base),
+                          "repetitions": .array(sealed.map(JSONValue.double)), "clearRepetitions": .array(clear.map(JSONValue.double))]))
+        }
     }
 
     var memoryFigures: [String: Double] = [:]

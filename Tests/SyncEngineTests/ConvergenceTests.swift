@@ -25,6 +25,30 @@ struct ConvergenceTests {
         try simulation.exchangeEverything()
         try simulation.checkConvergence()
     }
+
+    /// The same with one folder becoming encrypted a third of the way in (DESIGN.md §10):
+    /// replicas that have not joined yet are held off it, join at random later, and files by
+    /// hand are sometimes encrypted for the team. Everyone ends with every version.
+    @Test func replicasConvergeThroughAFolderThatBecomesEncrypted() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let seed = environment["FIELDNOTES_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        let scale = environment["FIELDNOTES_SOAK"].flatMap(Int.init) ?? 1
+        print("convergence, encrypted: seed \(seed), \(600 * scale) operations (replay with FIELDNOTES_SEED=\(seed))")
+        var simulation = try Simulation(seed: seed, replicas: 4, folders: 2)
+        simulation.encryptAt = 200 * scale
+        try simulation.run(operations: 600 * scale)
+        try simulation.exchangeEverything()
+        try simulation.checkConvergence()
+        for store in simulation.stores {
+            for (_, url) in try SharedFolder(simulation.folders[0]).changesets(of: store.identity.replica) {
+                let header = try ChangesetReader.header(of: url)
+                // Encrypted from the replica's first file after it joined.
+                if header.sequence >= (try store.encryption(of: try #require(try store.folderID(atPath: SharedFolder(simulation.folders[0]).root.path)))?.since ?? .max) {
+                    #expect(header.formatVersion == 3, simulation.context("\(url.lastPathComponent) of \(store.identity.analyst) is in clear"))
+                }
+            }
+        }
+    }
 }
 
 struct Simulation {
@@ -38,6 +62,12 @@ struct Simulation {
     /// Every version anyone made: dot and hash.
     var made: Set<String> = []
     var counts: [String: Int] = [:]
+    /// The step at which the first replica makes the first folder encrypted (nil: never).
+    var encryptAt: Int?
+    /// The replicas (by index) holding the first folder's team key, once it is encrypted.
+    var joined: Set<Int> = []
+    static let passphrase = "correct horse battery staple"
+    var encrypted: Bool { !joined.isEmpty }
 
     init(seed: UInt64, replicas: Int, folders: Int) throws {
         self.seed = seed
@@ -52,12 +82,25 @@ struct Simulation {
 
     mutating func run(operations: Int) throws {
         for step in 0..<operations {
-            let store = stores.randomElement(using: &random)!
+            if step == encryptAt {
+                _ = try Synchronizer(store: stores[0]).teamInit(folders[0], passphrase: Self.passphrase, derivation: cheapDerivation())
+                joined = [0]
+            }
+            let index = Int.random(in: 0..<stores.count, using: &random)
+            let store = stores[index]
             let roll = Int.random(in: 0..<100, using: &random)
             switch roll {
             case 0..<10: try create(in: store)
             case 10..<62: try edit(in: store)
-            case 62..<88: _ = try store.sync(folders.randomElement(using: &random)!)
+            case 62..<88:
+                let folder = Int.random(in: 0..<folders.count, using: &random)
+                if folder == 0, encrypted, !joined.contains(index) {
+                    // Held off the encrypted folder until it joins; sometimes it joins now.
+                    #expect(throws: SyncError.self, context("a replica without the key synced")) { try store.sync(folders[0]) }
+                    if Bool.random(using: &random) { try join(index) }
+                } else {
+                    _ = try store.sync(folders[folder])
+                }
                 counts["sync", default: 0] += 1
             case 88..<94: try exportByHand(from: store, step: step)
             default: try carryByHand(to: store)
@@ -137,9 +180,19 @@ struct Simulation {
         }
     }
 
+    mutating func join(_ index: Int) throws {
+        try Synchronizer(store: stores[index]).teamJoin(folders[0], passphrase: Self.passphrase)
+        joined.insert(index)
+        counts["join", default: 0] += 1
+    }
+
     mutating func exportByHand(from store: Store, step: Int) throws {
         let file = workspace.file("carried-\(step).fnc")
-        if try Synchronizer(store: store).export(to: file, all: Bool.random(using: &random)) > 0 {
+        // Once the team exists, a member sometimes encrypts what it carries for the team; a
+        // replica that does not hold the key opens it with the team's passphrase (`carryByHand`).
+        let key = encrypted && joined.contains(stores.firstIndex { $0 === store }!) && Bool.random(using: &random)
+            ? try Synchronizer(store: store).teamKey(forFolder: folders[0]) : nil
+        if try Synchronizer(store: store).export(to: file, all: Bool.random(using: &random), encryption: key) > 0 {
             pouch.append(file)
         }
         counts["export", default: 0] += 1
@@ -150,7 +203,8 @@ struct Simulation {
         guard !pouch.isEmpty else { return }
         var files = (0..<Int.random(in: 1...4, using: &random)).map { _ in pouch.randomElement(using: &random)! }
         files.shuffle(using: &random)
-        let summary = Synchronizer(store: store).importFiles(files)
+        // A file encrypted for the team opens with the team's passphrase where the key is not held.
+        let summary = Synchronizer(store: store).importFiles(files) { try $0.derivation.deriveKey(from: Self.passphrase) }
         #expect(summary.skipped.isEmpty, context("hand import refused: \(summary.skipped)"))
         counts["import", default: 0] += 1
     }
@@ -163,6 +217,9 @@ struct Simulation {
 
     /// Everyone syncs with every folder until a whole round brings nothing new.
     mutating func exchangeEverything() throws {
+        if encrypted {
+            for index in stores.indices where !joined.contains(index) { try join(index) }
+        }
         for round in 1...6 {
             var moved = 0
             for store in stores {

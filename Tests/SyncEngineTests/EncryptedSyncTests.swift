@@ -119,9 +119,18 @@ struct EncryptedSyncTests {
         for _ in 0..<2 { _ = try bob.sync(shared); _ = try alice.sync(shared) }
         #expect(try alice.reports(ReportFilter()).count == 4)
         #expect(try alice.canonicalDump() == bob.canonicalDump())
-        let bobFiles = try changesets(of: bob)
-        #expect(try ChangesetReader.header(of: bobFiles[1]!).formatVersion == 2)
-        #expect(try ChangesetReader.header(of: bobFiles[bobFiles.keys.max()!]!).formatVersion == 3)
+        // Each has written its files from before encrypted again: nothing is left in clear.
+        for store in [alice, bob] {
+            let files = try changesets(of: store)
+            #expect(files.count >= 2)
+            for (_, url) in files { #expect(try ChangesetReader.header(of: url).formatVersion == 3) }
+            #expect(SharedFolder(shared).teamFile(of: store.identity.replica)?.since == 1)
+        }
+        // A newcomer reads it all; a stale copy of an old file in clear is a downgrade.
+        let erin = try workspace.store("erin")
+        try join(erin)
+        _ = try erin.sync(shared)
+        #expect(try erin.canonicalDump() == alice.canonicalDump())
     }
 
     /// A plain file in the name of a writer known to encrypt is a downgrade, even once the
@@ -220,6 +229,32 @@ struct EncryptedSyncTests {
         }
         let status = try Synchronizer(store: bob).teamStatus([shared])[0]
         #expect(status.encrypted && !status.holdsCurrentKey && status.members.count == 1)
+    }
+
+    @Test func verifyNamesATeamKeyThatIsNotTheKeyItsIdNames() throws {
+        let alice = try workspace.store("alice")
+        _ = try initTeam(alice)
+        try alice.expectVerified()
+        try alice.database.write { db in try db.execute(sql: "UPDATE team_keys SET key = zeroblob(32)") }
+        #expect(try StoreVerifier.verify(alice).problems.contains { $0.hasPrefix("team key ") })
+    }
+
+    /// A member's team.json is untrusted input: one that is not one (garbage, too large, a
+    /// cost beyond the bounds) is ignored whole, and its writer's next sync writes it again.
+    @Test func aTeamFileThatIsNotOneIsIgnored() throws {
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        _ = try initTeam(alice)
+        try join(bob)
+        _ = try bob.sync(shared)
+        let file = bob.directory(in: shared).appending(path: TeamFile.fileName)
+        let valid = try Data(contentsOf: file)
+        let costly = String(decoding: valid, as: UTF8.self).replacingOccurrences(of: #""logN":10"#, with: #""logN":30"#)
+        for junk in [Data("not json".utf8), Data(repeating: 0x20, count: TeamFile.maximumSize + 1), Data(costly.utf8)] {
+            try junk.write(to: file)
+            #expect(try FolderTeam(SharedFolder(shared)).members.count == 1)
+            _ = try bob.sync(shared)
+            #expect(try Data(contentsOf: file) == valid)
+        }
     }
 
     /// By hand: a file encrypted for a folder's team imports where the key is held; one

@@ -91,7 +91,8 @@ extension TeamKey {
         self = key
     }
 
-    func stored(created: Timestamp) -> StoredTeamKey {
+    /// The key as a store keeps it; `created`: when `team init` or `team rekey` made it.
+    public func stored(created: Timestamp = .now) -> StoredTeamKey {
         StoredTeamKey(id: id.bytes, key: rawRepresentation, derivation: derivation.json.canonicalString, createdAt: created)
     }
 }

@@ -149,6 +149,8 @@ extension Synchronizer {
             summary.notices.append(.ownFilesVanished(vanished))
         }
 
+        try encryptEarlierFiles(in: visit, present: present, ledger: ledger)
+
         // Other writers' files this store imported that vanished.
         var recarrying: Set<ReceivedChangeset> = []
         for (writer, imported) in ledger.lastImported.sorted(by: { $0.key < $1.key }) where imported > 0 {
@@ -189,16 +191,41 @@ extension Synchronizer {
     }
 
     /// Writes this replica's changeset `sequence` with what the store recorded it carries
-    /// (encrypted, in a folder this store encrypts for).
+    /// (encrypted, in a folder this store encrypts for), over the file there with `replacing`.
     @discardableResult
-    func writeChangeset(_ sequence: Int, to visit: FolderVisit) throws -> Int {
+    func writeChangeset(_ sequence: Int, to visit: FolderVisit, replacing: Bool = false) throws -> Int {
         let versions = try store.versions(carriedBy: sequence, in: visit.id)
         let signing = try signing(versions, folder: visit.id)
         _ = try visit.folder.writeChangeset(for: me, sequence: sequence, level: Self.level(for: versions.count), signing: signing,
-                                            encryption: visit.writeKey.map(ChangesetEncryption.init)) { writer in
+                                            encryption: visit.writeKey.map(ChangesetEncryption.init), replacing: replacing) { writer in
             try store.forEachSignedVersion(versions) { try writer.append(encodedVersion: $0, signature: $1) }
         }
         return versions.count
+    }
+
+    /// In a folder this store has begun to encrypt for, its own files from before are
+    /// written again encrypted, under their numbers and with what each carried: once a team
+    /// exists, a lost stick shows nothing this replica wrote, not only what it wrote since
+    /// (DESIGN.md §10). A reader that imported a file has what it carried and does not read
+    /// it again; one that had not reads it encrypted. Once none of its files is left in
+    /// clear, this replica says it encrypts from its first file on (team.json's `since`), so
+    /// a copy of an old file in clear is refused as a downgrade. Files from before stores
+    /// kept a record of each file's content cannot be written again and stay as they are.
+    /// Costs a header read per own file only until they are all encrypted (then `since` is 1).
+    private func encryptEarlierFiles(in visit: FolderVisit, present: [Int: URL], ledger: FolderLedger) throws {
+        guard let key = visit.writeKey, let encryption = try store.encryption(of: visit.id), encryption.since > 1 else { return }
+        var leftInClear = false
+        for (sequence, url) in present.sorted(by: { $0.key < $1.key }) where sequence < encryption.since {
+            guard (try? ChangesetReader.header(of: url))?.encryption == nil else { continue }
+            if ledger.written[sequence] != nil {
+                try writeChangeset(sequence, to: visit, replacing: true)
+            } else {
+                leftInClear = true
+            }
+        }
+        guard !leftInClear else { return }
+        try store.addTeamKeys([], folder: visit.id, encryptWith: key.id.bytes, since: 1)
+        try writeTeamFile(for: visit, team: try FolderTeam(visit.folder))
     }
 
     /// Peers that synced long after this replica's latest changeset was written, by their own

@@ -152,9 +152,10 @@ public struct SharedFolder: Sendable {
     }
 
     /// Writes a changeset into the writer's own directory: under a temporary name, made
-    /// durable, then renamed into place.
+    /// durable, then renamed into place — over the file of that number with `replacing`
+    /// (a reader has the old file or the new one, never a mix).
     func writeChangeset(for writer: ReplicaID, sequence: Int, level: Int32, signing: ChangesetSigning, encryption: ChangesetEncryption?,
-                        _ body: (ChangesetWriter) throws -> Void) throws -> URL {
+                        replacing: Bool = false, _ body: (ChangesetWriter) throws -> Void) throws -> URL {
         let directory = directory(of: writer)
         try Self.makeDirectory(directory)
         try removeStaleTemporaries(in: directory)
@@ -169,7 +170,7 @@ public struct SharedFolder: Sendable {
             throw error
         }
         let final = directory.appending(path: Self.fileName(sequence: sequence))
-        guard !FileManager.default.fileExists(atPath: final.path) else {
+        guard replacing || !FileManager.default.fileExists(atPath: final.path) else {
             try? FileManager.default.removeItem(at: temporary)
             throw SyncError.cannotWrite(path: final.path, reason: "it appeared while this sync wrote it; sync again")
         }
