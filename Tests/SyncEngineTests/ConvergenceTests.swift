@@ -15,10 +15,15 @@ import Testing
 /// `FIELDNOTES_SEED=<n>` replays a run; `FIELDNOTES_SOAK=<k>` makes it k times longer.
 @Suite("Randomized convergence")
 struct ConvergenceTests {
-    @Test func replicasThatExchangeEverythingConverge() throws {
+    /// `FIELDNOTES_SEED` (default: a new one, printed) and `FIELDNOTES_SOAK` (default 1).
+    static func seedAndScale() -> (seed: UInt64, scale: Int) {
         let environment = ProcessInfo.processInfo.environment
-        let seed = environment["FIELDNOTES_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64(UInt32.max))
-        let scale = environment["FIELDNOTES_SOAK"].flatMap(Int.init) ?? 1
+        return (environment["FIELDNOTES_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64(UInt32.max)),
+                environment["FIELDNOTES_SOAK"].flatMap(Int.init) ?? 1)
+    }
+
+    @Test func replicasThatExchangeEverythingConverge() throws {
+        let (seed, scale) = Self.seedAndScale()
         print("convergence: seed \(seed), \(1_000 * scale) operations (replay with FIELDNOTES_SEED=\(seed))")
         var simulation = try Simulation(seed: seed, replicas: 5, folders: 2)
         try simulation.run(operations: 1_000 * scale)
@@ -30,9 +35,7 @@ struct ConvergenceTests {
     /// replicas that have not joined yet are held off it, join at random later, and files by
     /// hand are sometimes encrypted for the team. Everyone ends with every version.
     @Test func replicasConvergeThroughAFolderThatBecomesEncrypted() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let seed = environment["FIELDNOTES_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64(UInt32.max))
-        let scale = environment["FIELDNOTES_SOAK"].flatMap(Int.init) ?? 1
+        let (seed, scale) = Self.seedAndScale()
         print("convergence, encrypted: seed \(seed), \(600 * scale) operations (replay with FIELDNOTES_SEED=\(seed))")
         var simulation = try Simulation(seed: seed, replicas: 4, folders: 2)
         simulation.encryptAt = 200 * scale

@@ -141,7 +141,10 @@ extension Synchronizer {
             guard team.isEncrypted else { throw TeamError.notEncrypted(folder: folder.root.path) }
             guard let current = team.current, try teamKey(current.id) != nil else { throw TeamError.notAMember(folder: folder.root.path) }
             let key = try derivation.deriveKey(from: passphrase)
-            return try adopt(key, created: .now, in: try identify(folder), team: team)
+            // Newer than the current key even when this laptop's clock is behind the one that
+            // made it: the newest key is the one the team moves to.
+            let created = Timestamp(millisecondsSince1970: max(Timestamp.now.millisecondsSince1970, current.created.millisecondsSince1970 + 1))
+            return try adopt(key, created: created, in: try identify(folder), team: team)
         }
     }
 

@@ -29,6 +29,17 @@ extension Fieldnotes {
             try store.syncTargets(named: [name]) { try Input.path($0, what: "folder path") }[0]
         }
 
+        /// What `init`, `join` and `rekey` start with: the store, the folder, the passphrase
+        /// (a new one is asked twice).
+        static func prepare(_ storeOptions: StoreOptions, folder name: String, passphrase: PassphraseOption,
+                            new: Bool) throws -> (Synchronizer, SyncEngine.SyncTarget, String) {
+            let store = try storeOptions.open()
+            let target = try folder(name, in: store)
+            let prompt = new ? "New team passphrase for \(target.url.path): " : "Team passphrase for \(target.url.path): "
+            let secret = try Passphrase.read(file: passphrase.file, prompt: prompt, confirm: new)
+            return (Synchronizer(store: store), target, secret)
+        }
+
         struct Init: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Make a shared folder encrypted, under a new team passphrase.")
@@ -37,10 +48,8 @@ extension Fieldnotes {
             @OptionGroup var storeOptions: StoreOptions
 
             func run() throws {
-                let store = try storeOptions.open()
-                let target = try TeamCommand.folder(folder, in: store)
-                let secret = try Passphrase.read(file: passphrase.file, prompt: "New team passphrase for \(target.url.path): ", confirm: true)
-                let key = try Synchronizer(store: store).teamInit(target.url, passphrase: secret)
+                let (synchronizer, target, secret) = try TeamCommand.prepare(storeOptions, folder: folder, passphrase: passphrase, new: true)
+                let key = try synchronizer.teamInit(target.url, passphrase: secret)
                 print("\(target.url.path) is encrypted for its team from this replica's next changeset on (team key \(key.short)).")
                 print("Each colleague runs `fieldnotes team join \(folder)` with the same passphrase; tell it to them in person, not through the folder.")
             }
@@ -54,10 +63,8 @@ extension Fieldnotes {
             @OptionGroup var storeOptions: StoreOptions
 
             func run() throws {
-                let store = try storeOptions.open()
-                let target = try TeamCommand.folder(folder, in: store)
-                let secret = try Passphrase.read(file: passphrase.file, prompt: "Team passphrase for \(target.url.path): ")
-                let gained = try Synchronizer(store: store).teamJoin(target.url, passphrase: secret)
+                let (synchronizer, target, secret) = try TeamCommand.prepare(storeOptions, folder: folder, passphrase: passphrase, new: false)
+                let gained = try synchronizer.teamJoin(target.url, passphrase: secret)
                 if gained.isEmpty {
                     print("This store holds \(target.url.path)'s team keys already; nothing to join.")
                 } else {
@@ -79,10 +86,8 @@ extension Fieldnotes {
             @OptionGroup var storeOptions: StoreOptions
 
             func run() throws {
-                let store = try storeOptions.open()
-                let target = try TeamCommand.folder(folder, in: store)
-                let secret = try Passphrase.read(file: passphrase.file, prompt: "New team passphrase for \(target.url.path): ", confirm: true)
-                let key = try Synchronizer(store: store).teamRekey(target.url, passphrase: secret)
+                let (synchronizer, target, secret) = try TeamCommand.prepare(storeOptions, folder: folder, passphrase: passphrase, new: true)
+                let key = try synchronizer.teamRekey(target.url, passphrase: secret)
                 print("\(target.url.path) has a new team key (\(key.short)); this replica uses it from its next changeset on.")
                 print("Each member runs `fieldnotes team join \(folder)` with the new passphrase.")
             }
