@@ -81,10 +81,17 @@ extension Store {
         try database.read { db in try ImportTransaction(db: db).encryptedWriters(in: folder) }
     }
 
-    /// Records that `writer` encrypts its files in `folder` from `since` on (keeping an
-    /// earlier record): its team.json says so.
-    public func recordEncrypted(writer: ReplicaID, in folder: FolderID, since: Int) throws {
-        try database.write { db in try ImportTransaction(db: db).recordEncrypted(writer: writer, in: folder, since: since) }
+    /// Records that each writer encrypts its files in `folder` from its `since` on (keeping
+    /// earlier records): their team.json files say so. Writes only what is new, in one
+    /// transaction: a sync with nothing new stays a read.
+    public func recordEncrypted(_ writers: [ReplicaID: Int], in folder: FolderID) throws {
+        let known = try encryptedWriters(in: folder)
+        let news = writers.filter { writer, since in known[writer].map { since < $0 } ?? true }
+        guard !news.isEmpty else { return }
+        try database.write { db in
+            let transaction = ImportTransaction(db: db)
+            for (writer, since) in news { try transaction.recordEncrypted(writer: writer, in: folder, since: since) }
+        }
     }
 
     static func teamKey(from row: Row) throws -> StoredTeamKey {

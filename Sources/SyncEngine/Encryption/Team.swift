@@ -203,9 +203,7 @@ extension Synchronizer {
             guard let held = try teamKey(TeamKeyID(bytes: own!.key)!) else { throw StoreError.corruptRecord("the team key of \(visit.folder.root.path)") }
             key = held
         }
-        for (writer, file) in team.members where writer != me {
-            try store.recordEncrypted(writer: writer, in: visit.id, since: file.since)
-        }
+        try store.recordEncrypted(team.members.filter { $0.key != me }.mapValues(\.since), in: visit.id)
         try writeTeamFile(for: visit, team: team)
         return key
     }
