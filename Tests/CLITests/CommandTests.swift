@@ -12,7 +12,8 @@ struct CommandTests {
         let result = try sandbox.run(["demo"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)
-        for expected in ["alice$ fieldnotes sync", "1 new", "conflict", "bob$ fieldnotes resolve", "No open conflicts.", "ok: 1 report"] {
+        for expected in ["alice$ fieldnotes sync", "1 new", "conflict", "bob$ fieldnotes resolve", "No open conflicts.", "ok: 1 report",
+                         "bob$ fieldnotes team join", "encrypted, team key"] {
             #expect(result.stdout.contains(expected), "missing: \(expected)")
         }
         let wide = result.stdout.split(separator: "\n").filter { $0.count > 80 }

@@ -231,6 +231,31 @@ struct EncryptedSyncTests {
         #expect(status.encrypted && !status.holdsCurrentKey && status.members.count == 1)
     }
 
+    /// A flipped bit in a file of the folder: refused, named, nothing imported, and the
+    /// file imported once a good copy is back.
+    @Test func aTamperedFileInTheFolderIsRefusedWithNothingChanged() throws {
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        _ = try initTeam(alice)
+        try join(bob)
+        _ = try alice.add("Checkpoint") { $0.body = String(repeating: "Long narrative. ", count: 10_000) }
+        _ = try alice.sync(shared)
+        let url = try #require(try changesets(of: alice)[1])
+        let good = try Data(contentsOf: url)
+        var bad = good
+        bad[ChangesetHeader.format3Size + 100] ^= 0x04
+        try bad.write(to: url)
+        let before = try bob.rawDump()
+        let summary = try bob.sync(shared)
+        #expect(summary.skipped.count == 1 && summary.importedVersions == 0)
+        let refused = summary.skipped.first?.error as? ChangesetError
+        if case .undecryptable(0, _, .damaged)? = refused {} else { Issue.record("refused with \(String(describing: refused))") }
+        // Only what a sync records of the folder (its id, when it synced) has changed.
+        let data = { (dump: [String]) in dump.filter { $0.hasPrefix("versions") || $0.hasPrefix("reports") || $0.hasPrefix("imported") } }
+        #expect(try data(bob.rawDump()) == data(before))
+        try good.write(to: url)
+        #expect(try bob.sync(shared).importedVersions == 1)
+    }
+
     @Test func verifyNamesATeamKeyThatIsNotTheKeyItsIdNames() throws {
         let alice = try workspace.store("alice")
         _ = try initTeam(alice)

@@ -6,7 +6,7 @@ import ReportModels
 extension Fieldnotes {
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A walk-through: two analysts, one shared folder, a merge and a conflict resolved.",
+            abstract: "A walk-through: two analysts, one encrypted shared folder, a merge and a conflict resolved.",
             discussion: "Runs real commands against new stores in a temporary folder, which it removes afterwards (unless --keep).")
 
         @Flag(help: "Keep the temporary folder and print its path.") var keep = false
@@ -40,6 +40,12 @@ struct DemoScript {
         try command("alice", ["remote", "add", "team", shared.path])
         try command("bob", ["remote", "add", "team", shared.path])
 
+        narrate("The folder may sit on a USB stick that gets lost, so Alice encrypts it for the team. Bob joins with the passphrase she told him in person (here both read it from a file).")
+        let passphrase = folder.appending(path: "passphrase.txt")
+        try Data("purple tide under the old bridge\n".utf8).write(to: passphrase)
+        try command("alice", ["team", "init", "team", "--passphrase-file", passphrase.path])
+        try command("bob", ["team", "join", "team", "--passphrase-file", passphrase.path])
+
         narrate("Alice adds a situation report and syncs; Bob syncs and has it too.")
         try command("alice", ["add", "--from", sample.path])
         let id = try String(Store.open(at: store("alice")).summaries(ReportFilter(limit: 1))[0].id.rawValue.prefix(8))
@@ -69,6 +75,7 @@ struct DemoScript {
         try command("alice", ["sync"])
         try command("alice", ["conflicts"])
         try command("alice", ["log", id])
+        try command("alice", ["team", "status"])
         try command("alice", ["verify"])
     }
 

@@ -50,8 +50,8 @@ extension Fieldnotes {
             func run() throws {
                 let (synchronizer, target, secret) = try TeamCommand.prepare(storeOptions, folder: folder, passphrase: passphrase, new: true)
                 let key = try synchronizer.teamInit(target.url, passphrase: secret)
-                print("\(target.url.path) is encrypted for its team from this replica's next changeset on (team key \(key.short)).")
-                print("Each colleague runs `fieldnotes team join \(folder)` with the same passphrase; tell it to them in person, not through the folder.")
+                print(Text.wrap("\(target.url.path) is encrypted for its team (team key \(key.short)) from this replica's next changeset on."))
+                print(Text.wrap("Each colleague runs `fieldnotes team join \(folder)` once, with the same passphrase: tell it in person, never through the folder."))
             }
         }
 
@@ -66,9 +66,9 @@ extension Fieldnotes {
                 let (synchronizer, target, secret) = try TeamCommand.prepare(storeOptions, folder: folder, passphrase: passphrase, new: false)
                 let gained = try synchronizer.teamJoin(target.url, passphrase: secret)
                 if gained.isEmpty {
-                    print("This store holds \(target.url.path)'s team keys already; nothing to join.")
+                    print(Text.wrap("This store holds \(target.url.path)'s team keys already; nothing to join."))
                 } else {
-                    print("Joined \(target.url.path)'s team (\(gained.count == 1 ? "key" : "keys") \(gained.map(\.short).joined(separator: ", "))); `fieldnotes sync \(folder)` reads and writes it encrypted.")
+                    print(Text.wrap("Joined the team of \(target.url.path) (\(gained.count == 1 ? "key" : "keys") \(gained.map(\.short).joined(separator: ", "))): `fieldnotes sync \(folder)` reads and writes it encrypted."))
                 }
             }
         }
@@ -88,8 +88,8 @@ extension Fieldnotes {
             func run() throws {
                 let (synchronizer, target, secret) = try TeamCommand.prepare(storeOptions, folder: folder, passphrase: passphrase, new: true)
                 let key = try synchronizer.teamRekey(target.url, passphrase: secret)
-                print("\(target.url.path) has a new team key (\(key.short)); this replica uses it from its next changeset on.")
-                print("Each member runs `fieldnotes team join \(folder)` with the new passphrase.")
+                print(Text.wrap("\(target.url.path) has a new team key (\(key.short)); this replica uses it from its next changeset on."))
+                print(Text.wrap("Each member runs `fieldnotes team join \(folder)` with the new passphrase."))
             }
         }
 
