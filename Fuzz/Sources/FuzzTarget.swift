@@ -14,10 +14,11 @@ import ReportModels
 ///
 /// | first byte | the rest is | fed to |
 /// |---|---|---|
-/// | `C` | a whole `.fnc` file | `ChangesetReader.read(bytes:)`, in the reader's own pieces |
+/// | `C` | a whole `.fnc` file | `ChangesetReader.read(bytes:)`, in the reader's own pieces (a format-3 file with ``fuzzTeamKey``) |
 /// | `K` | one byte `n`, then a `.fnc` file | the same in pieces of `n + 1` bytes, and checked against `C` |
 /// | `P` | a changeset's payload: versions, one a line | made into a whole, valid format-1 `.fnc` file (header, checksum, zlib) and read as `C`, so that mutations get past the checksum |
 /// | `S` | one byte `n`, then a format-2 payload: `n` identity lines, then signed versions | made into a whole format-2 file, signed by ``fuzzWriter`` with ``fuzzKey``, and read as `C`, so that mutations get past the writer signature and the checksum |
+/// | `E` | the same as `S` | made into a whole format-3 file, signed as `S` and encrypted with ``fuzzTeamKey``, and read as `C`, so that mutations reach the line parser through the decryption |
 /// | `V` | one version's canonical JSON | `Version(encoded:)`, `Version.header(encoded:)`, `Version.snapshot(encoded:)` |
 /// | `N` | a name in a shared folder | `SharedFolder.sequence(ofFileNamed:)`, `ReplicaID(_:)` (a writer's directory) |
 /// | `R` | a `replica.json` or `folder.json` | what the folder scanner reads of them (see `replicaJSON`) |
@@ -43,6 +44,9 @@ enum FuzzTarget {
         case UInt8(ascii: "S"):
             guard let identities = data.first else { return }
             _ = changeset(signedFile(payload: Array(data.dropFirst()), identityCount: Int(identities)), chunkSize: ChangesetReader.readSize)
+        case UInt8(ascii: "E"):
+            guard let identities = data.first else { return }
+            _ = changeset(encryptedFile(payload: Array(data.dropFirst()), identityCount: Int(identities)), chunkSize: ChangesetReader.readSize)
         case UInt8(ascii: "V"):
             version(data)
         case UInt8(ascii: "N"):
@@ -59,8 +63,9 @@ enum FuzzTarget {
     static func changeset(_ bytes: [UInt8], chunkSize: Int) -> [String]? {
         var versions: [(Version, Signature?)] = []
         do {
-            let contents = try ChangesetReader.read(bytes: bytes, chunkSize: chunkSize) { versions.append(($0, $1)) }
+            let contents = try ChangesetReader.read(bytes: bytes, chunkSize: chunkSize, teamKey: fuzzTeamKey) { versions.append(($0, $1)) }
             let header = contents.header
+            precondition(header.encryption.map { $0.key == fuzzTeamKey.id } ?? true, "accepted a file encrypted with another key")
             precondition(header.count == versions.count, "accepted with \(versions.count) versions, declared \(header.count)")
             precondition(header.sequence > 0)
             for (version, _) in versions {
@@ -131,6 +136,34 @@ enum FuzzTarget {
                                      payloadHash: Array(SHA256.hash(data: payload)), level: 1, folder: folder,
                                      identityCount: identityCount, compressedSize: compressed.count, signingWith: key)
         return header.bytes + compressed
+    }
+
+    /// The team key of the files the fuzzer encrypts (`E`) and reads (format 3): fixed, and
+    /// derived at a low cost (the cost is the header's; what is fuzzed is the reading).
+    static let fuzzTeamKey = try! KeyDerivation(logN: 10, r: 8, p: 1, salt: [UInt8](repeating: 0xA5, count: 16))!
+        .deriveKey(from: "fieldnotes fuzz team passphrase")
+
+    /// A whole format-3 file around `payload`: as ``signedFile(payload:identityCount:writer:key:folder:)``,
+    /// its compressed payload sealed with ``fuzzTeamKey`` under a fixed nonce.
+    static func encryptedFile(payload: [UInt8], identityCount: Int) -> [UInt8] {
+        let compressed = compress(payload)
+        let folder = FolderID("00000000-0000-4000-8000-0000000000f0")!
+        let nonce = [UInt8](repeating: 0x3C, count: PayloadCipher.nonceSize)
+        var sealer = PayloadCipher.Sealer(key: PayloadCipher.fileKey(teamKey: fuzzTeamKey, nonce: nonce, folder: folder, writer: fuzzWriter, sequence: 1))
+        var ciphertext: [UInt8] = []
+        do {
+            try compressed.withUnsafeBytes { try sealer.add($0) { ciphertext += $0 } }
+            try sealer.finish { ciphertext += $0 }
+        } catch {
+            preconditionFailure("AES-GCM refused to seal: \(error)")
+        }
+        let lines = payload.count { $0 == UInt8(ascii: "\n") }
+        let header = ChangesetHeader(writer: fuzzWriter, sequence: 1, count: max(0, lines - identityCount), uncompressedSize: payload.count,
+                                     payloadHash: Array(SHA256.hash(data: ciphertext)), level: 1, folder: folder,
+                                     identityCount: identityCount, compressedSize: compressed.count,
+                                     encryption: ChangesetHeader.Encryption(key: fuzzTeamKey.id, derivation: fuzzTeamKey.derivation, nonce: nonce),
+                                     signingWith: fuzzKey)
+        return header.bytes + ciphertext
     }
 
     static func compress(_ payload: [UInt8]) -> [UInt8] {

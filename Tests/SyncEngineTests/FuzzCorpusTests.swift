@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 @testable import OfflineStore
 import ReportModels
@@ -6,9 +7,10 @@ import Testing
 
 /// The fuzzer's seed corpus (`Fuzz/Corpus`; `Scripts/fuzz`, `Fuzz/Sources/FuzzTarget.swift`).
 /// Each seed's first byte names what it is fed to (`C` a changeset, `K` a changeset read in
-/// pieces, `P` a changeset's payload, `S` a signed changeset's payload, `V` a version, `N` a
-/// name in a shared folder, `R` a replica.json); the seeds in `bad/` are known-bad inputs.
-/// Changesets are of both formats: `signed-*` are format 2. The seeds are made by the real code:
+/// pieces, `P` a changeset's payload, `S` a signed changeset's payload, `E` the same to be
+/// encrypted, `V` a version, `N` a name in a shared folder, `R` a replica.json); the seeds in
+/// `bad/` are known-bad inputs. Changesets are of every format: `signed-*` are format 2,
+/// `encrypted-*` format 3 (with the fuzzer's team key). The seeds are made by the real code:
 ///
 /// ```sh
 /// FIELDNOTES_WRITE_FUZZ_CORPUS=1 swift test --filter FuzzCorpusTests
@@ -42,12 +44,12 @@ struct FuzzCorpusTests {
         #expect(changesets.filter { $0.bytes.count > 10 && $0.bytes[10] == 2 }.count >= 6, "format-2 seeds")
         for (name, bytes) in changesets {
             #expect(bytes.first == UInt8(ascii: "C"), "\(name)")
-            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: Array(bytes.dropFirst())) { _, _ in } }
+            #expect(throws: Never.self, "\(name)") { try ChangesetReader.read(bytes: Array(bytes.dropFirst()), teamKey: FuzzTarget.fuzzTeamKey) { _, _ in } }
         }
         for (name, bytes) in try Self.seeds(in: "chunked") {
             #expect(bytes.first == UInt8(ascii: "K") && bytes.count > 2, "\(name)")
             #expect(throws: Never.self, "\(name)") {
-                try ChangesetReader.read(bytes: Array(bytes.dropFirst(2)), chunkSize: Int(bytes[1]) + 1) { _, _ in }
+                try ChangesetReader.read(bytes: Array(bytes.dropFirst(2)), chunkSize: Int(bytes[1]) + 1, teamKey: FuzzTarget.fuzzTeamKey) { _, _ in }
             }
         }
         for (name, bytes) in try Self.seeds(in: "payload") {
@@ -62,6 +64,16 @@ struct FuzzCorpusTests {
                 try ChangesetReader.read(bytes: FuzzTarget.signedFile(payload: Array(bytes.dropFirst(2)), identityCount: Int(bytes[1]))) { _, _ in }
             }
         }
+        let encryptedPayloads = try Self.seeds(in: "encrypted-payload")
+        #expect(encryptedPayloads.count >= 2)
+        for (name, bytes) in encryptedPayloads {
+            #expect(bytes.first == UInt8(ascii: "E") && bytes.count > 1, "\(name)")
+            #expect(throws: Never.self, "\(name)") {
+                try ChangesetReader.read(bytes: FuzzTarget.encryptedFile(payload: Array(bytes.dropFirst(2)), identityCount: Int(bytes[1])),
+                                         teamKey: FuzzTarget.fuzzTeamKey) { _, _ in }
+            }
+        }
+        #expect(changesets.filter { $0.bytes.count > 10 && $0.bytes[10] == 3 }.count >= 2, "format-3 seeds")
         for (name, bytes) in try Self.seeds(in: "version") {
             #expect(bytes.first == UInt8(ascii: "V"), "\(name)")
             let version = try Version(encoded: Array(bytes.dropFirst()))
@@ -87,8 +99,8 @@ struct FuzzCorpusTests {
             let data = Array(bytes.dropFirst())
             switch bytes.first {
             case UInt8(ascii: "C"):
-                #expect(throws: ChangesetError.self, "\(name)") { try ChangesetReader.read(bytes: data) { _, _ in } }
-                expectReason(name) { try ChangesetReader.read(bytes: data) { _, _ in } }
+                #expect(throws: ChangesetError.self, "\(name)") { try ChangesetReader.read(bytes: data, teamKey: FuzzTarget.fuzzTeamKey) { _, _ in } }
+                expectReason(name) { try ChangesetReader.read(bytes: data, teamKey: FuzzTarget.fuzzTeamKey) { _, _ in } }
             case UInt8(ascii: "S"):
                 #expect(throws: ChangesetError.self, "\(name)") {
                     try ChangesetReader.read(bytes: FuzzTarget.signedFile(payload: Array(data.dropFirst()), identityCount: Int(data.first ?? 0))) { _, _ in }
@@ -96,6 +108,10 @@ struct FuzzCorpusTests {
                 expectReason(name) {
                     try ChangesetReader.read(bytes: FuzzTarget.signedFile(payload: Array(data.dropFirst()), identityCount: Int(data.first ?? 0))) { _, _ in }
                 }
+            case UInt8(ascii: "E"):
+                let file = FuzzTarget.encryptedFile(payload: Array(data.dropFirst()), identityCount: Int(data.first ?? 0))
+                #expect(throws: ChangesetError.self, "\(name)") { try ChangesetReader.read(bytes: file, teamKey: FuzzTarget.fuzzTeamKey) { _, _ in } }
+                expectReason(name) { try ChangesetReader.read(bytes: file, teamKey: FuzzTarget.fuzzTeamKey) { _, _ in } }
             case UInt8(ascii: "V"):
                 #expect(throws: ShapeError.self, "\(name)") { try Version(encoded: data) }
             case UInt8(ascii: "N"):
@@ -109,6 +125,14 @@ struct FuzzCorpusTests {
 
     /// Why each known-bad signed seed must be refused (the start of its error's description).
     static let signedReasons: [String: String] = [
+        "encrypted-truncated.fnc": "the file is truncated",
+        "encrypted-flipped.fnc": "chunk 2 of 4 of its encrypted content does not open",
+        "encrypted-reordered.fnc": "chunk 1 of 4 of its encrypted content is chunk 2 moved",
+        "encrypted-cut-at-chunk.fnc": "its encrypted content was cut or extended at chunk 3 of 3",
+        "encrypted-unknown-key.fnc": "it is encrypted with team key",
+        "encrypted-cost.fnc": "damaged header (scrypt cost 2^30",
+        "encrypted-header-changed.fnc": "its header is not signed by the key it names",
+        "encrypted-payload-unsigned-own": "version 1 (",
         "signed-broken-chain.fnc": "identity line 2 is malformed: rotations[0]: its new key is not the card's key",
         "signed-compressed-size.fnc": "the file is truncated",
         "signed-cut-header.fnc": "the file is truncated",
@@ -143,7 +167,7 @@ struct FuzzCorpusTests {
     ]
 
     func expectReason(_ name: String, sourceLocation: SourceLocation = #_sourceLocation, _ read: () throws -> Void) {
-        guard name.hasPrefix("signed-") else { return }
+        guard name.hasPrefix("signed-") || name.hasPrefix("encrypted-") else { return }
         do {
             try read()
         } catch {
@@ -312,8 +336,9 @@ struct FuzzCorpusTests {
         }
 
         try writeSigned(into: &files, workspace: workspace, stores: (alice: alice, bob: bob, chain: chain))
+        try writeEncrypted(into: &files, workspace: workspace)
 
-        for folder in ["changeset", "chunked", "payload", "signed-payload", "version", "name", "replica-json", "bad"] {
+        for folder in ["changeset", "chunked", "payload", "signed-payload", "encrypted-payload", "version", "name", "replica-json", "bad"] {
             let url = corpus.appending(path: folder)
             try? FileManager.default.removeItem(at: url)
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -414,5 +439,71 @@ struct FuzzCorpusTests {
         files["bad/signed-broken-chain.fnc"] = [C] + FuzzTarget.signedFile(payload: brokenPayload, identityCount: 2, writer: wendy.id, key: wendy.key)
         files["bad/signed-payload-unsigned-own"] = [S, 1] + signedPayload([fuzzer.line], [(fuzzer.version("Unsigned"), nil)])
         files["bad/signed-payload-bad-signature"] = [S, 2] + signedPayload([fuzzer.line, mo.line], [(relayed, Signature(rawRepresentation: tampered))])
+    }
+
+    /// The format-3 seeds: files encrypted with the fuzzer's team key, payloads for `E`, and
+    /// known-bad encrypted files (each tampering of DESIGN.md §10).
+    static func writeEncrypted(into files: inout [String: [UInt8]], workspace: Workspace) throws {
+        let (C, K, E) = (UInt8(ascii: "C"), UInt8(ascii: "K"), UInt8(ascii: "E"))
+        let wendy = SigningReplica("wendy"), mo = SigningReplica("mo")
+        func encrypted(_ versions: [(Version, Signature?)], identities: [IdentityLine], level: Int32 = 6) throws -> [UInt8] {
+            let url = workspace.file("\(UUID().uuidString).fnc")
+            let file = try ChangesetWriter(at: url, writer: wendy.id, sequence: 3, level: level,
+                                           signing: ChangesetSigning(key: wendy.key, folder: FolderID(), identities: identities),
+                                           encryption: ChangesetEncryption(key: FuzzTarget.fuzzTeamKey))
+            for (version, signature) in versions { try file.append(version, signature: signature) }
+            _ = try file.finish()
+            return Array(try Data(contentsOf: url))
+        }
+        let small = try encrypted([wendy.signed("Own"), mo.signed("Relayed")], identities: [wendy.line, mo.line])
+        files["changeset/encrypted.fnc"] = [C] + small
+        files["chunked/encrypted-in-pieces.fnc"] = [K, 6] + small
+        // Four chunks: text that does not compress, stored (level 0).
+        var generator = SeededGenerator(state: 3)
+        let noisy = (0..<4).map { index in
+            var report = Report.sample()
+            report.title = "Noisy \(index)"
+            report.body = String((0..<52_000).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789 ".randomElement(using: &generator)! })
+            let version = Version(snapshot: report, after: VectorClock(), replica: wendy.id, author: "wendy", time: .now)
+            return (version, Optional(wendy.sign(version)))
+        }
+        let large = try encrypted(noisy, identities: [wendy.line], level: 0)
+        files["changeset/encrypted-chunks.fnc"] = [C] + large
+
+        let fuzzer = SigningReplica("fuzzer", id: FuzzTarget.fuzzWriter, key: FuzzTarget.fuzzKey)
+        files["encrypted-payload/own"] = [E, 1] + signedPayload([fuzzer.line], [fuzzer.signed("Own"), fuzzer.signed("Own again")])
+        files["encrypted-payload/relayed"] = [E, 2] + signedPayload([fuzzer.line, mo.line], [fuzzer.signed("Own"), mo.signed("Relayed")])
+        files["bad/encrypted-payload-unsigned-own"] = [E, 1] + signedPayload([fuzzer.line], [(fuzzer.version("Unsigned"), nil)])
+
+        // Known-bad: the large file (its chunks) tampered with, and headers changed and signed again.
+        let header = ChangesetHeader.format3Size, chunk = PayloadCipher.sealedChunkSize
+        precondition((large.count - header + chunk - 1) / chunk == 4, "the large seed has four chunks")
+        func resigned(_ bytes: [UInt8]) -> [UInt8] {
+            var copy = bytes
+            copy.replaceSubrange(224..<288, with: WriterSignature.sign(header: Array(copy[0..<224]), with: wendy.key).rawRepresentation)
+            return copy
+        }
+        files["bad/encrypted-truncated.fnc"] = [C] + large.prefix(large.count - 5)
+        var flipped = large
+        flipped[header + chunk + 7] ^= 0x01
+        files["bad/encrypted-flipped.fnc"] = [C] + flipped
+        var reordered = large
+        reordered.replaceSubrange(header..<header + chunk, with: large[header + chunk..<header + 2 * chunk])
+        reordered.replaceSubrange(header + chunk..<header + 2 * chunk, with: large[header..<header + chunk])
+        files["bad/encrypted-reordered.fnc"] = [C] + reordered
+        // Cut after three chunks, with a header that says so: the third was not sealed as the last.
+        var cut = Array(large.prefix(header + 3 * chunk))
+        cut.replaceSubrange(112..<120, with: bigEndian(UInt64(3 * PayloadCipher.chunkSize)))
+        cut.replaceSubrange(52..<84, with: Array(SHA256.hash(data: Array(cut[header...]))))
+        files["bad/encrypted-cut-at-chunk.fnc"] = [C] + resigned(cut)
+        var unknownKey = small
+        unknownKey[165] ^= 0x01
+        files["bad/encrypted-unknown-key.fnc"] = [C] + resigned(unknownKey)
+        var costly = small
+        costly[177] = 30
+        files["bad/encrypted-cost.fnc"] = [C] + resigned(costly)
+        var changed = small
+        changed[200] ^= 0x01
+        files["bad/encrypted-header-changed.fnc"] = [C] + changed
     }
 }

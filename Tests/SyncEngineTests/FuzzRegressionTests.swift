@@ -26,16 +26,21 @@ struct FuzzRegressionTests {
         let data = Array(input.dropFirst())
         switch input.first {
         case UInt8(ascii: "C"):
-            #expect(throws: ChangesetError.self) { try ChangesetReader.read(bytes: data) { _, _ in } }
+            #expect(throws: ChangesetError.self) { try ChangesetReader.read(bytes: data, teamKey: FuzzTarget.fuzzTeamKey) { _, _ in } }
         case UInt8(ascii: "K"):
             #expect(throws: ChangesetError.self) {
-                try ChangesetReader.read(bytes: Array(data.dropFirst()), chunkSize: Int(data.first ?? 0) + 1) { _, _ in }
+                try ChangesetReader.read(bytes: Array(data.dropFirst()), chunkSize: Int(data.first ?? 0) + 1, teamKey: FuzzTarget.fuzzTeamKey) { _, _ in }
             }
         case UInt8(ascii: "P"):
             #expect(throws: ChangesetError.self) { try ChangesetReader.read(bytes: FuzzTarget.wrapping(payload: data)) { _, _ in } }
         case UInt8(ascii: "S"):
             #expect(throws: ChangesetError.self) {
                 try ChangesetReader.read(bytes: FuzzTarget.signedFile(payload: Array(data.dropFirst()), identityCount: Int(data.first ?? 0))) { _, _ in }
+            }
+        case UInt8(ascii: "E"):
+            #expect(throws: ChangesetError.self) {
+                try ChangesetReader.read(bytes: FuzzTarget.encryptedFile(payload: Array(data.dropFirst()), identityCount: Int(data.first ?? 0)),
+                                         teamKey: FuzzTarget.fuzzTeamKey) { _, _ in }
             }
         case UInt8(ascii: "V"):
             #expect(throws: ShapeError.self) { try Version(encoded: data) }
