@@ -53,6 +53,8 @@ public struct Remote: Hashable, Sendable {
     public var name: String
     public var path: String
     public var lastSync: Timestamp?
+    /// Whether this store encrypts what it writes there for a team (README "Encryption").
+    public var encrypted = false
 
     /// Letters, digits, '-', '_' and '.', starting with a letter or digit: not '.' or '..'
     /// either, and no '/', because `sync NAME` takes a remote's name before a path.
@@ -296,10 +298,12 @@ extension Store {
     public func remotes() throws -> [Remote] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT r.name, r.path, (SELECT max(t.last_sync) FROM sync_targets t WHERE t.path = r.path) AS last_sync
+                SELECT r.name, r.path, (SELECT max(t.last_sync) FROM sync_targets t WHERE t.path = r.path) AS last_sync,
+                    EXISTS (SELECT 1 FROM sync_targets t WHERE t.path = r.path AND t.team_key IS NOT NULL) AS encrypted
                 FROM remotes r ORDER BY r.name
                 """).map { row in
-                Remote(name: row["name"], path: row["path"], lastSync: (row["last_sync"] as String?).flatMap(Timestamp.init(iso8601:)))
+                Remote(name: row["name"], path: row["path"], lastSync: (row["last_sync"] as String?).flatMap(Timestamp.init(iso8601:)),
+                       encrypted: row["encrypted"])
             }
         }
     }

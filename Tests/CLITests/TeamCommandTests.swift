@@ -41,6 +41,12 @@ struct TeamCommandTests {
                 #expect(!info.contains("alice") && !info.contains("bob"), "\(info)")
             }
         }
+        // `status` and `remote list` say which remotes this store encrypts for.
+        try team.ok("bob", ["remote", "add", "team", team.shared])
+        try team.ok("carol", ["remote", "add", "team", team.shared])
+        let remotes = { (analyst: String) in ((try team.json(analyst, ["status"]) as? Object)?["remotes"] as? [Object])?.first?["encrypted"] as? Bool }
+        #expect(try remotes("bob") == true && remotes("carol") == false)
+        #expect(try team.ok("bob", ["remote", "list"]).contains("encrypted"))
         try team.sandbox.verify(team.store("alice"))
         try team.sandbox.verify(team.store("bob"))
     }

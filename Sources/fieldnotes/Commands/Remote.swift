@@ -73,11 +73,11 @@ extension Fieldnotes {
 enum RemoteOutput {
     static func json(_ remote: Remote) -> JSONValue {
         .object(["name": .string(remote.name), "folder": .string(remote.path),
-                 "lastSync": remote.lastSync.map { .string($0.description) } ?? .null])
+                 "lastSync": remote.lastSync.map { .string($0.description) } ?? .null, "encrypted": .bool(remote.encrypted)])
     }
 
     static func line(_ remote: Remote, indent: Int = 0) -> String {
-        let synced = remote.lastSync.map { "synced \(Text.time($0))" } ?? "never synced"
+        let synced = (remote.lastSync.map { "synced \(Text.time($0))" } ?? "never synced") + (remote.encrypted ? ", encrypted" : "")
         let prefix = String(repeating: " ", count: indent) + Text.pad(remote.name, to: 10) + " "
         return Text.wrap("\(remote.path)  (\(synced))", prefix: prefix, indent: prefix.count)
     }
