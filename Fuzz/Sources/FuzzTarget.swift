@@ -125,6 +125,14 @@ enum FuzzTarget {
     static let fuzzWriter = ReplicaID("00000000-0000-4000-8000-000000000002")!
     static let fuzzKey = ReplicaSigningKey(rawRepresentation: [UInt8](repeating: 0x5A, count: 32))!
 
+    /// The team key of the files the fuzzer encrypts (`E`) and of every format-3 file it reads
+    /// (`C`, `K`): scrypt of the fixed passphrase "fieldnotes fuzz team passphrase" with a fixed
+    /// salt (16 bytes 0xA5), at the lowest cost a reader accepts (2^10 × 8: a few
+    /// milliseconds, once per process), so that the seeds written by `FuzzCorpusTests` open
+    /// with it and what is fuzzed is the reading, not the derivation.
+    static let fuzzTeamKey = try! KeyDerivation(logN: 10, r: 8, p: 1, salt: [UInt8](repeating: 0xA5, count: 16))!
+        .deriveKey(from: "fieldnotes fuzz team passphrase")
+
     /// A whole format-2 file around `payload` (`identityCount` identity lines, then version
     /// lines), signed: its header declares what the payload holds and the payload is
     /// compressed at level 1. The header is as a reader wants it, whatever the payload.
@@ -137,11 +145,6 @@ enum FuzzTarget {
                                      identityCount: identityCount, compressedSize: compressed.count, signingWith: key)
         return header.bytes + compressed
     }
-
-    /// The team key of the files the fuzzer encrypts (`E`) and reads (format 3): fixed, and
-    /// derived at a low cost (the cost is the header's; what is fuzzed is the reading).
-    static let fuzzTeamKey = try! KeyDerivation(logN: 10, r: 8, p: 1, salt: [UInt8](repeating: 0xA5, count: 16))!
-        .deriveKey(from: "fieldnotes fuzz team passphrase")
 
     /// A whole format-3 file around `payload`: as ``signedFile(payload:identityCount:writer:key:folder:)``,
     /// its compressed payload sealed with ``fuzzTeamKey`` under a fixed nonce.
