@@ -18,7 +18,7 @@ import ReportModels
 /// | `K` | one byte `n`, then a `.fnc` file | the same in pieces of `n + 1` bytes, and checked against `C` |
 /// | `P` | a changeset's payload: versions, one a line | made into a whole, valid format-1 `.fnc` file (header, checksum, zlib) and read as `C`, so that mutations get past the checksum |
 /// | `S` | one byte `n`, then a format-2 payload: `n` identity lines, then signed versions | made into a whole format-2 file, signed by ``fuzzWriter`` with ``fuzzKey``, and read as `C`, so that mutations get past the writer signature and the checksum |
-/// | `E` | the same as `S` | made into a whole format-3 file, signed as `S` and encrypted with ``fuzzTeamKey``, and read as `C`, so that mutations reach the line parser through the decryption |
+/// | `E` | the same as `S` | made into a whole format-3 file, signed as `S` and encrypted with ``fuzzTeamKey``, so that mutations reach the line parser through the decryption; read as `C`, and checked against a read in pieces (as `K`, of `1 + size % 1021` bytes) and against `S` of the same input (encryption changes nothing of what is read) |
 /// | `V` | one version's canonical JSON | `Version(encoded:)`, `Version.header(encoded:)`, `Version.snapshot(encoded:)` |
 /// | `N` | a name in a shared folder | `SharedFolder.sequence(ofFileNamed:)`, `ReplicaID(_:)` (a writer's directory) |
 /// | `R` | a `replica.json` or `folder.json` | what the folder scanner reads of them (see `replicaJSON`) |
@@ -46,7 +46,13 @@ enum FuzzTarget {
             _ = changeset(signedFile(payload: Array(data.dropFirst()), identityCount: Int(identities)), chunkSize: ChangesetReader.readSize)
         case UInt8(ascii: "E"):
             guard let identities = data.first else { return }
-            _ = changeset(encryptedFile(payload: Array(data.dropFirst()), identityCount: Int(identities)), chunkSize: ChangesetReader.readSize)
+            let payload = Array(data.dropFirst())
+            let file = encryptedFile(payload: payload, identityCount: Int(identities))
+            let whole = changeset(file, chunkSize: ChangesetReader.readSize)
+            let pieces = 1 + payload.count % 1021
+            precondition(changeset(file, chunkSize: pieces) == whole, "the encrypted changeset reads differently in pieces of \(pieces) bytes")
+            let clear = changeset(signedFile(payload: payload, identityCount: Int(identities)), chunkSize: ChangesetReader.readSize)
+            precondition(whole == clear, "the payload reads differently encrypted (format 3) and in clear (format 2)")
         case UInt8(ascii: "V"):
             version(data)
         case UInt8(ascii: "N"):

@@ -89,7 +89,14 @@ struct FuzzCorpusTests {
             #expect(bytes.first == UInt8(ascii: "R"), "\(name)")
             #expect(ReplicaInfo(parsing: bytes.dropFirst()) != nil, "\(name)")
         }
+        // The target's own checks hold on every seed (crashing here as in the fuzzer): a
+        // changeset in pieces as whole, a payload encrypted as in clear.
+        for folder in Self.validFolders {
+            for (_, bytes) in try Self.seeds(in: folder) { FuzzTarget.run(bytes) }
+        }
     }
+
+    static let validFolders = ["changeset", "chunked", "payload", "signed-payload", "encrypted-payload", "version", "name", "replica-json"]
 
     @Test func badSeedsAreRefused() throws {
         _ = Self.written
@@ -338,7 +345,7 @@ struct FuzzCorpusTests {
         try writeSigned(into: &files, workspace: workspace, stores: (alice: alice, bob: bob, chain: chain))
         try writeEncrypted(into: &files, workspace: workspace)
 
-        for folder in ["changeset", "chunked", "payload", "signed-payload", "encrypted-payload", "version", "name", "replica-json", "bad"] {
+        for folder in validFolders + ["bad"] {
             let url = corpus.appending(path: folder)
             try? FileManager.default.removeItem(at: url)
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
