@@ -12,6 +12,8 @@ struct TeamCommandTests {
         let passphrase = try team.sandbox.write("passphrase.txt", "correct horse battery staple\n")
         let short = try team.sandbox.write("short.txt", "short\n")
         #expect(try team.refused("alice", ["team", "init", team.shared, "--passphrase-file", short]).contains("too short"))
+        let huge = try team.sandbox.write("huge.txt", String(repeating: "word ", count: 1_000))
+        #expect(try team.refused("alice", ["team", "init", team.shared, "--passphrase-file", huge]).contains("larger than 4096 bytes"))
         #expect(try team.ok("alice", ["team", "init", team.shared, "--passphrase-file", passphrase]).contains("team key"))
         try team.ok("alice", ["set", team.id, "status=final"])
         try team.ok("alice", ["sync", team.shared])

@@ -217,6 +217,20 @@ struct EncryptedSyncTests {
         #expect(try erin.reports(ReportFilter()).count == 2)
     }
 
+    /// The team moves to the newest key: a rekey on a laptop whose clock is behind the one
+    /// that made the current key still makes the newest.
+    @Test func aRekeyIsNewerThanTheCurrentKeyWhateverTheClock() throws {
+        let alice = try workspace.store("alice")
+        _ = try initTeam(alice)
+        let file = alice.directory(in: shared).appending(path: TeamFile.fileName)
+        var team = try #require(TeamFile(parsing: try Data(contentsOf: file)))
+        team.keys[0].created = try #require(Timestamp(iso8601: "2999-01-01T00:00:00.000Z"))
+        try team.encoded.write(to: file)
+        let new = try Synchronizer(store: alice).teamRekey(shared, passphrase: "a brand new passphrase", derivation: KeyDerivation(
+            logN: 10, r: 8, p: 1, salt: [UInt8](repeating: 9, count: 16))!)
+        #expect(try FolderTeam(SharedFolder(shared)).current?.id == new)
+    }
+
     @Test func teamInitOnAnEncryptedFolderAndJoinOnAPlainOneAreRefused() throws {
         let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
         let path = SharedFolder(shared).root.path

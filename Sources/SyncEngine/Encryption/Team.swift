@@ -4,6 +4,9 @@ import ReportModels
 
 /// A folder's team as its members' team.json files describe it (DESIGN.md §10): a folder is
 /// encrypted once any member wrote one.
+///
+/// Cost: one read of at most 64 KiB per writer's directory (each sync, and each team
+/// command), and O(members × keys) to gather the keys — at most 500 keys a member.
 struct FolderTeam {
     /// Per member, its team.json.
     var members: [ReplicaID: TeamFile] = [:]
@@ -98,14 +101,6 @@ extension TeamKey {
 }
 
 extension Synchronizer {
-    /// Passphrases shorter than this are refused.
-    public static let minimumPassphraseLength = 10
-
-    /// Refuses a new passphrase that is too short (a passphrase already chosen is whatever it is).
-    public static func check(passphrase: String) throws {
-        guard passphrase.count >= minimumPassphraseLength else { throw TeamError.passphraseTooShort(minimum: minimumPassphraseLength) }
-    }
-
     /// The team key with this id, if the store holds it.
     func teamKey(_ id: TeamKeyID) throws -> TeamKey? {
         try store.teamKey(id: id.bytes).map(TeamKey.init)
@@ -120,10 +115,9 @@ extension Synchronizer {
 
     /// `derivation`: the standard cost and a new salt, but for tests, which derive many keys.
     func teamInit(_ folderURL: URL, passphrase: String, derivation: KeyDerivation) throws -> TeamKeyID {
-        try Self.check(passphrase: passphrase)
-        return try withTeamFolder(folderURL) { folder, team in
+        try withTeamFolder(folderURL) { folder, team in
             guard !team.isEncrypted else { throw TeamError.alreadyEncrypted(folder: folder.root.path) }
-            let key = try derivation.deriveKey(from: passphrase)
+            let key = try TeamKey.new(from: passphrase, derivation: derivation)
             return try adopt(key, created: .now, in: try identify(folder), team: team)
         }
     }
@@ -136,11 +130,10 @@ extension Synchronizer {
     }
 
     func teamRekey(_ folderURL: URL, passphrase: String, derivation: KeyDerivation) throws -> TeamKeyID {
-        try Self.check(passphrase: passphrase)
-        return try withTeamFolder(folderURL) { folder, team in
+        try withTeamFolder(folderURL) { folder, team in
             guard team.isEncrypted else { throw TeamError.notEncrypted(folder: folder.root.path) }
             guard let current = team.current, try teamKey(current.id) != nil else { throw TeamError.notAMember(folder: folder.root.path) }
-            let key = try derivation.deriveKey(from: passphrase)
+            let key = try TeamKey.new(from: passphrase, derivation: derivation)
             // Newer than the current key even when this laptop's clock is behind the one that
             // made it: the newest key is the one the team moves to.
             let created = Timestamp(millisecondsSince1970: max(Timestamp.now.millisecondsSince1970, current.created.millisecondsSince1970 + 1))

@@ -85,6 +85,17 @@ public struct TeamKey: Hashable, Sendable {
     }
 
     var symmetricKey: SymmetricKey { SymmetricKey(data: rawRepresentation) }
+
+    /// New passphrases shorter than this are refused (one already chosen is whatever it is).
+    public static let minimumPassphraseLength = 10
+
+    /// A new key from a new passphrase (`team init`, `team rekey`, `export --encrypt`):
+    /// ``TeamError/passphraseTooShort(minimum:)`` for a short one; else derived at the standard
+    /// cost with a new salt (`derivation`: a cheaper one, for tests).
+    public static func new(from passphrase: String, derivation: KeyDerivation = .fresh()) throws -> TeamKey {
+        guard passphrase.count >= minimumPassphraseLength else { throw TeamError.passphraseTooShort(minimum: minimumPassphraseLength) }
+        return try derivation.deriveKey(from: passphrase)
+    }
 }
 
 /// Names a team key: 16 bytes derived from it, written in hex.

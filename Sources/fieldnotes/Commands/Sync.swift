@@ -90,9 +90,7 @@ extension Fieldnotes {
                 return try Synchronizer(store: store).teamKey(forFolder: target.url)
             }
             guard encryptWithPassphrase || passphrase.file != nil else { return nil }
-            let secret = try Passphrase.read(file: passphrase.file, prompt: "Passphrase for the exported file: ", confirm: true)
-            try Synchronizer.check(passphrase: secret)
-            return try KeyDerivation.fresh().deriveKey(from: secret)
+            return try TeamKey.new(from: try Passphrase.read(file: passphrase.file, prompt: "Passphrase for the exported file: ", confirm: true))
         }
 
         func run() throws {
