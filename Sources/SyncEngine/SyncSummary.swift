@@ -39,6 +39,8 @@ public struct SyncSummary: Sendable, Equatable {
     }
 
     public var importedChangesets = 0
+    /// The writers whose snapshots were imported (DESIGN.md §11).
+    public var importedSnapshots: [ReplicaID] = []
     public var importedVersions = 0
     public var exportedVersions = 0
     public var newConflicts = 0
@@ -51,6 +53,12 @@ public struct SyncSummary: Sendable, Equatable {
     public var keys: [KeyEvent] = []
     /// The changeset written, if any.
     public var written: URL?
+    /// Whether this replica wrote its snapshot.
+    public var wroteSnapshot = false
+    /// This replica's changesets (and snapshot) it deleted from the folder, every reader having
+    /// them or a snapshot that covers them (DESIGN.md §11).
+    public var deletedChangesets = 0
+    public var deletedSnapshot = false
 
     public init() {}
 }
@@ -67,9 +75,15 @@ public enum SyncNotice: Equatable, Sendable, CustomStringConvertible {
     /// A peer synced, by its own clock, well after this replica's changeset was written, and
     /// still has not imported it.
     case notReceived(peer: ReplicaID, analyst: String?, syncedAt: Timestamp, sequence: Int)
+    /// A snapshot covers this replica's changesets by its frontier but lacks versions they
+    /// carry: they are not deleted on its account.
+    case snapshotLacksVersions(writer: ReplicaID)
 
     public var description: String {
         switch self {
+        case .snapshotLacksVersions(let writer):
+            return "the snapshot of replica \(writer.short) says it covers changesets of this replica's but lacks versions they carry; they are kept, and its writer should sync again"
+
         case .ownFilesVanished(let sequences):
             let names = sequences.prefix(3).map(SharedFolder.fileName(sequence:)).joined(separator: ", ") + (sequences.count > 3 ? ", …" : "")
             return "\(sequences.count == 1 ? "a changeset" : "\(sequences.count) changesets") this replica wrote had vanished from the folder (\(names)) and \(sequences.count == 1 ? "was" : "were") written again; if files keep vanishing, something removes them (a backup restored over the folder, a sync tool reverting local changes)"

@@ -8,9 +8,12 @@ import ReportModels
 public struct Synchronizer {
     public let store: Store
     let progress: (@Sendable (ImportProgress) -> Void)?
+    /// When a sync deletes this replica's files and snapshot (DESIGN.md §11).
+    let compaction: CompactionPolicy
 
-    public init(store: Store, progress: (@Sendable (ImportProgress) -> Void)? = nil) {
+    public init(store: Store, compaction: CompactionPolicy = .standard, progress: (@Sendable (ImportProgress) -> Void)? = nil) {
         self.store = store
+        self.compaction = compaction
         self.progress = progress
     }
 
@@ -32,7 +35,11 @@ public struct Synchronizer {
     /// each folder is written what it lacks — so that what arrives through one folder goes
     /// out through the others in the same sync (a USB stick relayed to the team share). A
     /// folder that cannot be synced does not stop the others.
-    public func sync(with folderURLs: [URL]) throws -> [Result<SyncSummary, Error>] {
+    ///
+    /// Then each folder is compacted (DESIGN.md §11): this replica writes its snapshot when it
+    /// is due (always, with `snapshot`: `fieldnotes compact`) and deletes what of its own the
+    /// folder can do without.
+    public func sync(with folderURLs: [URL], snapshot: Bool = false) throws -> [Result<SyncSummary, Error>] {
         // Two syncs of one store at once would pick the same next sequence number.
         let lock = try FileLock(store.directory.appending(path: "sync.lock"))
         defer { withExtendedLifetime(lock) {} }
@@ -49,8 +56,18 @@ public struct Synchronizer {
                 for (name, problem) in refused {
                     summaries[index].skipped.append(.init(file: name, error: problem))
                 }
+                var (snapshots, unreadable) = snapshots(in: visit, writers: writers.filter { $0 != me })
+                summaries[index].skipped += unreadable
+                if let start = try snapshotToStartFrom(snapshots, in: visit) {
+                    do {
+                        try importSnapshot(start, in: visit, into: &summaries[index])
+                    } catch {
+                        summaries[index].skipped.append(.init(file: "\(start.writer.rawValue)/\(SharedFolder.snapshotFileName)", error: error,
+                                                              consequence: "the files it covers are read instead where they are left"))
+                    }
+                }
                 for writer in writers where writer != me {
-                    try importNew(from: writer, in: visit, into: &summaries[index])
+                    try importNew(from: writer, in: visit, snapshots: &snapshots, into: &summaries[index])
                 }
                 return visit
             }
@@ -59,6 +76,8 @@ public struct Synchronizer {
             guard case .success(let visit) = outcomes[index] else { continue }
             do {
                 try write(to: visit, into: &summaries[index])
+                try writeSnapshotIfDue(visit, force: snapshot, into: &summaries[index])
+                try compact(visit, policy: compaction, into: &summaries[index])
                 try store.setNotices(summaries[index].notices.map(\.description), for: visit.id)
             } catch {
                 outcomes[index] = .failure(error)
@@ -68,8 +87,12 @@ public struct Synchronizer {
     }
 
     /// Imports a writer's changesets after the last one imported, in sequence order, up to
-    /// the first one missing or refused.
-    private func importNew(from writer: ReplicaID, in visit: FolderVisit, into summary: inout SyncSummary) throws {
+    /// the first one missing or refused. A missing one (deleted by its writer once a snapshot
+    /// covered it, DESIGN.md §11, perhaps between the listing and the reading) is read through
+    /// a snapshot that covers it; without one, the writer's later files wait.
+    private func importNew(from writer: ReplicaID, in visit: FolderVisit, snapshots: inout [FolderSnapshot],
+                           into summary: inout SyncSummary) throws {
+        var listedAgain = false
         let files: [Int: URL]
         do {
             files = try visit.folder.changesets(of: writer)
@@ -77,23 +100,50 @@ public struct Synchronizer {
             summary.skipped.append(.init(file: writer.rawValue, error: error))
             return
         }
-        guard let newest = files.keys.max() else { return }
+        // The writer's newest file: the newest listed, or one known to have been written — by
+        // what it says of itself, or a snapshot's frontier — whose files are all gone (deleted
+        // once covered, the snapshot still on its way).
+        let newest = max(files.keys.max() ?? 0, visit.folder.info(of: writer)?.latestSequence ?? 0,
+                         snapshots.map { $0.frontier[writer] }.max() ?? 0)
         var last = try store.lastImportedSequence(folder: visit.id, writer: writer)
         while last < newest {
-            guard let file = files[last + 1] else {
-                summary.waiting.append(.init(writer: writer, missing: "\(writer.rawValue)/\(SharedFolder.fileName(sequence: last + 1))"))
+            let name = "\(writer.rawValue)/\(SharedFolder.fileName(sequence: last + 1))"
+            if let file = files[last + 1] {
+                do {
+                    try importChangeset(at: file, origin: .folder(id: visit.id), expecting: .changeset(writer, sequence: last + 1), into: &summary)
+                    last += 1
+                    continue
+                } catch where FolderFile.mode(of: file) != nil {
+                    let held = files.keys.filter { $0 > last + 1 }.count
+                    let waiting = held == 0 ? "" : "; \(held == 1 ? "the writer's next changeset waits" : "the writer's \(held) later changesets wait") for it"
+                    summary.skipped.append(.init(file: name, error: error, consequence: "it is tried again at the next sync" + waiting))
+                    return
+                } catch {
+                    // Deleted since the listing: as if it had not been listed.
+                }
+            }
+            // The writer deleted it once a snapshot covered it: one listed before this sync began,
+            // or one written since (listed again, once).
+            func covering() -> FolderSnapshot? {
+                snapshots.filter { $0.frontier[writer] > last && !summary.importedSnapshots.contains($0.writer) }
+                    .max { $0.frontier.total < $1.frontier.total }
+            }
+            if covering() == nil, !listedAgain, let writers = try? visit.folder.writers().writers {
+                snapshots = self.snapshots(in: visit, writers: writers.filter { $0 != me }).found
+                listedAgain = true
+            }
+            guard let snapshot = covering() else {
+                summary.waiting.append(.init(writer: writer, missing: name))
                 return
             }
             do {
-                try importChangeset(at: file, origin: .folder(id: visit.id), expecting: (writer, last + 1), into: &summary)
+                try importSnapshot(snapshot, in: visit, into: &summary)
             } catch {
-                let held = files.keys.filter { $0 > last + 1 }.count
-                let waiting = held == 0 ? "" : "; \(held == 1 ? "the writer's next changeset waits" : "the writer's \(held) later changesets wait") for it"
-                summary.skipped.append(.init(file: "\(writer.rawValue)/\(file.lastPathComponent)", error: error,
-                                             consequence: "it is tried again at the next sync" + waiting))
+                summary.skipped.append(.init(file: "\(snapshot.writer.rawValue)/\(SharedFolder.snapshotFileName)", error: error,
+                                             consequence: "\(name), which it covers, is not in the folder: the writer's later changesets wait"))
                 return
             }
-            last += 1
+            last = try store.lastImportedSequence(folder: visit.id, writer: writer)
         }
     }
 
@@ -159,18 +209,35 @@ public struct Synchronizer {
 
     // MARK: - One changeset
 
-    /// Imports one changeset in one transaction: every new version, each touched report's
-    /// state recomputed from all its versions, and (for a folder) the bookkeeping that it
-    /// was imported. Any problem leaves the store as it was.
-    func importChangeset(at url: URL, origin: VersionOrigin, expecting: (writer: ReplicaID, sequence: Int)?,
+    /// The file of a folder an import expects: a writer's changeset by number, or its snapshot.
+    enum Expected {
+        case changeset(ReplicaID, sequence: Int)
+        case snapshot(ReplicaID)
+
+        var writer: ReplicaID {
+            switch self {
+            case .changeset(let writer, _), .snapshot(let writer): writer
+            }
+        }
+    }
+
+    /// Imports one changeset (or snapshot) in one transaction: every new version, each touched
+    /// report's state recomputed from all its versions, and (for a folder) the bookkeeping that
+    /// it was imported — for a snapshot, that every writer's files up to its frontier were.
+    /// Any problem leaves the store as it was.
+    func importChangeset(at url: URL, origin: VersionOrigin, expecting: Expected?,
                          unlock: ((ChangesetHeader.Encryption) throws -> TeamKey)? = nil, into summary: inout SyncSummary) throws {
         func check(_ header: ChangesetHeader) throws {
             guard let expecting else { return }
             guard header.writer == expecting.writer else {
                 throw ChangesetError.unexpectedWriter(expected: expecting.writer, found: header.writer)
             }
-            guard header.sequence == expecting.sequence else {
-                throw ChangesetError.unexpectedSequence(expected: expecting.sequence, found: header.sequence)
+            switch expecting {
+            case .changeset(_, let sequence):
+                guard !header.isSnapshot else { throw ChangesetError.snapshotMismatch(expectedSnapshot: false) }
+                guard header.sequence == sequence else { throw ChangesetError.unexpectedSequence(expected: sequence, found: header.sequence) }
+            case .snapshot:
+                guard header.isSnapshot else { throw ChangesetError.snapshotMismatch(expectedSnapshot: true) }
             }
         }
         // Opened, and its header parsed and checked, before the transaction; the payload is read
@@ -179,7 +246,11 @@ public struct Synchronizer {
         let total = opened.header
         try check(total)
         let teamKey = try key(for: total, origin: origin, unlock: unlock)
-        let via = expecting.map { "changeset \($0.writer.short)/\($0.sequence)" } ?? "file \(url.lastPathComponent)"
+        let via = switch expecting {
+        case .changeset(let writer, let sequence)?: "changeset \(writer.short)/\(sequence)"
+        case .snapshot(let writer)?: "the snapshot of \(writer.short)"
+        case nil: "file \(url.lastPathComponent)"
+        }
         let (result, keys) = try store.importing { transaction in
             let versionsAfter = try transaction.latestSeq()
             var merger = IncrementalMerge(transaction: transaction, me: me, writer: total.writer)
@@ -202,17 +273,31 @@ public struct Synchronizer {
             }
             for identity in contents.identities { try keys.admit(identity.card, rotations: identity.rotations) }
             try merger.finish()
-            if case .folder(let folderID) = origin, let expecting {
-                try transaction.recordImported(folder: folderID, writer: expecting.writer, sequence: expecting.sequence,
-                                               versionsAfter: versionsAfter)
-                if total.encryption != nil {
-                    try transaction.recordEncrypted(writer: expecting.writer, in: folderID, since: expecting.sequence)
+            if case .folder(let folderID) = origin {
+                switch expecting {
+                case .changeset(let writer, let sequence)?:
+                    try transaction.recordImported(folder: folderID, writer: writer, sequence: sequence, versionsAfter: versionsAfter)
+                    if total.encryption != nil { try transaction.recordEncrypted(writer: writer, in: folderID, since: sequence) }
+                case .snapshot(let writer)?:
+                    // Every version of the files up to the frontier is in the store now (DESIGN.md §11).
+                    let frontier = contents.frontier!
+                    // (Whether it holds every version of this replica's own files is another
+                    // question, asked before any of them is deleted: `check`.)
+                    for (covered, sequence) in frontier.sequences where covered != me {
+                        try transaction.recordImported(folder: folderID, writer: covered, sequence: sequence)
+                    }
+                case nil:
+                    break
                 }
             }
             return (merger, keys.events)
         }
         summary.keys += keys
-        summary.importedChangesets += 1
+        if case .snapshot(let writer)? = expecting {
+            summary.importedSnapshots.append(writer)
+        } else {
+            summary.importedChangesets += 1
+        }
         summary.importedVersions += result.imported
         summary.newConflicts += result.newConflicts
     }
@@ -221,7 +306,7 @@ public struct Synchronizer {
     /// encrypted folders (DESIGN.md §10): a key the store holds, or for a file by hand one
     /// `unlock` derives; and no file in clear from a writer of the folder known to encrypt
     /// there since an earlier file (a downgrade).
-    private func key(for header: ChangesetHeader, origin: VersionOrigin,
+    func key(for header: ChangesetHeader, origin: VersionOrigin,
                      unlock: ((ChangesetHeader.Encryption) throws -> TeamKey)?) throws -> TeamKey? {
         guard let encryption = header.encryption else {
             if case .folder(let folder) = origin, let since = try store.encryptedWriters(in: folder)[header.writer], header.sequence >= since {

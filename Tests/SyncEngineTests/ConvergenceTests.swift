@@ -52,6 +52,28 @@ struct ConvergenceTests {
             }
         }
     }
+
+    /// The same with compaction at its most eager (DESIGN.md §11): no grace period, and
+    /// snapshots written often, so files are deleted under readers that are behind and
+    /// snapshots replace one another throughout. Everyone ends with every version, and so does
+    /// a newcomer that joins at the end through one folder.
+    @Test func replicasConvergeWhileTheFoldersAreCompacted() throws {
+        let (seed, scale) = Self.seedAndScale()
+        print("convergence, compacted: seed \(seed), \(800 * scale) operations (replay with FIELDNOTES_SEED=\(seed))")
+        var simulation = try Simulation(seed: seed, replicas: 4, folders: 2)
+        simulation.compaction = CompactionPolicy(graceMilliseconds: 0)
+        try simulation.run(operations: 800 * scale)
+        try simulation.exchangeEverything()
+        try simulation.checkConvergence()
+        #expect(simulation.counts["deleted", default: 0] > 0, simulation.context("nothing was compacted"))
+        #expect(simulation.counts["snapshot imported", default: 0] > 0, simulation.context("no reader went through a snapshot"))
+        let newcomer = try simulation.workspace.store("newcomer")
+        let summary = try simulation.synchronizer(newcomer).sync(with: [simulation.folders[0]])[0].get()
+        #expect(!summary.importedSnapshots.isEmpty, simulation.context("the newcomer did not start from a snapshot"))
+        #expect(summary.skipped.isEmpty && summary.waiting.isEmpty, simulation.context("newcomer: \(summary)"))
+        #expect(try simulation.versions(heldBy: newcomer) == simulation.made, simulation.context("the newcomer lacks versions"))
+        #expect(try newcomer.canonicalDump() == simulation.stores[0].canonicalDump())
+    }
 }
 
 struct Simulation {
@@ -69,6 +91,9 @@ struct Simulation {
     var encryptAt: Int?
     /// The replicas (by index) holding the first folder's team key, once it is encrypted.
     var joined: Set<Int> = []
+    /// Compaction as syncs do it (nil: the standard week, so nothing is deleted in a run);
+    /// given, one sync in six also writes a snapshot (`fieldnotes compact`).
+    var compaction: CompactionPolicy?
     static let passphrase = "correct horse battery staple"
     var encrypted: Bool { !joined.isEmpty }
 
@@ -102,7 +127,10 @@ struct Simulation {
                     #expect(throws: SyncError.self, context("a replica without the key synced")) { try store.sync(folders[0]) }
                     if Bool.random(using: &random) { try join(index) }
                 } else {
-                    _ = try store.sync(folders[folder])
+                    let snapshot = compaction != nil && Int.random(in: 0..<6, using: &random) == 0
+                    let summary = try synchronizer(store).sync(with: [folders[folder]], snapshot: snapshot)[0].get()
+                    counts["deleted", default: 0] += summary.deletedChangesets
+                    counts["snapshot imported", default: 0] += summary.importedSnapshots.count
                 }
                 counts["sync", default: 0] += 1
             case 88..<94: try exportByHand(from: store, step: step)
@@ -212,6 +240,19 @@ struct Simulation {
         counts["import", default: 0] += 1
     }
 
+    func synchronizer(_ store: Store) -> Synchronizer {
+        Synchronizer(store: store, compaction: compaction ?? .standard)
+    }
+
+    /// Every version a store holds: dot and hash.
+    func versions(heldBy store: Store) throws -> Set<String> {
+        var held: Set<String> = []
+        try store.forEachRecord { record in
+            for version in record.versions { held.insert("\(version.replicaID):\(version.counter)=\(version.hash)") }
+        }
+        return held
+    }
+
     mutating func record(_ version: Version) {
         made.insert("\(version.dot)=\(version.hash.hex)")
     }
@@ -227,7 +268,7 @@ struct Simulation {
             var moved = 0
             for store in stores {
                 for folder in folders {
-                    let summary = try store.sync(folder)
+                    let summary = try synchronizer(store).sync(with: [folder])[0].get()
                     #expect(summary.skipped.isEmpty && summary.waiting.isEmpty, context("round \(round): \(summary)"))
                     moved += summary.importedVersions + summary.exportedVersions
                 }
@@ -251,10 +292,7 @@ struct Simulation {
             }
             try store.expectVerified()
         }
-        var held: Set<String> = []
-        try stores[0].forEachRecord { record in
-            for version in record.versions { held.insert("\(version.replicaID):\(version.counter)=\(version.hash)") }
-        }
+        let held = try versions(heldBy: stores[0])
         #expect(held == made, context("versions made: \(made.count), held: \(held.count)"))
         try checkNothingVanished(in: stores[0])
     }

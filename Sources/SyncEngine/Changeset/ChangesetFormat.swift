@@ -22,9 +22,9 @@ import ReportModels
 ///     52   32  SHA-256 of the uncompressed payload
 ///     84    1  compression: 1 = zlib
 ///     85    1  zlib level used (informational)
-///     86    2  flags, big-endian: bit 0 = written by hand (`export`), for no folder; every
-///              other bit must be 0 (bit 1 is kept for encryption, DESIGN.md §10, and refused
-///              as unknown until then)
+///     86    2  flags, big-endian: bit 0 = written by hand (`export`), for no folder; bit 1 =
+///              encrypted (format 3 only); bit 2 = a snapshot (DESIGN.md §11), never by hand;
+///              every other bit must be 0
 ///     88   16  folder id: the writer's own id of the shared folder it wrote the file for
 ///              (`FolderID`, UUID bytes); all zero if and only if flag bit 0 is set
 ///    104    8  number of identity lines, big-endian (1 to versions + 1)
@@ -44,6 +44,14 @@ import ReportModels
 /// made by another replica is verified against its maker's identity line. Every identity line
 /// names the writer or the maker of a version in the file, one line per replica, and the
 /// writer's card holds the key of the header.
+///
+/// **A snapshot** (flag bit 2; format 2 or 3) is a changeset holding every version its writer
+/// held, for a newcomer to start from and for compaction (DESIGN.md §11). Its payload starts
+/// with one more line, before the identity lines: its ``Frontier``, per writer the last file of
+/// the folder its versions include. The frontier is covered like the rest of the payload (by
+/// the payload's hash, or by the cipher); a reader that reads only that far
+/// (``ChangesetReader/frontier(of:teamKey:)``) has the writer's header signature but, in format
+/// 2, not yet the payload's checksum.
 ///
 /// **Format 3**, signed and encrypted for a team (DESIGN.md §10): format 2's header, with the
 /// SHA-256 of the ciphertext in place of the payload's, flag bit 1 set, and what a reader
@@ -111,6 +119,8 @@ public struct ChangesetHeader: Hashable, Sendable {
         public var writerSignature: Signature
         /// How the payload is encrypted (format 3); nil: it is not.
         public var encryption: Encryption?
+        /// A snapshot (flag bit 2): its payload starts with its frontier.
+        public var isSnapshot = false
     }
 
     /// What a format-3 header adds: which team key, and the file's nonce.
@@ -132,6 +142,8 @@ public struct ChangesetHeader: Hashable, Sendable {
         return signed.encryption == nil ? signed.compressedSize : PayloadCipher.ciphertextSize(plaintextSize: signed.compressedSize)
     }
     public var folder: FolderID? { signed?.folder }
+    /// A snapshot's header (DESIGN.md §11); a changeset's is not.
+    public var isSnapshot: Bool { signed?.isSnapshot ?? false }
     public var writerKey: ReplicaKey? { signed?.writerKey }
     public var writerSignature: Signature? { signed?.writerSignature }
 
@@ -151,6 +163,7 @@ public struct ChangesetHeader: Hashable, Sendable {
     static let zlibCompression: UInt8 = 1
     static let byHandFlag: UInt16 = 1
     static let encryptedFlag: UInt16 = 2
+    static let snapshotFlag: UInt16 = 4
     /// A writer's changesets are numbered from 1; a trillion is more than any replica writes,
     /// and keeps every sum of sequences far from overflowing.
     public static let maximumSequence = 1_000_000_000_000
@@ -170,7 +183,8 @@ public struct ChangesetHeader: Hashable, Sendable {
     var signedBytes: [UInt8] {
         guard let signed else { return [] }
         var bytes = commonBytes(formatVersion: UInt16(formatVersion), size: size)
-        bytes += bigEndian((signed.folder == nil ? Self.byHandFlag : 0) | (signed.encryption == nil ? 0 : Self.encryptedFlag))
+        bytes += bigEndian((signed.folder == nil ? Self.byHandFlag : 0) | (signed.encryption == nil ? 0 : Self.encryptedFlag)
+                           | (signed.isSnapshot ? Self.snapshotFlag : 0))
         bytes += signed.folder.map { uuidBytes($0.rawValue) } ?? [UInt8](repeating: 0, count: 16)
         bytes += bigEndian(UInt64(signed.identityCount))
         bytes += bigEndian(UInt64(signed.compressedSize))
@@ -263,8 +277,10 @@ public struct ChangesetHeader: Hashable, Sendable {
         // The header's size was checked against its format: a format-3 header is all here.
         let encrypted = readBigEndian(bytes, at: 8, size: 2) == 3
         let flags = UInt16(readBigEndian(bytes, at: 86, size: 2))
-        guard flags & ~(Self.byHandFlag | (encrypted ? Self.encryptedFlag : 0)) == 0 else { throw .unknownFlags(flags) }
+        guard flags & ~(Self.byHandFlag | Self.snapshotFlag | (encrypted ? Self.encryptedFlag : 0)) == 0 else { throw .unknownFlags(flags) }
         guard !encrypted || flags & Self.encryptedFlag != 0 else { throw .malformedHeader("an encrypted file without its flag") }
+        let isSnapshot = flags & Self.snapshotFlag != 0
+        guard !isSnapshot || flags & Self.byHandFlag == 0 else { throw .malformedHeader("a snapshot written by hand") }
         let folderBytes = Array(bytes[88..<104])
         let folder: FolderID?
         if flags & Self.byHandFlag != 0 {
@@ -280,7 +296,7 @@ public struct ChangesetHeader: Hashable, Sendable {
         // One line for the writer, and at most one for each other maker of a version. Both
         // numbers are at most 2^48 here, so the sums cannot overflow.
         guard identityCount >= 1, identityCount <= count + 1, identityCount <= UInt64(Self.maximumIdentityCount),
-              count + identityCount <= payloadSize
+              count + identityCount + (isSnapshot ? 1 : 0) <= payloadSize
         else { throw .malformedHeader("\(identityCount) identity lines for \(count) versions in \(payloadSize) bytes") }
         guard compressedSize >= 1, compressedSize <= UInt64(Self.maximumPayloadSize) else {
             throw .malformedHeader("a compressed size of \(compressedSize) bytes")
@@ -297,7 +313,7 @@ public struct ChangesetHeader: Hashable, Sendable {
             throw .badWriterSignature(writer: writer, fingerprint: key.fingerprint)
         }
         return Signed(folder: folder, identityCount: Int(identityCount), compressedSize: Int(compressedSize),
-                      writerKey: key, writerSignature: signature, encryption: encryption)
+                      writerKey: key, writerSignature: signature, encryption: encryption, isSnapshot: isSnapshot)
     }
 
     /// Bytes 160..<224 of a format-3 header: key id, derivation, nonce.
@@ -323,12 +339,13 @@ public struct ChangesetHeader: Hashable, Sendable {
 
     /// A format-2 header (format 3 with `encryption`), signed with `key`.
     init(writer: ReplicaID, sequence: Int, count: Int, uncompressedSize: Int, payloadHash: [UInt8], level: Int,
-         folder: FolderID?, identityCount: Int, compressedSize: Int, encryption: Encryption? = nil, signingWith key: ReplicaSigningKey) {
+         folder: FolderID?, identityCount: Int, compressedSize: Int, encryption: Encryption? = nil, isSnapshot: Bool = false,
+         signingWith key: ReplicaSigningKey) {
         self.init(writer: writer, sequence: sequence, count: count, uncompressedSize: uncompressedSize, payloadHash: payloadHash, level: level)
         // A placeholder signature, for the bytes it signs.
         signed = Signed(folder: folder, identityCount: identityCount, compressedSize: compressedSize, writerKey: key.publicKey,
                         writerSignature: Signature(rawRepresentation: [UInt8](repeating: 0, count: Signature.byteCount))!,
-                        encryption: encryption)
+                        encryption: encryption, isSnapshot: isSnapshot)
         signed!.writerSignature = WriterSignature.sign(header: signedBytes, with: key)
     }
 }
@@ -358,6 +375,10 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
     /// A format-2 header with flags this reader does not know (bit 1: encrypted, DESIGN.md §10).
     case unknownFlags(UInt16)
     case identityCountMismatch(declared: Int, found: Int)
+    /// A snapshot's first line is not a frontier (``Frontier``).
+    case malformedFrontier(String)
+    /// A snapshot found where a changeset was expected, or the other way round.
+    case snapshotMismatch(expectedSnapshot: Bool)
     /// Identity line `index` (from 0) is not an ``IdentityLine``, does not verify, or does not
     /// fit with the file (a second line for a replica, a key of another line's, the writer's
     /// card with another key than the header's, a replica that made no version in the file).
@@ -422,6 +443,9 @@ public enum ChangesetError: Error, Equatable, LocalizedError {
             "its header is not signed by the key it names for its writer, replica \(writer.short) (key \(fingerprint)): the file was changed after it was written, or forged; nothing in it was read (get a fresh copy from that replica's analyst)"
         case .unknownFlags(let flags):
             "its header sets flags this fieldnotes does not know (0x\(String(flags, radix: 16, uppercase: false))): it is encrypted or was written by a newer fieldnotes; upgrade fieldnotes to read it"
+        case .malformedFrontier(let reason): "its frontier (the first line of a snapshot) is malformed: \(reason)"
+        case .snapshotMismatch(let expectedSnapshot):
+            expectedSnapshot ? "it is named as a snapshot but is a changeset" : "it is named as a changeset but is a snapshot"
         case .identityCountMismatch(let declared, let found):
             "it holds \(found) identity \(found == 1 ? "line" : "lines"), not the \(declared) its header declares"
         case .malformedIdentity(let index, let reason):

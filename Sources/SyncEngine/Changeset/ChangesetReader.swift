@@ -10,6 +10,8 @@ public struct ChangesetContents: Hashable, Sendable {
     /// the writer's holding the header's key. Whether a store accepts their keys is the
     /// store's decision. Format 1: none.
     public let identities: [IdentityLine]
+    /// A snapshot's frontier; nil for a changeset.
+    public let frontier: Frontier?
 
     /// The writer's own identity line (format 2).
     public var writerIdentity: IdentityLine? { identities.first { $0.replica == header.writer } }
@@ -88,10 +90,27 @@ public enum ChangesetReader {
         try read(opened, teamKey: teamKey, verifier: .standard, body)
     }
 
-    static func read(_ opened: OpenFile, teamKey: TeamKey?, verifier: MakerVerifier, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
+    static func read(_ opened: OpenFile, teamKey: TeamKey?, verifier: MakerVerifier, onFrontier: ((Frontier) throws -> Void)? = nil,
+                     _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
         defer { opened.close() }
         let chunks = try streamChunks(header: opened.header, teamKey: teamKey) { count in try readBytes(opened.file, count: count) }
-        return try read(header: opened.header, chunks: chunks, verifier: verifier, body)
+        return try read(header: opened.header, chunks: chunks, verifier: verifier, onFrontier: onFrontier, body)
+    }
+
+    /// A snapshot's frontier, reading no further than its first line: the cost of its header's
+    /// signature and one cipher chunk, however large the snapshot. In format 3 the line is
+    /// authenticated by the cipher; in format 2 the payload's checksum is checked only by a
+    /// full read — so a decision that a version is safe (deleting a file it covers) is taken
+    /// only on a frontier read through (``read(_:teamKey:_:)``). Closes the file.
+    public static func frontier(of opened: OpenFile, teamKey: TeamKey?) throws -> Frontier {
+        struct Found: Error { let frontier: Frontier }
+        guard opened.header.isSnapshot else { throw ChangesetError.snapshotMismatch(expectedSnapshot: true) }
+        do {
+            _ = try read(opened, teamKey: teamKey, verifier: .standard, onFrontier: { throw Found(frontier: $0) }) { _, _ in }
+        } catch let found as Found {
+            return found.frontier
+        }
+        throw ChangesetError.malformedFrontier("there is none")
     }
 
     /// Like ``read(_:_:)``, over a file's bytes in memory, handed to the inflater in pieces of
@@ -108,7 +127,7 @@ public enum ChangesetReader {
         let header = try parseHeader(next)
         if header.signed != nil { try checkFileSize(bytes.count, header: header) }
         let chunks = try streamChunks(header: header, teamKey: teamKey) { count in next(min(count, max(1, chunkSize))) }
-        return try read(header: header, chunks: chunks, verifier: verifier, body)
+        return try read(header: header, chunks: chunks, verifier: verifier, onFrontier: nil, body)
     }
 
     /// The zlib stream after a header, in pieces, read through `read(count)` (the next bytes of
@@ -173,7 +192,7 @@ public enum ChangesetReader {
     /// The reading itself: `header` is parsed (and, for format 2, verified) from the file's
     /// first bytes, `chunks` hands over the rest in pieces, then nil or an empty piece at the end.
     private static func read(header: ChangesetHeader, chunks: () throws -> Data?, verifier: MakerVerifier,
-                             _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
+                             onFrontier: ((Frontier) throws -> Void)?, _ body: (Version, Signature?) throws -> Void) throws -> ChangesetContents {
         let inflater: Inflater
         do { inflater = try Inflater() } catch { throw ChangesetError.corruptCompression("\(error)") }
         var hasher = SHA256()
@@ -181,22 +200,30 @@ public enum ChangesetReader {
         let checksPayload = header.encryption == nil
         var size = 0
         var received = 0
-        // Complete lines decoded: identity lines first (format 2), then versions.
+        // Complete lines decoded: a snapshot's frontier, identity lines (format 2), then versions.
         var lines = 0
         var line: [UInt8] = []
+        let frontierLines = header.isSnapshot ? 1 : 0
         let identityCount = header.signed?.identityCount ?? 0
+        let leadingLines = frontierLines + identityCount
         var identities = IdentityTable(header: header)
+        var frontier: Frontier?
 
-        func inIdentities() -> Bool { lines < identityCount }
+        func inFrontier() -> Bool { lines < frontierLines }
+        func inIdentities() -> Bool { lines >= frontierLines && lines < leadingLines }
 
         func checkLength() throws {
-            if inIdentities() {
+            if inFrontier() {
+                guard line.count <= Frontier.maximumLineSize else {
+                    throw ChangesetError.malformedFrontier("longer than \(Frontier.maximumLineSize) bytes")
+                }
+            } else if inIdentities() {
                 guard line.count <= IdentityLine.maximumEncodedSize else {
-                    throw ChangesetError.malformedIdentity(index: lines, reason: "longer than \(IdentityLine.maximumEncodedSize) bytes")
+                    throw ChangesetError.malformedIdentity(index: lines - frontierLines, reason: "longer than \(IdentityLine.maximumEncodedSize) bytes")
                 }
             } else {
                 guard line.count <= (header.signed == nil ? maximumVersionSize : maximumVersionLineSize) else {
-                    throw ChangesetError.malformedVersion(index: lines - identityCount, reason: "larger than \(maximumVersionSize) bytes")
+                    throw ChangesetError.malformedVersion(index: lines - leadingLines, reason: "larger than \(maximumVersionSize) bytes")
                 }
             }
         }
@@ -219,12 +246,17 @@ public enum ChangesetReader {
         }
 
         func decode(_ bytes: [UInt8]) throws {
-            if inIdentities() {
-                try identities.add(bytes, index: lines)
-                if lines + 1 == identityCount { try identities.finishLines() }
+            if inFrontier() {
+                frontier = try Frontier(parsing: bytes)
+                try onFrontier?(frontier!)
                 return
             }
-            let index = lines - identityCount
+            if inIdentities() {
+                try identities.add(bytes, index: lines - frontierLines)
+                if lines + 1 == leadingLines { try identities.finishLines() }
+                return
+            }
+            let index = lines - leadingLines
             guard index < header.count else { throw ChangesetError.countMismatch(declared: header.count, found: index + 1) }
             var signature: Signature?
             var encoded = bytes
@@ -259,18 +291,22 @@ public enum ChangesetReader {
             throw ChangesetError.truncated
         }
         guard line.isEmpty else {
-            if inIdentities() { throw ChangesetError.malformedIdentity(index: lines, reason: "it does not end with a newline") }
-            throw ChangesetError.malformedVersion(index: lines - identityCount, reason: "it does not end with a newline")
+            if inFrontier() { throw ChangesetError.malformedFrontier("it does not end with a newline") }
+            if inIdentities() { throw ChangesetError.malformedIdentity(index: lines - frontierLines, reason: "it does not end with a newline") }
+            throw ChangesetError.malformedVersion(index: lines - leadingLines, reason: "it does not end with a newline")
         }
         guard size == header.uncompressedSize else { throw ChangesetError.sizeMismatch(declared: header.uncompressedSize, found: size) }
         // Format 3: the ciphertext's hash, checked as it was read (`streamChunks`).
         if checksPayload, Array(hasher.finalize()) != header.payloadHash { throw ChangesetError.checksumMismatch }
-        guard lines >= identityCount else { throw ChangesetError.identityCountMismatch(declared: identityCount, found: lines) }
-        guard lines - identityCount == header.count else {
-            throw ChangesetError.countMismatch(declared: header.count, found: lines - identityCount)
+        guard lines >= frontierLines else { throw ChangesetError.malformedFrontier("there is none") }
+        guard lines >= leadingLines else {
+            throw ChangesetError.identityCountMismatch(declared: identityCount, found: lines - frontierLines)
+        }
+        guard lines - leadingLines == header.count else {
+            throw ChangesetError.countMismatch(declared: header.count, found: lines - leadingLines)
         }
         try identities.finish()
-        return ChangesetContents(header: header, identities: identities.lines)
+        return ChangesetContents(header: header, identities: identities.lines, frontier: frontier)
     }
 
     /// A format-2 version line: the maker signature (128 lowercase hex digits) or `-`, a space,

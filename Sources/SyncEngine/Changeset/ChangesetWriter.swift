@@ -50,6 +50,8 @@ public final class ChangesetWriter {
     let sequence: Int
     let level: Int32
     let signing: ChangesetSigning?
+    /// A snapshot's frontier (its first line); nil for a changeset.
+    let frontier: Frontier?
     private let path: String
     private let file: FileHandle
     private let deflater: BlockDeflater
@@ -75,10 +77,15 @@ public final class ChangesetWriter {
     /// older fieldnotes wrote them (see the type).
     ///
     /// `encryption` (with `signing` only) writes format 3, encrypted for a team.
+    ///
+    /// `frontier` (with `signing` for a folder only) writes a snapshot (DESIGN.md §11): the
+    /// caller must hand over every version its store holds, which the frontier's files carry.
     public init(at url: URL, writer: ReplicaID, sequence: Int, level: Int32, signing: ChangesetSigning?,
-                encryption: ChangesetEncryption? = nil) throws {
+                encryption: ChangesetEncryption? = nil, frontier: Frontier? = nil) throws {
         precondition(encryption == nil || signing != nil, "an encrypted changeset is signed")
+        precondition(frontier == nil || signing?.folder != nil, "a snapshot is signed, for a folder")
         path = url.path
+        self.frontier = frontier
         self.writer = writer
         self.sequence = sequence
         self.level = level
@@ -105,6 +112,7 @@ public final class ChangesetWriter {
         // A placeholder header; `finish` writes the real one.
         let headerSize = signing == nil ? ChangesetHeader.format1Size : encryption == nil ? ChangesetHeader.format2Size : ChangesetHeader.format3Size
         try file.write(contentsOf: [UInt8](repeating: 0, count: headerSize))
+        if let frontier { try appendLine(frontier.encoded) }
         for line in lines { try appendLine(line.encoded) }
     }
 
@@ -209,7 +217,7 @@ public final class ChangesetWriter {
         let header = if let signing {
             ChangesetHeader(writer: writer, sequence: sequence, count: count, uncompressedSize: uncompressedSize,
                             payloadHash: payloadHash, level: Int(level), folder: signing.folder, identityCount: makers.count,
-                            compressedSize: compressedSize, encryption: encryption, signingWith: signing.key)
+                            compressedSize: compressedSize, encryption: encryption, isSnapshot: frontier != nil, signingWith: signing.key)
         } else {
             ChangesetHeader(writer: writer, sequence: sequence, count: count, uncompressedSize: uncompressedSize,
                             payloadHash: payloadHash, level: Int(level))

@@ -92,6 +92,13 @@ enum FolderFile {
         return status.st_mode & S_IFMT
     }
 
+    /// The size of the plain file at `url` (a link is not followed); nil for anything else.
+    static func size(of url: URL) -> Int? {
+        var status = stat()
+        guard lstat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int(status.st_size)
+    }
+
     /// The device and inode of what is at `url`: the same pair means the same folder, under
     /// whatever path it is reached.
     static func identity(of url: URL) -> (device: UInt64, inode: UInt64)? {

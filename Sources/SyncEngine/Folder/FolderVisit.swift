@@ -116,26 +116,40 @@ extension Synchronizer {
     ///   changeset. Others that imported them may do the same: a version carried twice is
     ///   imported once.
     ///
+    /// What a snapshot in the folder covers is not replaced: its writer deleted it once the
+    /// snapshot covered it (compaction, DESIGN.md §11), and the snapshot carries its versions.
+    /// A snapshot deleted by hand brings back the files it alone covered.
+    ///
     /// Cost: a listing of each writer this store imported from, and O(files imported) to find
-    /// gaps; nothing is read when nothing vanished.
+    /// gaps; when some are gone, the snapshots' frontiers; nothing else is read when nothing
+    /// vanished.
     func write(to visit: FolderVisit, into summary: inout SyncSummary) throws {
         let (folder, id) = (visit.folder, visit.id)
         let ledger = try store.ledger(of: id)
         let present = try folder.changesets(of: me)
         let lastWritten = ledger.lastWritten ?? 0
 
+        // What a snapshot in the folder covers did not vanish: its writer deleted it
+        // (compaction, DESIGN.md §11). Read only when some file is gone.
+        var coverage: [ReplicaID: Int]?
+        func covered(_ writer: ReplicaID) throws -> Int {
+            if coverage == nil { coverage = Self.coverage(of: snapshots(in: visit, writers: try folder.writers().writers).found) }
+            return coverage![writer, default: 0]
+        }
+
         // This replica's own files that vanished. Those on record are written again as they
         // were. Older ones (before stores kept a record of each file) become empty, and the next
         // changeset carries everything this store holds that did not come from the folder.
         var vanished: [Int] = []
         var unrecorded = false
-        if present.count < lastWritten {
+        if present.count < lastWritten, case let from = try covered(me) + 1, from <= lastWritten,
+           present.keys.lazy.filter({ $0 >= from }).count < lastWritten - from + 1 {
             // One file a sync: a gap of a million is no history but a forged number.
-            guard lastWritten - present.count <= 1_000_000 else {
+            guard lastWritten - from < 1_000_000 else {
                 throw SyncError.cannotWrite(path: folder.directory(of: me).path,
                                             reason: "this replica's files there are numbered up to \(lastWritten) but \(present.count) are left; move the folder's copy of this replica's directory away and sync again")
             }
-            for sequence in 1...lastWritten where present[sequence] == nil {
+            for sequence in from...lastWritten where present[sequence] == nil {
                 vanished.append(sequence)
                 if ledger.written[sequence] != nil {
                     try writeChangeset(sequence, to: visit)
@@ -156,8 +170,10 @@ extension Synchronizer {
         for (writer, imported) in ledger.lastImported.sorted(by: { $0.key < $1.key }) where imported > 0 {
             guard let files = try? folder.changesets(of: writer) else { continue }  // unreadable is not gone
             guard files.keys.lazy.filter({ $0 <= imported }).count < imported else { continue }
+            let from = try covered(writer) + 1
+            guard from <= imported, files.keys.lazy.filter({ $0 >= from && $0 <= imported }).count < imported - from + 1 else { continue }
             let received = try store.received(from: writer, in: id)
-            for sequence in 1...imported where files[sequence] == nil {
+            for sequence in from...imported where files[sequence] == nil {
                 let file = ReceivedChangeset(writer: writer.rawValue, sequence: sequence)
                 let key = received[file] != nil ? file : .beforeRecords
                 if received[key] == .some(nil) { recarrying.insert(key) }

@@ -7,6 +7,7 @@ import ReportModels
 /// ```
 /// FOLDER/fieldnotes/replicas/<replica-id>/replica.json     what the replica says of itself
 /// FOLDER/fieldnotes/replicas/<replica-id>/00000001.fnc, 00000002.fnc, …
+/// FOLDER/fieldnotes/replicas/<replica-id>/snapshot.fnc     its snapshot, if it wrote one (DESIGN.md §11)
 /// ```
 ///
 /// **Every file has one writer**: a replica writes only in its own directory, so file-sync tools
@@ -114,6 +115,12 @@ public struct SharedFolder: Sendable {
 
     func directory(of writer: ReplicaID) -> URL { replicas.appending(path: writer.rawValue) }
 
+    static let snapshotFileName = "snapshot.fnc"
+
+    /// Where a writer's snapshot is: one a writer, replaced by its next (which covers at least
+    /// as much: a store's frontier only grows).
+    func snapshot(of writer: ReplicaID) -> URL { directory(of: writer).appending(path: Self.snapshotFileName) }
+
     /// A writer's changeset files by sequence number; other names are ignored. A writer with no
     /// directory here has none; a directory that cannot be listed is an error (it is not the
     /// same as an empty one).
@@ -153,24 +160,25 @@ public struct SharedFolder: Sendable {
 
     /// Writes a changeset into the writer's own directory: under a temporary name, made
     /// durable, then renamed into place — over the file of that number with `replacing`
-    /// (a reader has the old file or the new one, never a mix).
+    /// (a reader has the old file or the new one, never a mix). With a `frontier`, the writer's
+    /// snapshot, over the one before.
     func writeChangeset(for writer: ReplicaID, sequence: Int, level: Int32, signing: ChangesetSigning, encryption: ChangesetEncryption?,
-                        replacing: Bool = false, _ body: (ChangesetWriter) throws -> Void) throws -> URL {
+                        replacing: Bool = false, frontier: Frontier? = nil, _ body: (ChangesetWriter) throws -> Void) throws -> URL {
         let directory = directory(of: writer)
         try Self.makeDirectory(directory)
         try removeStaleTemporaries(in: directory)
         let temporary = directory.appending(path: ".writing-\(UUID().uuidString).partial")
         do {
             let changeset = try ChangesetWriter(at: temporary, writer: writer, sequence: sequence, level: level, signing: signing,
-                                                encryption: encryption)
+                                                encryption: encryption, frontier: frontier)
             try body(changeset)
             _ = try changeset.finish()
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
-        let final = directory.appending(path: Self.fileName(sequence: sequence))
-        guard replacing || !FileManager.default.fileExists(atPath: final.path) else {
+        let final = frontier != nil ? snapshot(of: writer) : directory.appending(path: Self.fileName(sequence: sequence))
+        guard replacing || frontier != nil || !FileManager.default.fileExists(atPath: final.path) else {
             try? FileManager.default.removeItem(at: temporary)
             throw SyncError.cannotWrite(path: final.path, reason: "it appeared while this sync wrote it; sync again")
         }

@@ -18,17 +18,60 @@ extension Fieldnotes {
                 """)
 
         @Argument(help: "Shared folders or remote names (default: every remote).") var folders: [String] = []
+        @OptionGroup var compaction: CompactionOptions
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let store = try storeOptions.open()
-            let targets = try store.syncTargets(named: folders) { try Input.path($0, what: "folder path") }
-            let outcomes = try Synchronizer(store: store, progress: ProgressLine.show).sync(with: targets.map(\.url))
-            ProgressLine.end()
-            try SyncOutput.report(zip(targets, outcomes).map { target, outcome in
-                SyncOutput.Result(folder: target.name, path: target.url.path, outcome: outcome)
-            }, json: output.json)
+            try SyncOutput.sync(folders, snapshot: false, compaction: compaction, store: try storeOptions.open(), json: output.json)
+        }
+    }
+
+    struct Compact: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sync, writing this replica's snapshot of everything it holds.",
+            discussion: """
+                A sync that writes this replica's snapshot now rather than when it is due: \
+                every version it holds, in one file that a new laptop starts from. Every sync \
+                then deletes this replica's own changesets that a snapshot covers and every \
+                other replica has imported, once both have been so for the grace period, and \
+                its snapshot once another covers all it does (README, "Compaction"). Other \
+                replicas' files are never deleted.
+                """)
+
+        @Argument(help: "Shared folders or remote names (default: every remote).") var folders: [String] = []
+        @OptionGroup var compaction: CompactionOptions
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            try SyncOutput.sync(folders, snapshot: true, compaction: compaction, store: try storeOptions.open(), json: output.json)
+        }
+    }
+
+    /// `--grace`: how long a writer waits before it deletes what compaction lets go.
+    struct CompactionOptions: ParsableArguments {
+        @Option(help: ArgumentHelp("How long a snapshot and every replica's acknowledgement must have been seen before this replica deletes the changesets they cover: 7d (the default), 12h, 30m, 0.",
+                                   valueName: "duration"))
+        var grace: String?
+
+        func validate() throws {
+            if let grace, Self.milliseconds(grace) == nil {
+                throw ValidationError("--grace \(grace.debugDescription) is not a duration: give a number and a unit (s, m, h or d), such as 7d or 12h, or 0")
+            }
+        }
+
+        var policy: CompactionPolicy {
+            grace.flatMap(Self.milliseconds).map(CompactionPolicy.init(graceMilliseconds:)) ?? .standard
+        }
+
+        /// `7d`, `12h`, `30m`, `45s`, `0`; at most ten years.
+        static func milliseconds(_ text: String) -> Int64? {
+            if text == "0" { return 0 }
+            guard let unit = text.last, let scale: Int64 = ["s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000][unit],
+                  text.dropLast().allSatisfy(\.isASCII), let count = Int64(text.dropLast()), count >= 0, count <= 3_650 * 86_400_000 / scale
+            else { return nil }
+            return count * scale
         }
     }
 
@@ -138,9 +181,24 @@ enum ProgressLine {
 
 /// How `sync` and `import` report what they did.
 enum SyncOutput {
+    /// `sync` and `compact`: syncs the folders named (every remote with none) and reports.
+    static func sync(_ folders: [String], snapshot: Bool, compaction: Fieldnotes.CompactionOptions, store: Store, json: Bool) throws {
+        let targets = try store.syncTargets(named: folders) { try Input.path($0, what: "folder path") }
+        let outcomes = try Synchronizer(store: store, compaction: compaction.policy, progress: ProgressLine.show)
+            .sync(with: targets.map(\.url), snapshot: snapshot)
+        ProgressLine.end()
+        try report(zip(targets, outcomes).map { target, outcome in
+            Result(folder: target.name, path: target.url.path, outcome: outcome)
+        }, json: json)
+    }
+
     static func json(_ summary: SyncSummary, extra: JSONObject = [:]) -> JSONValue {
         let members: JSONObject = [
             "importedChangesets": .int(Int64(summary.importedChangesets)),
+            "importedSnapshots": .array(summary.importedSnapshots.map { .string($0.rawValue) }),
+            "wroteSnapshot": .bool(summary.wroteSnapshot),
+            "deletedChangesets": .int(Int64(summary.deletedChangesets)),
+            "deletedSnapshot": .bool(summary.deletedSnapshot),
             "importedVersions": .int(Int64(summary.importedVersions)),
             "exportedVersions": .int(Int64(summary.exportedVersions)),
             "newConflicts": .int(Int64(summary.newConflicts)),
@@ -177,6 +235,10 @@ enum SyncOutput {
                 // A sync names the folder of each refused file; an import names files by path.
                 failures += summary.skipped.map { "\(result.folder.map { "\($0): " } ?? "")refused \($0.file): \(reason($0))" }
                 total.importedChangesets += summary.importedChangesets
+                total.importedSnapshots += summary.importedSnapshots
+                total.wroteSnapshot = total.wroteSnapshot || summary.wroteSnapshot
+                total.deletedChangesets += summary.deletedChangesets
+                total.deletedSnapshot = total.deletedSnapshot || summary.deletedSnapshot
                 total.importedVersions += summary.importedVersions
                 total.exportedVersions += summary.exportedVersions
                 total.newConflicts += summary.newConflicts
@@ -204,12 +266,20 @@ enum SyncOutput {
 
     static func printHuman(_ summary: SyncSummary, folder: String?) {
         var parts: [String] = []
-        if summary.importedChangesets > 0 {
-            parts.append("imported \(Text.plural(summary.importedVersions, "new version")) from \(Text.plural(summary.importedChangesets, "changeset"))")
+        let sources = summary.importedSnapshots.map { "the snapshot of \($0.short)" }
+            + (summary.importedChangesets > 0 ? [Text.plural(summary.importedChangesets, "changeset")] : [])
+        if !sources.isEmpty {
+            parts.append("imported \(Text.plural(summary.importedVersions, "new version")) from \(sources.joined(separator: " and "))")
         } else if summary.skipped.isEmpty {
             parts.append("nothing new to import")
         }
         if folder != nil { parts.append("wrote \(Text.plural(summary.exportedVersions, "version"))") }
+        if summary.wroteSnapshot { parts.append("wrote its snapshot") }
+        if summary.deletedChangesets > 0 || summary.deletedSnapshot {
+            let deleted = (summary.deletedChangesets > 0 ? [Text.plural(summary.deletedChangesets, "changeset")] : [])
+                + (summary.deletedSnapshot ? ["its snapshot"] : [])
+            parts.append("deleted \(deleted.joined(separator: " and ")) of its own that the folder no longer needs")
+        }
         if summary.newConflicts > 0 { parts.append(Console.warning("\(Text.plural(summary.newConflicts, "new conflict")) (`fieldnotes conflicts`)")) }
         if !parts.isEmpty {
             print(Text.wrap(parts.joined(separator: ", "), prefix: folder.map { "\($0): " } ?? "", indent: 2))
@@ -218,7 +288,7 @@ enum SyncOutput {
             print("  refused \(Text.plural(summary.skipped.count, "changeset")) (why: below)")
         }
         for waiting in summary.waiting {
-            print(Text.wrap("for \(waiting.missing) (not in the folder yet)", prefix: "  waiting ", indent: 4))
+            print(Text.wrap("for \(waiting.missing) (not in the folder yet, and no snapshot covers it)", prefix: "  waiting ", indent: 4))
         }
         for event in summary.keys {
             print(Text.wrap(event.description, prefix: "  key: ", indent: 4))

@@ -1,0 +1,289 @@
+import Foundation
+import OfflineStore
+import ReportModels
+
+/// When a sync compacts a shared folder (DESIGN.md §11).
+public struct CompactionPolicy: Sendable {
+    /// How long a snapshot covering a writer's files, and every acknowledgement of them, must
+    /// have been seen before the writer deletes them (and how long a snapshot must have been
+    /// seen before its writer deletes the one it dominates): file-sync tools deliver files out
+    /// of order and late, and a laptop may sync once a week.
+    public var graceMilliseconds: Int64
+
+    /// A week.
+    public static let standard = CompactionPolicy(graceMilliseconds: 7 * 24 * 3_600_000)
+
+    /// No snapshot is written of its own accord before a folder's changesets reach this size:
+    /// a small folder gains nothing by one.
+    static let firstSnapshotSize = 1 << 20
+
+    public init(graceMilliseconds: Int64) {
+        self.graceMilliseconds = max(0, graceMilliseconds)
+    }
+}
+
+/// A snapshot in a shared folder, read as far as its frontier (``ChangesetReader/frontier(of:teamKey:)``).
+struct FolderSnapshot {
+    let writer: ReplicaID
+    let url: URL
+    let header: ChangesetHeader
+    let frontier: Frontier
+
+    /// The file's size in bytes, as its header says (checked against the file when it was opened).
+    var size: Int { header.size + (header.contentSize ?? 0) }
+    /// Its header's writer signature: one file's.
+    var signature: String { header.writerSignature!.hex }
+}
+
+/// Compaction (DESIGN.md §11): snapshots, and each writer deleting its own files once every
+/// reader has them or a snapshot that covers them.
+///
+/// **Why nothing is lost.** Stores keep every version; only files go, and only by their own
+/// writer. A writer W deletes its files 1…k only when
+/// 1. a snapshot in the folder covers them (its frontier for W is at least k) and W has read
+///    that snapshot through and found in it every version its files 1…k carry
+///    (``check(_:in:)``): whoever comes later can still get every version they held;
+/// 2. every replica known in the folder and not retired has acknowledged W's file k (its
+///    replica.json): nobody still needs them one by one;
+/// 3. both have held for the grace period (``CompactionPolicy``), since file-sync tools deliver
+///    files late and out of order.
+/// (1) alone keeps every version reachable; (2) and (3) decide only when deleting is worth it,
+/// so a stale or forged acknowledgement costs a reader a snapshot's download, never a version.
+/// A reader whose next file from a writer is gone imports a snapshot that covers it; without
+/// one it waits and says so. A writer's snapshot is replaced by its next, which covers at
+/// least as much; it is deleted once another (checked) dominates it, after the grace period.
+/// The folder's lost-file repair (``write(to:into:)``) leaves alone what a snapshot covers, and
+/// writes again what none does: a snapshot deleted by hand brings its files back.
+extension Synchronizer {
+    /// The snapshots in the folder this store can read, each as far as its frontier, and those
+    /// it cannot (damaged, under a key this store lacks, a downgrade), which are left out.
+    ///
+    /// Cost: a stat per writer, and per snapshot its header's signature and first cipher chunk.
+    func snapshots(in visit: FolderVisit, writers: [ReplicaID]) -> (found: [FolderSnapshot], unreadable: [SyncSummary.Skipped]) {
+        var found: [FolderSnapshot] = []
+        var unreadable: [SyncSummary.Skipped] = []
+        for writer in writers {
+            let url = visit.folder.snapshot(of: writer)
+            guard FolderFile.mode(of: url) != nil else { continue }
+            do {
+                let opened = try ChangesetReader.OpenFile(url)
+                let header = opened.header
+                guard header.writer == writer else { throw ChangesetError.unexpectedWriter(expected: writer, found: header.writer) }
+                let frontier = try ChangesetReader.frontier(of: opened, teamKey: try key(for: header, origin: .folder(id: visit.id), unlock: nil))
+                found.append(FolderSnapshot(writer: writer, url: url, header: header, frontier: frontier))
+            } catch {
+                unreadable.append(.init(file: "\(writer.rawValue)/\(SharedFolder.snapshotFileName)", error: error,
+                                        consequence: "it is tried again at the next sync"))
+            }
+        }
+        return (found, unreadable)
+    }
+
+    /// Per writer, the last of its files some snapshot in the folder covers.
+    static func coverage(of snapshots: [FolderSnapshot]) -> [ReplicaID: Int] {
+        var covered: [ReplicaID: Int] = [:]
+        for snapshot in snapshots {
+            covered.merge(snapshot.frontier.sequences, uniquingKeysWith: max)
+        }
+        return covered
+    }
+
+    /// The snapshot to start from, before any writer's files are read: a store new to the
+    /// folder starts from the newest it can read (DESIGN.md §11); one that is behind does when
+    /// that snapshot is smaller than the files it would read instead, or some of them are gone.
+    ///
+    /// Cost: for a store behind, a listing and a stat of each file the snapshot would replace.
+    func snapshotToStartFrom(_ snapshots: [FolderSnapshot], in visit: FolderVisit) throws -> FolderSnapshot? {
+        let imported = try store.ledger(of: visit.id).lastImported
+        let ahead = snapshots.filter { snapshot in
+            snapshot.writer != me && snapshot.frontier.sequences.contains { $0.key != me && $0.value > imported[$0.key, default: 0] }
+        }
+        guard let newest = ahead.max(by: { ($0.frontier.total, $1.writer) < ($1.frontier.total, $0.writer) }) else { return nil }
+        if imported.values.allSatisfy({ $0 == 0 }) { return newest }
+        var replaced = 0
+        for (writer, through) in newest.frontier.sequences where writer != me && through > imported[writer, default: 0] {
+            let files = try visit.folder.changesets(of: writer)
+            for sequence in imported[writer, default: 0] + 1...through {
+                guard let url = files[sequence], let size = FolderFile.size(of: url) else { return newest }
+                replaced += size
+                if replaced >= newest.size { return newest }
+            }
+        }
+        return nil
+    }
+
+    /// Imports a snapshot, unless this sync did already.
+    func importSnapshot(_ snapshot: FolderSnapshot, in visit: FolderVisit, into summary: inout SyncSummary) throws {
+        guard !summary.importedSnapshots.contains(snapshot.writer) else { return }
+        try importChangeset(at: snapshot.url, origin: .folder(id: visit.id), expecting: .snapshot(snapshot.writer), into: &summary)
+    }
+
+    // MARK: Writing a snapshot
+
+    /// Writes this replica's snapshot when the folder's changesets newer than its newest
+    /// snapshot outweigh that snapshot (or, without one, reach
+    /// ``CompactionPolicy/firstSnapshotSize``), or when `force`d (`fieldnotes compact`); and,
+    /// in a folder it encrypts for, when its snapshot is in clear.
+    ///
+    /// The snapshot holds every version this store holds, with its frontier: per writer, the
+    /// last file it imported from the folder, and its own last file. Every version of those
+    /// files is in the store, so in the snapshot. Called after this sync's imports and writes.
+    ///
+    /// Cost: a stat of each file newer than the newest snapshot; writing, every version (zlib 6).
+    func writeSnapshotIfDue(_ visit: FolderVisit, force: Bool, into summary: inout SyncSummary) throws {
+        let writers = try visit.folder.writers().writers
+        let present = snapshots(in: visit, writers: writers).found
+        if !force {
+            let own = present.first { $0.writer == me }
+            let inClear = visit.writeKey != nil && own != nil && own!.header.encryption == nil
+            let due = try inClear || snapshotDue(present, writers: writers, in: visit)
+            guard due else { return }
+        }
+        let ledger = try store.ledger(of: visit.id)
+        var sequences = ledger.lastImported.filter { $0.key != me }
+        sequences[me] = ledger.lastWritten ?? 0
+        let frontier = Frontier(sequences)
+        let versions = try store.pendingVersions(for: .export, all: true).versions
+        let url = try visit.folder.writeChangeset(for: me, sequence: max(1, ledger.lastWritten ?? 0), level: 6,
+                                                  signing: try signing(versions, folder: visit.id),
+                                                  encryption: visit.writeKey.map(ChangesetEncryption.init), frontier: frontier) { writer in
+            try store.forEachSignedVersion(versions) { try writer.append(encodedVersion: $0, signature: $1) }
+        }
+        // This store holds every version it just wrote: its own snapshot is checked.
+        let header = try ChangesetReader.header(of: url)
+        try store.recordCheckedSnapshot(folder: visit.id, writer: me, signature: header.writerSignature!.hex,
+                                        frontier: String(decoding: frontier.encoded, as: UTF8.self))
+        summary.wroteSnapshot = true
+    }
+
+    /// Whether the changesets newer than the newest snapshot outweigh it.
+    private func snapshotDue(_ present: [FolderSnapshot], writers: [ReplicaID], in visit: FolderVisit) throws -> Bool {
+        let newest = present.max { $0.frontier.total < $1.frontier.total }
+        let threshold = newest.map { $0.size + 1 } ?? CompactionPolicy.firstSnapshotSize
+        var newer = 0
+        for writer in writers {
+            let covered = newest?.frontier[writer] ?? 0
+            // (A directory that cannot be listed was named by the imports.)
+            for (sequence, url) in (try? visit.folder.changesets(of: writer)) ?? [:] where sequence > covered {
+                newer += FolderFile.size(of: url) ?? 0
+                if newer >= threshold { return true }
+            }
+        }
+        return false
+    }
+
+    // MARK: Deleting
+
+    /// Deletes this replica's own files that the rules above let go, and its snapshot once
+    /// another dominates it. Called after this sync's imports and writes.
+    ///
+    /// Cost: a listing and each peer's replica.json; once per new snapshot that would let files
+    /// go, a read of it through (``check(_:in:)``).
+    func compact(_ visit: FolderVisit, policy: CompactionPolicy, into summary: inout SyncSummary) throws {
+        let folder = visit.folder
+        let writers = try folder.writers().writers
+        let present = snapshots(in: visit, writers: writers).found
+        var checked = Dictionary(try store.checkedSnapshots(in: visit.id).map { ($0.signature, $0) }, uniquingKeysWith: { first, _ in first })
+        try store.forgetCheckedSnapshots(in: visit.id, keeping: Set(present.map(\.signature)))
+
+        let own = try folder.changesets(of: me)
+        let lastWritten = try store.lastWritten(to: .folder(id: visit.id)) ?? 0
+        let deleted = (own.keys.min() ?? lastWritten + 1) - 1
+        // (2): every other replica known here, by its replica.json (one unreadable holds back).
+        let acknowledged = writers.filter { $0 != me }.map { folder.info(of: $0)?.imported[me] ?? 0 }.min() ?? lastWritten
+
+        // (1): snapshots read through and found to hold every version of this replica's files
+        // they cover. One not checked yet is, if it would let files go or dominates this
+        // replica's own snapshot.
+        let ownSnapshot = present.first { $0.writer == me }
+        func coverage() -> Int { present.filter { checked[$0.signature] != nil }.map { $0.frontier[me] }.max() ?? 0 }
+        for snapshot in present where checked[snapshot.signature] == nil && snapshot.writer != me {
+            let freesFiles = snapshot.frontier[me] > coverage() && acknowledged > deleted
+            let dominatesOwn = ownSnapshot.map {
+                snapshot.frontier.dominates($0.frontier) && (snapshot.frontier != $0.frontier || snapshot.writer < me)
+            } ?? false
+            guard freesFiles || dominatesOwn else { continue }
+            do {
+                switch try check(snapshot, in: visit) {
+                case .holdsAll(let record): checked[snapshot.signature] = record
+                case .lacksVersions: summary.notices.append(.snapshotLacksVersions(writer: snapshot.writer))
+                case .replaced: break
+                }
+            } catch {
+                summary.skipped.append(.init(file: "\(snapshot.writer.rawValue)/\(SharedFolder.snapshotFileName)", error: error,
+                                             consequence: "it is tried again at the next sync"))
+            }
+        }
+
+        // (3): deletable once both have held for the grace period.
+        let now = Timestamp.now
+        let through = min(coverage(), acknowledged, lastWritten)
+        try store.markCompactable(folder: visit.id, through: through > deleted ? through : nil, deleted: deleted, at: now)
+        let due = try store.compactionMarks(in: visit.id)
+            .filter { $0.since.millisecondsSince1970 <= now.millisecondsSince1970 - policy.graceMilliseconds }
+            .map { min($0.through, through) }.max() ?? 0
+        if due > deleted {
+            for (sequence, url) in own.sorted(by: { $0.key < $1.key }) where sequence <= due {
+                try Self.delete(url)
+                summary.deletedChangesets += 1
+            }
+            SharedFolder.syncDirectory(folder.directory(of: me))
+            try store.markCompactable(folder: visit.id, through: nil, deleted: due)
+        }
+
+        // This replica's snapshot, once another checked one covers all it does. Of two that
+        // cover the same, the one of the lower replica id stays (both writers would otherwise
+        // delete theirs).
+        if let ownSnapshot, present.contains(where: { other in
+            other.writer != me && other.frontier.dominates(ownSnapshot.frontier)
+                && (other.frontier != ownSnapshot.frontier || other.writer < me)
+                && checked[other.signature].map { $0.firstSeen.millisecondsSince1970 <= now.millisecondsSince1970 - policy.graceMilliseconds } == true
+        }) {
+            try Self.delete(ownSnapshot.url)
+            SharedFolder.syncDirectory(folder.directory(of: me))
+            summary.deletedSnapshot = true
+        }
+    }
+
+    enum SnapshotCheck {
+        case holdsAll(CheckedSnapshot)
+        /// It lacks a version this store's files it covers carry (or the store has no record of
+        /// what those files carried).
+        case lacksVersions
+        /// Its writer replaced it since it was listed: the new one is checked at the next sync.
+        case replaced
+    }
+
+    /// Reads a snapshot through — every signature and checksum — and checks that it holds every
+    /// version this store's own files up to its frontier carry; records it as checked if so.
+    ///
+    /// Cost: the snapshot's versions' hashes in memory (about 100 bytes a version).
+    func check(_ snapshot: FolderSnapshot, in visit: FolderVisit) throws -> SnapshotCheck {
+        var hashes: Set<String> = []
+        let opened = try ChangesetReader.OpenFile(snapshot.url)
+        guard opened.header.writerSignature?.hex == snapshot.signature else { return .replaced }
+        let contents = try ChangesetReader.read(opened, teamKey: try key(for: opened.header, origin: .folder(id: visit.id), unlock: nil)) { version, _ in
+            hashes.insert(version.hash.hex)
+        }
+        guard let frontier = contents.frontier else { return .replaced }
+        var holdsAll = true
+        if frontier[me] > 0 {
+            let known = try store.forEachVersionHash(carriedThrough: frontier[me], in: visit.id) { hash in
+                if holdsAll, !hashes.contains(hash) { holdsAll = false }
+            }
+            holdsAll = holdsAll && known
+        }
+        guard holdsAll else { return .lacksVersions }
+        let record = CheckedSnapshot(writer: snapshot.writer, signature: opened.header.writerSignature!.hex,
+                                     frontier: String(decoding: frontier.encoded, as: UTF8.self), firstSeen: .now)
+        try store.recordCheckedSnapshot(folder: visit.id, writer: record.writer, signature: record.signature, frontier: record.frontier,
+                                        at: record.firstSeen)
+        return .holdsAll(record)
+    }
+
+    private static func delete(_ url: URL) throws {
+        guard unlink(url.path) == 0 || errno == ENOENT else {
+            throw SyncError.cannotWrite(path: url.path, reason: describeWriteFailure(errno))
+        }
+    }
+}
