@@ -25,3 +25,15 @@ CREATE TABLE compaction_marks (
     since TEXT NOT NULL,
     PRIMARY KEY (folder, through)
 ) STRICT;
+
+-- Replicas retired on this replica (`fieldnotes replica retire`): a lost or departed laptop
+-- no longer holds compaction back. Written into this replica's replica.json in every folder
+-- it syncs; undone, for everyone, by the retired replica's next sync after `retired_at`.
+CREATE TABLE retired_replicas (
+    replica TEXT PRIMARY KEY,
+    retired_at TEXT NOT NULL
+) STRICT;
+
+-- The replicas that held compaction of this replica's files back at its last sync of a folder
+-- (JSON: [{"replica":…,"name":…,"lastSync":…}]), for `status`; NULL: none.
+ALTER TABLE sync_targets ADD COLUMN compaction_held_by TEXT;

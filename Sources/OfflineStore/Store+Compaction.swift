@@ -102,3 +102,107 @@ extension Store {
         }
     }
 }
+
+/// A replica that holds compaction of this replica's files back: it has not imported them yet.
+public struct CompactionHolder: Hashable, Sendable {
+    public var replica: ReplicaID
+    /// Its analyst's name, when its replica.json gives one (not in an encrypted folder).
+    public var analyst: String?
+    /// When it last synced with the folder, by its own clock.
+    public var lastSync: Timestamp?
+
+    public init(replica: ReplicaID, analyst: String?, lastSync: Timestamp?) {
+        self.replica = replica
+        self.analyst = analyst
+        self.lastSync = lastSync
+    }
+
+    var json: JSONValue {
+        var members: JSONObject = ["replica": .string(replica.rawValue)]
+        if let analyst { members["name"] = .string(analyst) }
+        if let lastSync { members["lastSync"] = .string(lastSync.description) }
+        return .object(members)
+    }
+
+    init?(json: JSONValue) {
+        guard let replica = json["replica"]?.stringValue.flatMap(ReplicaID.init) else { return nil }
+        self.init(replica: replica, analyst: json["name"]?.stringValue, lastSync: json["lastSync"]?.stringValue.flatMap(Timestamp.init(iso8601:)))
+    }
+}
+
+extension Store {
+    // MARK: Retirement
+
+    /// `replica retire`: `replica` no longer holds compaction back, until it syncs again.
+    public func retire(_ replica: ReplicaID, at time: Timestamp = .now) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO retired_replicas (replica, retired_at) VALUES (?, ?)",
+                           arguments: [replica.rawValue, time.description])
+        }
+    }
+
+    /// The replicas retired on this replica, and when.
+    public func retirements() throws -> [ReplicaID: Timestamp] {
+        try database.read { db in
+            var retired: [ReplicaID: Timestamp] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT replica, retired_at FROM retired_replicas") {
+                if let replica = ReplicaID(row["replica"] as String), let time = Timestamp(iso8601: row["retired_at"] as String) {
+                    retired[replica] = time
+                }
+            }
+            return retired
+        }
+    }
+
+    /// The replica this store knows (by a version it made, a key it signs with, or as holding
+    /// compaction back) whose id is `text` or starts with it (4 characters or more).
+    public func knownReplica(matching text: String) throws -> ReplicaID {
+        if let replica = ReplicaID(text.lowercased()), replica.rawValue == text.lowercased() { return replica }
+        let prefix = text.lowercased()
+        guard prefix.count >= 4, prefix.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { throw StoreError.unknownReplica(text) }
+        let matches = try database.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT replica_id FROM versions WHERE substr(replica_id, 1, ?) = ?
+                UNION SELECT replica_id FROM replica_keys WHERE substr(replica_id, 1, ?) = ?
+                """, arguments: [prefix.count, prefix, prefix.count, prefix])
+        } + (try compactionHolders().flatMap(\.holders).map(\.replica.rawValue).filter { $0.hasPrefix(prefix) })
+        let unique = Set(matches)
+        guard let only = unique.first, let replica = ReplicaID(only) else { throw StoreError.unknownReplica(text) }
+        guard unique.count == 1 else { throw StoreError.ambiguousReplica(text, candidates: unique.sorted()) }
+        return replica
+    }
+
+    // MARK: What holds compaction back
+
+    public func setCompactionHolders(_ holders: [CompactionHolder], for folder: FolderID) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE sync_targets SET compaction_held_by = ? WHERE target = ?",
+                           arguments: [holders.isEmpty ? nil : JSONValue.array(holders.map(\.json)).canonicalString,
+                                       SyncTarget.folder(id: folder).key])
+        }
+    }
+
+    /// The replicas that held compaction of this replica's files in a folder back at its last sync.
+    public func compactionHolders(of folder: FolderID) throws -> [CompactionHolder] {
+        try database.read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT compaction_held_by FROM sync_targets WHERE target = ?",
+                                                 arguments: [SyncTarget.folder(id: folder).key]),
+                  case .array(let items)? = try? JSONValue(parsing: Array(text.utf8))
+            else { return [] }
+            return items.compactMap(CompactionHolder.init(json:))
+        }
+    }
+
+    /// The folders whose compaction was held back at their last sync, by path.
+    public func compactionHolders() throws -> [(path: String, holders: [CompactionHolder])] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT path, compaction_held_by FROM sync_targets WHERE compaction_held_by IS NOT NULL ORDER BY path")
+                .compactMap { row in
+                    guard let path = row["path"] as String?, let text = row["compaction_held_by"] as String?,
+                          case .array(let items)? = try? JSONValue(parsing: Array(text.utf8))
+                    else { return nil }
+                    return (path, items.compactMap(CompactionHolder.init(json:)))
+                }
+        }
+    }
+}

@@ -23,6 +23,9 @@ public enum StoreError: Error, Equatable, LocalizedError {
     case invalidRemoteName(String)
     case signingKeyMissing(path: String)
     case signingKeyUnreadable(path: String, reason: String)
+    /// No replica this store knows of (by a version or a key) has this id or prefix.
+    case unknownReplica(String)
+    case ambiguousReplica(String, candidates: [String])
     /// SQLite refused what no command should ask of it — a constraint, a statement gone wrong:
     /// a bug. `code` is SQLite's extended result code (nil: an error of GRDB's own). Its
     /// message and statement are not said: they are for the code, not for a person.
@@ -66,6 +69,10 @@ public enum StoreError: Error, Equatable, LocalizedError {
             "cannot use this replica's signing key \(path): \(reason); restore the file from a backup of the store, or make a new replica (`fieldnotes init --store NEW`) and sync it from a peer"
         case .invalidRemoteName:
             "a remote name is letters, digits, '-', '_' and '.', starting with a letter or digit"
+        case .unknownReplica(let text):
+            "no replica this store knows of has an id starting with '\(text)'; give its whole id (`fieldnotes status` names the replicas that hold compaction back)"
+        case .ambiguousReplica(let text, let candidates):
+            "'\(text)' matches several replicas: \(candidates.joined(separator: ", ")); type more of the id"
         case .unknownRemote(let name):
             "no remote named '\(name)'; `fieldnotes remote list` shows them"
         case .corruptRecord(let detail):

@@ -75,9 +75,12 @@ public struct Synchronizer {
         for index in folderURLs.indices {
             guard case .success(let visit) = outcomes[index] else { continue }
             do {
-                try write(to: visit, into: &summaries[index])
-                try writeSnapshotIfDue(visit, force: snapshot, into: &summaries[index])
-                try compact(visit, policy: compaction, into: &summaries[index])
+                var listing = try listing(of: visit)
+                try write(to: visit, listing: listing, into: &summaries[index])
+                if snapshot || compaction.compacts {
+                    try writeSnapshotIfDue(visit, listing: &listing, force: snapshot, into: &summaries[index])
+                }
+                if compaction.compacts { try compact(visit, listing: listing, policy: compaction, into: &summaries[index]) }
                 try store.setNotices(summaries[index].notices.map(\.description), for: visit.id)
             } catch {
                 outcomes[index] = .failure(error)

@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
         @Option(help: "A folder for the scratch files (default: a temporary folder, removed after).") var work: String?
         @Option(help: """
             Only these groups of scenarios: throughput (N reports against baselines), history (shapes of \
-            one report's history, and the team soak), scale (N and N/10 reports, no baselines; not run by default), imports (the import scenarios of throughput alone), encryption (export and import encrypted, next to the same in clear; not run by default).
+            one report's history, and the team soak), scale (N and N/10 reports, no baselines; not run by default), imports (the import scenarios of throughput alone), encryption (export and import encrypted, next to the same in clear; not run by default), compaction (a year of a team of 20 syncing through one folder, with and without compaction).
             """)
         var only: [Group] = []
 
@@ -36,11 +36,13 @@ struct Bench: ParsableCommand {
             case imports
             /// Export and import encrypted for a team, next to the same unencrypted.
             case encryption
+            /// A year of a team's use of one folder, with and without compaction.
+            case compaction
         }
 
         func run() throws {
             let (n, repetitions) = quick ? (500, 1) : (self.n, self.repetitions)
-            let groups = Set(only.isEmpty ? [.throughput, .history] : only)
+            let groups = Set(only.isEmpty ? [.throughput, .history, .compaction] : only)
             let work = URL(fileURLWithPath: self.work ?? FileManager.default.temporaryDirectory.appending(path: "fieldnotes-bench-\(UUID().uuidString.prefix(8))").path)
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             defer { if self.work == nil { try? FileManager.default.removeItem(at: work) } }
@@ -72,6 +74,12 @@ struct Bench: ParsableCommand {
                 try shapes.run()
                 results += shapes.results
                 results.append(try Soak.scenario(operations: quick ? 60 : 1_500, seed: seed, work: work.appending(path: "soak")))
+            }
+            if groups.contains(.compaction) {
+                let year = YearOfUse(replicas: quick ? 4 : 20, rounds: quick ? 6 : 100, seed: seed, work: work.appending(path: "year"),
+                                     log: Scenarios.log)
+                try FileManager.default.createDirectory(at: year.work, withIntermediateDirectories: true)
+                results += try year.results(repetitions: repetitions)
             }
             if groups.contains(.scale) {
                 let scale = ScaleRun(n: n, seed: seed, work: work.appending(path: "scale"))

@@ -294,7 +294,7 @@ final class MeshTeam {
         #expect(written["exportedVersions"] as? Int == count, "seed \(seed): Alice's sync wrote \(written["exportedVersions"] ?? "?") versions")
         let directory = "fieldnotes/replicas/\(aliceReplica)"
         let files = try FileManager.default.contentsOfDirectory(atPath: mesh.device("alice").folder.appending(path: directory).path)
-            .filter { $0.hasSuffix(".fnc") }.sorted()
+            .filter { $0.hasSuffix(".fnc") && $0 != "snapshot.fnc" }.sorted()  // (the sync wrote a snapshot too)
         let big = try #require(files.last)
         let size = (try FileManager.default.attributesOfItem(atPath: mesh.device("alice").folder.appending(path: "\(directory)/\(big)").path)[.size] as? Int) ?? 0
         log("Alice wrote \(big), \(size / 1000) KB; Bob and Carol sync while Syncthing carries it")

@@ -193,6 +193,41 @@ struct CompactionTests {
         #expect(try changesets(of: alice).count == 2)
     }
 
+    // MARK: Retirement
+
+    @Test func aRetiredReplicaNoLongerHoldsBackAndCatchesUpWhenItReturns() throws {
+        let (alice, bob, _) = try team(rounds: 2)
+        let lost = try workspace.store("lost")
+        _ = try sync(lost)
+        // The lost laptop syncs no more; Alice writes on, Bob writes a snapshot.
+        try alice.add("After the laptop was lost")
+        _ = try sync(alice)
+        _ = try compact(bob)
+        #expect(try sync(alice).deletedChangesets == 2, "the files the lost laptop imported")
+        #expect(try changesets(of: alice).count == 1)
+        #expect(try alice.compactionHolders().flatMap(\.holders).map(\.replica) == [lost.identity.replica])
+        // Bob retires it: his replica.json says so, and Alice deletes on.
+        try bob.retire(lost.identity.replica)
+        _ = try sync(bob)
+        #expect(try sync(alice).deletedChangesets == 1)
+        #expect(try changesets(of: alice).isEmpty)
+        #expect(try alice.compactionHolders().isEmpty)
+        // It comes back: through Bob's snapshot it gets everything, and counts again.
+        let back = try sync(lost)
+        #expect(back.importedSnapshots == [bob.identity.replica])
+        #expect(try lost.canonicalDump() == alice.canonicalDump())
+        // Its sync undid the retirement: it holds back what it has not imported…
+        try alice.add("After it came back")
+        _ = try sync(alice)
+        _ = try compact(bob)
+        #expect(try sync(alice).deletedChangesets == 0)
+        #expect(try alice.compactionHolders().flatMap(\.holders).map(\.replica) == [lost.identity.replica])
+        // …until it imports it.
+        _ = try sync(lost)
+        #expect(try sync(alice).deletedChangesets == 1)
+        #expect(try alice.compactionHolders().isEmpty)
+    }
+
     // MARK: Readers
 
     @Test func aReaderThatIsBehindGetsPastDeletedFilesThroughTheSnapshot() throws {

@@ -9,16 +9,42 @@ public struct CompactionPolicy: Sendable {
     /// seen before its writer deletes the one it dominates): file-sync tools deliver files out
     /// of order and late, and a laptop may sync once a week.
     public var graceMilliseconds: Int64
+    /// Whether a sync writes a snapshot when one is due and deletes files at all.
+    public private(set) var compacts = true
 
     /// A week.
     public static let standard = CompactionPolicy(graceMilliseconds: 7 * 24 * 3_600_000)
 
+    /// No snapshot but on demand, nothing deleted: the folder as before compaction, for the
+    /// benchmark's comparison.
+    public static let off: CompactionPolicy = {
+        var policy = CompactionPolicy(graceMilliseconds: .max)
+        policy.compacts = false
+        return policy
+    }()
+
     /// No snapshot is written of its own accord before a folder's changesets reach this size:
-    /// a small folder gains nothing by one.
-    static let firstSnapshotSize = 1 << 20
+    /// a handful of files gains nothing by one. Small, so that a folder is soon no larger than
+    /// a few times one snapshot of everything.
+    static let firstSnapshotSize = 64 * 1024
 
     public init(graceMilliseconds: Int64) {
         self.graceMilliseconds = max(0, graceMilliseconds)
+    }
+}
+
+/// What a folder holds besides changesets, listed once after a sync's imports for the rest of
+/// it: its writers, what each says of itself, and the snapshots this store can read.
+struct FolderListing {
+    var writers: [ReplicaID]
+    var infos: [ReplicaID: ReplicaInfo]
+    var snapshots: [FolderSnapshot]
+
+    /// Per writer, the last of its files some snapshot covers.
+    var coverage: [ReplicaID: Int] {
+        var covered: [ReplicaID: Int] = [:]
+        for snapshot in snapshots { covered.merge(snapshot.frontier.sequences, uniquingKeysWith: max) }
+        return covered
     }
 }
 
@@ -79,13 +105,14 @@ extension Synchronizer {
         return (found, unreadable)
     }
 
-    /// Per writer, the last of its files some snapshot in the folder covers.
-    static func coverage(of snapshots: [FolderSnapshot]) -> [ReplicaID: Int] {
-        var covered: [ReplicaID: Int] = [:]
-        for snapshot in snapshots {
-            covered.merge(snapshot.frontier.sequences, uniquingKeysWith: max)
-        }
-        return covered
+    /// Lists the folder for the writing half of a sync (``FolderListing``).
+    ///
+    /// Cost: a listing, a replica.json and a stat per writer, and the snapshots' frontiers.
+    func listing(of visit: FolderVisit) throws -> FolderListing {
+        let writers = try visit.folder.writers().writers
+        var infos: [ReplicaID: ReplicaInfo] = [:]
+        for writer in writers { infos[writer] = visit.folder.info(of: writer) }
+        return FolderListing(writers: writers, infos: infos, snapshots: snapshots(in: visit, writers: writers).found)
     }
 
     /// The snapshot to start from, before any writer's files are read: a store new to the
@@ -130,13 +157,11 @@ extension Synchronizer {
     /// files is in the store, so in the snapshot. Called after this sync's imports and writes.
     ///
     /// Cost: a stat of each file newer than the newest snapshot; writing, every version (zlib 6).
-    func writeSnapshotIfDue(_ visit: FolderVisit, force: Bool, into summary: inout SyncSummary) throws {
-        let writers = try visit.folder.writers().writers
-        let present = snapshots(in: visit, writers: writers).found
+    func writeSnapshotIfDue(_ visit: FolderVisit, listing: inout FolderListing, force: Bool, into summary: inout SyncSummary) throws {
         if !force {
-            let own = present.first { $0.writer == me }
+            let own = listing.snapshots.first { $0.writer == me }
             let inClear = visit.writeKey != nil && own != nil && own!.header.encryption == nil
-            let due = try inClear || snapshotDue(present, writers: writers, in: visit)
+            let due = try inClear || snapshotDue(listing, in: visit)
             guard due else { return }
         }
         let ledger = try store.ledger(of: visit.id)
@@ -153,15 +178,17 @@ extension Synchronizer {
         let header = try ChangesetReader.header(of: url)
         try store.recordCheckedSnapshot(folder: visit.id, writer: me, signature: header.writerSignature!.hex,
                                         frontier: String(decoding: frontier.encoded, as: UTF8.self))
+        listing.snapshots.removeAll { $0.writer == me }
+        listing.snapshots.append(FolderSnapshot(writer: me, url: url, header: header, frontier: frontier))
         summary.wroteSnapshot = true
     }
 
     /// Whether the changesets newer than the newest snapshot outweigh it.
-    private func snapshotDue(_ present: [FolderSnapshot], writers: [ReplicaID], in visit: FolderVisit) throws -> Bool {
-        let newest = present.max { $0.frontier.total < $1.frontier.total }
+    private func snapshotDue(_ listing: FolderListing, in visit: FolderVisit) throws -> Bool {
+        let newest = listing.snapshots.max { $0.frontier.total < $1.frontier.total }
         let threshold = newest.map { $0.size + 1 } ?? CompactionPolicy.firstSnapshotSize
         var newer = 0
-        for writer in writers {
+        for writer in listing.writers {
             let covered = newest?.frontier[writer] ?? 0
             // (A directory that cannot be listed was named by the imports.)
             for (sequence, url) in (try? visit.folder.changesets(of: writer)) ?? [:] where sequence > covered {
@@ -179,18 +206,28 @@ extension Synchronizer {
     ///
     /// Cost: a listing and each peer's replica.json; once per new snapshot that would let files
     /// go, a read of it through (``check(_:in:)``).
-    func compact(_ visit: FolderVisit, policy: CompactionPolicy, into summary: inout SyncSummary) throws {
+    func compact(_ visit: FolderVisit, listing: FolderListing, policy: CompactionPolicy, into summary: inout SyncSummary) throws {
         let folder = visit.folder
-        let writers = try folder.writers().writers
-        let present = snapshots(in: visit, writers: writers).found
+        let present = listing.snapshots
         var checked = Dictionary(try store.checkedSnapshots(in: visit.id).map { ($0.signature, $0) }, uniquingKeysWith: { first, _ in first })
-        try store.forgetCheckedSnapshots(in: visit.id, keeping: Set(present.map(\.signature)))
+        if !Set(checked.keys).isSubset(of: present.map(\.signature)) {
+            try store.forgetCheckedSnapshots(in: visit.id, keeping: Set(present.map(\.signature)))
+        }
 
         let own = try folder.changesets(of: me)
         let lastWritten = try store.lastWritten(to: .folder(id: visit.id)) ?? 0
         let deleted = (own.keys.min() ?? lastWritten + 1) - 1
-        // (2): every other replica known here, by its replica.json (one unreadable holds back).
-        let acknowledged = writers.filter { $0 != me }.map { folder.info(of: $0)?.imported[me] ?? 0 }.min() ?? lastWritten
+        // (2): every other replica known here (it has a directory) and not retired, by its
+        // replica.json (one unreadable holds back). A replica is retired by a replica.json that
+        // names it (this one's own retirements among them) until it syncs again after that.
+        let peers = listing.writers.filter { $0 != me }.map { (replica: $0, info: listing.infos[$0]) }
+        var retired = try store.retirements()
+        for peer in peers { retired.merge(peer.info?.retired ?? [:], uniquingKeysWith: max) }
+        let counted = peers.filter { peer in
+            guard let at = retired[peer.replica] else { return true }
+            return peer.info?.updated.map { $0 > at } ?? false
+        }
+        let acknowledged = counted.map { $0.info?.imported[me] ?? 0 }.min() ?? lastWritten
 
         // (1): snapshots read through and found to hold every version of this replica's files
         // they cover. One not checked yet is, if it would let files go or dominates this
@@ -215,11 +252,22 @@ extension Synchronizer {
             }
         }
 
+        // Who holds back what a snapshot covers (checked or not yet), for `status`.
+        let covered = min(present.map { $0.frontier[me] }.max() ?? 0, lastWritten)
+        let holders = counted.filter { covered > deleted && $0.info?.imported[me] ?? 0 < covered }.map {
+            CompactionHolder(replica: $0.replica, analyst: $0.info?.analyst, lastSync: $0.info?.updated)
+        }
+        if try holders != store.compactionHolders(of: visit.id) { try store.setCompactionHolders(holders, for: visit.id) }
+
         // (3): deletable once both have held for the grace period.
         let now = Timestamp.now
-        let through = min(coverage(), acknowledged, lastWritten)
-        try store.markCompactable(folder: visit.id, through: through > deleted ? through : nil, deleted: deleted, at: now)
-        let due = try store.compactionMarks(in: visit.id)
+        let through = min(coverage(), lastWritten, acknowledged)
+        var marks = try store.compactionMarks(in: visit.id)
+        if through > deleted, !marks.contains(where: { $0.through == through }) || marks.contains(where: { $0.through <= deleted }) {
+            try store.markCompactable(folder: visit.id, through: through, deleted: deleted, at: now)
+            marks = try store.compactionMarks(in: visit.id)
+        }
+        let due = marks
             .filter { $0.since.millisecondsSince1970 <= now.millisecondsSince1970 - policy.graceMilliseconds }
             .map { min($0.through, through) }.max() ?? 0
         if due > deleted {

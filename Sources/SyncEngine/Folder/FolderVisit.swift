@@ -123,26 +123,23 @@ extension Synchronizer {
     /// Cost: a listing of each writer this store imported from, and O(files imported) to find
     /// gaps; when some are gone, the snapshots' frontiers; nothing else is read when nothing
     /// vanished.
-    func write(to visit: FolderVisit, into summary: inout SyncSummary) throws {
+    func write(to visit: FolderVisit, listing: FolderListing, into summary: inout SyncSummary) throws {
         let (folder, id) = (visit.folder, visit.id)
         let ledger = try store.ledger(of: id)
         let present = try folder.changesets(of: me)
         let lastWritten = ledger.lastWritten ?? 0
 
         // What a snapshot in the folder covers did not vanish: its writer deleted it
-        // (compaction, DESIGN.md §11). Read only when some file is gone.
-        var coverage: [ReplicaID: Int]?
-        func covered(_ writer: ReplicaID) throws -> Int {
-            if coverage == nil { coverage = Self.coverage(of: snapshots(in: visit, writers: try folder.writers().writers).found) }
-            return coverage![writer, default: 0]
-        }
+        // (compaction, DESIGN.md §11).
+        let coverage = listing.coverage
+        func covered(_ writer: ReplicaID) -> Int { coverage[writer, default: 0] }
 
         // This replica's own files that vanished. Those on record are written again as they
         // were. Older ones (before stores kept a record of each file) become empty, and the next
         // changeset carries everything this store holds that did not come from the folder.
         var vanished: [Int] = []
         var unrecorded = false
-        if present.count < lastWritten, case let from = try covered(me) + 1, from <= lastWritten,
+        if present.count < lastWritten, case let from = covered(me) + 1, from <= lastWritten,
            present.keys.lazy.filter({ $0 >= from }).count < lastWritten - from + 1 {
             // One file a sync: a gap of a million is no history but a forged number.
             guard lastWritten - from < 1_000_000 else {
@@ -170,7 +167,7 @@ extension Synchronizer {
         for (writer, imported) in ledger.lastImported.sorted(by: { $0.key < $1.key }) where imported > 0 {
             guard let files = try? folder.changesets(of: writer) else { continue }  // unreadable is not gone
             guard files.keys.lazy.filter({ $0 <= imported }).count < imported else { continue }
-            let from = try covered(writer) + 1
+            let from = covered(writer) + 1
             guard from <= imported, files.keys.lazy.filter({ $0 >= from && $0 <= imported }).count < imported - from + 1 else { continue }
             let received = try store.received(from: writer, in: id)
             for sequence in from...imported where files[sequence] == nil {
@@ -200,10 +197,11 @@ extension Synchronizer {
         }
         // In an encrypted folder, no analyst's name is in clear (DESIGN.md §10).
         let info = ReplicaInfo(replica: me, analyst: visit.writeKey == nil ? store.identity.analyst : nil, folder: id,
-                               latestSequence: latest?.sequence ?? lastWritten, imported: ledger.lastImported, updated: .now)
-        if !info.sameContent(as: folder.info(of: me)) { try folder.write(info) }
+                               latestSequence: latest?.sequence ?? lastWritten, imported: ledger.lastImported,
+                               retired: try store.retirements(), updated: .now)
+        if !info.sameContent(as: listing.infos[me]) { try folder.write(info) }
 
-        if let latest { summary.notices += try unacknowledged(latest, in: folder) }
+        if let latest { summary.notices += unacknowledged(latest, listing: listing) }
     }
 
     /// Writes this replica's changeset `sequence` with what the store recorded it carries
@@ -247,14 +245,14 @@ extension Synchronizer {
     /// Peers that synced long after this replica's latest changeset was written, by their own
     /// clock, and still have not imported it: the sign of a folder whose changes do not leave
     /// this laptop (Syncthing's receive-only folders keep local changes local). Clocks of two
-    /// laptops differ, so only a peer more than `grace` later counts. Reads each peer's
-    /// replica.json (1 MB at most).
-    func unacknowledged(_ written: WrittenChangeset, in folder: SharedFolder, grace: Int64 = 15 * 60 * 1000) throws -> [SyncNotice] {
+    /// laptops differ, so only a peer more than `grace` later counts. From each peer's
+    /// replica.json, as listed.
+    func unacknowledged(_ written: WrittenChangeset, listing: FolderListing, grace: Int64 = 15 * 60 * 1000) -> [SyncNotice] {
         guard let writtenAt = written.writtenAt else { return [] }
         let latest = written.sequence
         var notices: [SyncNotice] = []
-        for writer in try folder.writers().writers where writer != me {
-            guard let info = folder.info(of: writer), let updated = info.updated,
+        for writer in listing.writers where writer != me {
+            guard let info = listing.infos[writer], let updated = info.updated,
                   updated.millisecondsSince1970 > writtenAt.millisecondsSince1970 &+ grace,
                   info.imported[me, default: 0] < latest
             else { continue }

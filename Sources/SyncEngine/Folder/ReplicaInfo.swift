@@ -6,12 +6,14 @@ import ReportModels
 ///
 /// ```json
 /// {"format": 1, "replica": "<id>", "name": "Dana", "folder": "<id>", "latestSequence": 12,
-///  "imported": {"<writer id>": 7, …}, "updated": "2026-11-27T10:00:00.000Z"}
+///  "imported": {"<writer id>": 7, …}, "retired": {"<replica id>": "2026-11-20T09:00:00.000Z"},
+///  "updated": "2026-11-27T10:00:00.000Z"}
 /// ```
 ///
 /// `folder` is the id this replica knows the folder by (each replica has its own: see
 /// ``SharedFolder``); `imported` acknowledges, per writer, the last changeset it imported from
-/// this folder. Only the replica itself writes the file. Read from another replica's directory
+/// this folder; `retired` names the replicas its analyst retired (`fieldnotes replica retire`),
+/// and when (DESIGN.md §11). Only the replica itself writes the file. Read from another replica's directory
 /// it is untrusted input: bounded in size, every number range-checked, the name checked like
 /// any analyst name; what fails a check is left out rather than trusted.
 struct ReplicaInfo: Equatable, Sendable {
@@ -20,14 +22,19 @@ struct ReplicaInfo: Equatable, Sendable {
     var folder: FolderID?
     var latestSequence: Int
     var imported: [ReplicaID: Int]
+    var retired: [ReplicaID: Timestamp] = [:]
     var updated: Timestamp?
 
     /// No replica.json is anywhere near this large (a thousand writers take 60 KB).
     static let maximumSize = 1 << 20
+    /// Retired replicas read from one file: far more than a team loses laptops.
+    static let maximumRetired = 1_000
     static let fileName = "replica.json"
 
-    init(replica: ReplicaID, analyst: String?, folder: FolderID?, latestSequence: Int, imported: [ReplicaID: Int], updated: Timestamp?) {
+    init(replica: ReplicaID, analyst: String?, folder: FolderID?, latestSequence: Int, imported: [ReplicaID: Int],
+         retired: [ReplicaID: Timestamp] = [:], updated: Timestamp?) {
         self.replica = replica
+        self.retired = retired
         self.analyst = analyst
         self.folder = folder
         self.latestSequence = latestSequence
@@ -52,6 +59,11 @@ struct ReplicaInfo: Equatable, Sendable {
             }
         }
         self.imported = imported
+        if case .object(let entries)? = members["retired"], entries.members.count <= Self.maximumRetired {
+            for (key, value) in entries {
+                if let retired = ReplicaID(key), let time = value.stringValue.flatMap(Timestamp.init(iso8601:)) { self.retired[retired] = time }
+            }
+        }
         updated = members["updated"]?.stringValue.flatMap(Timestamp.init(iso8601:))
     }
 
@@ -63,6 +75,9 @@ struct ReplicaInfo: Equatable, Sendable {
         ]
         if let analyst { members["name"] = .string(analyst) }
         if let folder { members["folder"] = .string(folder.rawValue) }
+        if !retired.isEmpty {
+            members["retired"] = .object(JSONObject(Dictionary(uniqueKeysWithValues: retired.map { ($0.key.rawValue, JSONValue.string($0.value.description)) })))
+        }
         if let updated { members["updated"] = .string(updated.description) }
         return Data(JSONValue.object(members).prettyString.utf8)
     }

@@ -17,6 +17,7 @@ extension Fieldnotes {
             let unsynced = try store.unsyncedVersionCount()
             let remotes = try store.remotes()
             let notices = try store.folderNotices()
+            let held = try store.compactionHolders()
             if output.json {
                 Console.printJSON(.object([
                     "store": .string(store.directory.path),
@@ -31,6 +32,12 @@ extension Fieldnotes {
                     "remotes": .array(remotes.map(RemoteOutput.json)),
                     "folderNotices": .array(notices.map { folder in
                         .object(["folder": .string(folder.path), "notices": .array(folder.notices.map(JSONValue.string))])
+                    }),
+                    "compactionHeldBack": .array(held.map { folder in
+                        .object(["folder": .string(folder.path), "replicas": .array(folder.holders.map { holder in
+                            .object(["replica": .string(holder.replica.rawValue), "name": holder.analyst.map(JSONValue.string) ?? .null,
+                                     "lastSync": holder.lastSync.map { .string($0.description) } ?? .null])
+                        })])
                     }),
                 ]))
                 return
@@ -50,6 +57,15 @@ extension Fieldnotes {
             } else {
                 print("remotes")
                 for remote in remotes { print(RemoteOutput.line(remote, indent: 2)) }
+            }
+            // Who keeps this replica's changesets in a folder that a snapshot covers.
+            for folder in held {
+                let who = folder.holders.map { holder in
+                    "\(holder.analyst.map { $0 + " " } ?? "")(replica \(holder.replica.short)), "
+                        + (holder.lastSync.map { "last synced \($0)" } ?? "never synced")
+                }
+                print(Text.wrap("\(folder.path): held back by \(who.joined(separator: "; ")) — `fieldnotes replica retire REPLICA` if it will not sync again",
+                                prefix: "compaction ", indent: 11))
             }
             // What the last sync of a folder found that a person should know.
             for folder in notices {
