@@ -229,6 +229,17 @@ extension Store {
         }
     }
 
+    /// What the last sync of a folder found wrong (none: nothing).
+    public func notices(for folder: FolderID) throws -> [String] {
+        try database.read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT notices FROM sync_targets WHERE target = ?",
+                                                 arguments: [SyncTarget.folder(id: folder).key]),
+                  case .array(let items)? = try? JSONValue(parsing: Array(text.utf8))
+            else { return [] }
+            return items.compactMap(\.stringValue)
+        }
+    }
+
     /// The folders whose last sync found something wrong, by the path they were synced at.
     public func folderNotices() throws -> [(path: String, notices: [String])] {
         try database.read { db in

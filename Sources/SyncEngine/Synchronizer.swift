@@ -60,7 +60,9 @@ public struct Synchronizer {
                 summaries[index].skipped += unreadable
                 if let start = try snapshotToStartFrom(snapshots, in: visit) {
                     do {
-                        try importSnapshot(start, in: visit, into: &summaries[index])
+                        // With the files after it in one go when it can; else the snapshot alone.
+                        let caughtUp = (try? catchUp(from: start, in: visit, writers: writers, into: &summaries[index])) ?? false
+                        if !caughtUp { try importSnapshot(start, in: visit, into: &summaries[index]) }
                     } catch {
                         summaries[index].skipped.append(.init(file: "\(start.writer.rawValue)/\(SharedFolder.snapshotFileName)", error: error,
                                                               consequence: "the files it covers are read instead where they are left"))
@@ -81,7 +83,8 @@ public struct Synchronizer {
                     try writeSnapshotIfDue(visit, listing: &listing, force: snapshot, into: &summaries[index])
                 }
                 if compaction.compacts { try compact(visit, listing: listing, policy: compaction, into: &summaries[index]) }
-                try store.setNotices(summaries[index].notices.map(\.description), for: visit.id)
+                let notices = summaries[index].notices.map(\.description)
+                if try notices != store.notices(for: visit.id) { try store.setNotices(notices, for: visit.id) }
             } catch {
                 outcomes[index] = .failure(error)
             }
@@ -103,10 +106,10 @@ public struct Synchronizer {
             summary.skipped.append(.init(file: writer.rawValue, error: error))
             return
         }
-        // The writer's newest file: the newest listed, or one known to have been written — by
-        // what it says of itself, or a snapshot's frontier — whose files are all gone (deleted
-        // once covered, the snapshot still on its way).
-        let newest = max(files.keys.max() ?? 0, visit.folder.info(of: writer)?.latestSequence ?? 0,
+        // The writer's newest file: the newest listed, or one known to have been written whose
+        // files are gone (deleted once covered, the snapshot perhaps still on its way) — by a
+        // snapshot's frontier, or, when none of its files is left, by what it says of itself.
+        let newest = max(files.keys.max() ?? visit.folder.info(of: writer)?.latestSequence ?? 0,
                          snapshots.map { $0.frontier[writer] }.max() ?? 0)
         var last = try store.lastImportedSequence(folder: visit.id, writer: writer)
         while last < newest {

@@ -22,6 +22,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Seed of the corpus.") var seed: UInt64 = 1
         @Option(help: "Repetitions of each timed scenario (the median is reported).") var repetitions = 3
         @Flag(help: "A small smoke run (500 reports, one repetition).") var quick = false
+        @Option(help: "Rounds of the year of use (compaction): each of its 20 replicas writes and syncs once a round.") var rounds = 100
         @Option(help: "Where to write the JSON results.") var output = "bench-results.json"
         @Option(help: "A folder for the scratch files (default: a temporary folder, removed after).") var work: String?
         @Option(help: """
@@ -76,7 +77,7 @@ struct Bench: ParsableCommand {
                 results.append(try Soak.scenario(operations: quick ? 60 : 1_500, seed: seed, work: work.appending(path: "soak")))
             }
             if groups.contains(.compaction) {
-                let year = YearOfUse(replicas: quick ? 4 : 20, rounds: quick ? 6 : 100, seed: seed, work: work.appending(path: "year"),
+                let year = YearOfUse(replicas: quick ? 4 : 20, rounds: quick ? 6 : rounds, seed: seed, work: work.appending(path: "year"),
                                      log: Scenarios.log)
                 try FileManager.default.createDirectory(at: year.work, withIntermediateDirectories: true)
                 results += try year.results(repetitions: repetitions)

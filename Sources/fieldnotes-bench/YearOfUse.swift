@@ -43,13 +43,17 @@ struct YearOfUse {
         var samples: [Sample] = []
         for round in 1...rounds {
             for store in stores {
-                // (A report in conflict waits for its analyst; the others are edited.)
-                let known = try store.summaries(ReportFilter(limit: 200)).filter { $0.conflicts == 0 }
+                // An analyst mostly updates the reports it wrote, and now and then a colleague's
+                // (a report in conflict waits for its analyst to resolve it).
+                let recent = try store.summaries(ReportFilter(limit: 100)).filter { $0.conflicts == 0 }
+                let own = recent.filter { $0.author == store.identity.analyst }
                 for _ in 0..<Int.random(in: 1...20, using: &random) {
-                    if let target = known.randomElement(using: &random), Int.random(in: 0..<10, using: &random) < 6 {
-                        let paragraph = corpus.paragraph()
+                    let pool = Int.random(in: 0..<5, using: &random) == 0 ? recent : own
+                    if let target = pool.randomElement(using: &random), Int.random(in: 0..<10, using: &random) < 6 {
+                        let paragraph = corpus.paragraph(), tag = Corpus.tags.randomElement(using: &random)!
                         _ = try store.commitChange(to: target.id) { report in
                             report.body = Report.normalizedBody(report.body + "\n\nUpdate: " + paragraph)
+                            report.tags.insert(tag)
                         }
                     } else {
                         _ = try store.create(corpus.report(createdAt: .now))

@@ -76,7 +76,34 @@ struct CompactionTests {
         #expect(try carol.canonicalDump() == bob.canonicalDump())
         try carol.expectVerified()
         // The snapshot counts as every file it covers: nothing is read again.
-        #expect(try sync(carol, policy: .standard).importedChangesets == 0)
+        #expect(try sync(carol, policy: .off).importedChangesets == 0)
+    }
+
+    @Test func aNewcomerCatchesUpInOneGoAndFileByFileWhenAFileIsRefused() throws {
+        let (alice, bob, _) = try team(rounds: 2)
+        _ = try compact(alice, policy: .standard)
+        for round in 0..<3 {
+            try bob.add("After the snapshot \(round)")
+            _ = try sync(bob, policy: .off)  // (no snapshot of his own)
+        }
+        // The snapshot and Bob's three files after it, in one transaction.
+        let carol = try workspace.store("carol")
+        let once = try sync(carol, policy: .off)
+        #expect(once.importedSnapshots == [alice.identity.replica] && once.importedChangesets == 3)
+        #expect(try carol.canonicalDump() == bob.canonicalDump())
+        #expect(try sync(carol, policy: .off).importedChangesets == 0)
+        // Bob's last file damaged: the snapshot and the files before it, one by one, and the
+        // damaged one named.
+        let last = try #require(try SharedFolder(shared).changesets(of: bob.identity.replica).max { $0.key < $1.key })
+        var bytes = try Data(contentsOf: last.value)
+        bytes[bytes.count - 20] ^= 0x01
+        try bytes.write(to: last.value)
+        let dave = try workspace.store("dave")
+        let fallback = try sync(dave, policy: .standard)
+        #expect(fallback.importedSnapshots == [alice.identity.replica])
+        #expect(fallback.importedChangesets == 2)
+        #expect(fallback.skipped.map(\.file) == ["\(bob.identity.replica)/\(last.value.lastPathComponent)"])
+        #expect(try dave.canonicalDump().count == carol.canonicalDump().count - 1)
     }
 
     @Test func theFrontierIsReadFromTheFirstLineAndCheckedWithTheRest() throws {

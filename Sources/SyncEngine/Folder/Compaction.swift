@@ -335,3 +335,114 @@ extension Synchronizer {
         }
     }
 }
+
+// MARK: - Catching up
+
+extension Synchronizer {
+    /// The most bytes of changesets after a snapshot that a catch-up holds in memory at once,
+    /// decoded (about ten times their size on disk).
+    static let catchUpLimit = 64 << 20
+
+    /// Imports a snapshot and the changesets after its frontier in one transaction, their
+    /// versions merged into the snapshot's report by report — as one changeset of the same
+    /// versions would be — rather than each file's on its own, which merges a report again for
+    /// every file that touches it (DESIGN.md §11: a new laptop's first sync costs about what
+    /// importing one changeset of the same versions does).
+    ///
+    /// The files are read and checked first, whole, each against its name; the snapshot is read
+    /// streaming, in the transaction. Returns false, having changed nothing, when there are no
+    /// such files, when they are more than ``catchUpLimit`` or any is refused, or when the
+    /// snapshot is not the one listed: the caller then imports the snapshot alone and the
+    /// files one by one, which names what is refused. Errors in the transaction are thrown,
+    /// changing nothing.
+    ///
+    /// Bookkeeping as for the files one by one, but that what each file brought is not known
+    /// apart: each is recorded as bringing every version of the transaction, so that if one
+    /// vanishes uncovered, this store carries all of them again — more than needed, never less.
+    ///
+    /// Cost: the files' versions in memory, sorted by report; the snapshot streamed.
+    func catchUp(from snapshot: FolderSnapshot, in visit: FolderVisit, writers: [ReplicaID], into summary: inout SyncSummary) throws -> Bool {
+        struct Arrival {
+            let version: Version
+            let signature: Signature?
+            let file: Int
+        }
+        let imported = try store.ledger(of: visit.id).lastImported
+        var files: [(writer: ReplicaID, sequence: Int, url: URL)] = []
+        var bytes = 0
+        for writer in writers where writer != me {
+            guard let listed = try? visit.folder.changesets(of: writer) else { return false }
+            var sequence = max(snapshot.frontier[writer], imported[writer, default: 0]) + 1
+            while let url = listed[sequence] {
+                bytes += FolderFile.size(of: url) ?? 0
+                guard bytes <= Self.catchUpLimit / 10 else { return false }
+                files.append((writer, sequence, url))
+                sequence += 1
+            }
+        }
+        guard !files.isEmpty else { return false }
+
+        var arrivals: [Arrival] = []
+        var contents: [ChangesetContents] = []
+        for (index, file) in files.enumerated() {
+            do {
+                let opened = try ChangesetReader.OpenFile(file.url)
+                let header = opened.header
+                guard header.writer == file.writer, header.sequence == file.sequence, !header.isSnapshot else { return false }
+                contents.append(try ChangesetReader.read(opened, teamKey: try key(for: header, origin: .folder(id: visit.id), unlock: nil)) {
+                    arrivals.append(Arrival(version: $0, signature: $1, file: index))
+                })
+            } catch {
+                return false
+            }
+        }
+        // By report, and in the order they came within one (the state does not depend on it).
+        arrivals = arrivals.enumerated().sorted { ($0.element.version.reportID, $0.offset) < ($1.element.version.reportID, $1.offset) }.map(\.element)
+
+        let opened = try ChangesetReader.OpenFile(snapshot.url)
+        guard opened.header == snapshot.header else { return false }
+        let teamKey = try key(for: opened.header, origin: .folder(id: visit.id), unlock: nil)
+        let id = visit.id
+        let (result, keys) = try store.importing { transaction in
+            let versionsAfter = try transaction.latestSeq()
+            var merger = IncrementalMerge(transaction: transaction, me: me)
+            var keys = KeyCheck(transaction: transaction, via: "the snapshot of \(snapshot.writer.short)")
+            var next = 0
+            func add(_ version: Version, _ signature: Signature?, _ prepared: PreparedState?) throws {
+                let isNew = try merger.add(version, prepared: prepared, origin: .folder(id: id), signature: signature)
+                if signature == nil { try keys.admitUnsigned(from: version.dot.replica, isNew: isNew) }
+            }
+            // The files' versions of the reports before `report` (all of them with nil).
+            func addArrivals(before report: ReportID?) throws {
+                while next < arrivals.count, report.map({ arrivals[next].version.reportID < $0 }) ?? true {
+                    try add(arrivals[next].version, arrivals[next].signature, nil)
+                    next += 1
+                }
+            }
+            let read = try ChangesetReader.readInBackground(opened, teamKey: teamKey, prepare: IncrementalMerge.prepare) { version, signature, prepared in
+                try addArrivals(before: version.reportID)
+                try add(version, signature, prepared)
+            }
+            try addArrivals(before: nil)
+            guard let frontier = read.frontier, frontier == snapshot.frontier else {
+                throw ChangesetError.malformedFrontier("it changed while it was read")
+            }
+            for identity in read.identities + contents.flatMap(\.identities) { try keys.admit(identity.card, rotations: identity.rotations) }
+            try merger.finish()
+            for (covered, sequence) in frontier.sequences where covered != me {
+                try transaction.recordImported(folder: id, writer: covered, sequence: sequence)
+            }
+            for (index, file) in files.enumerated() {
+                try transaction.recordImported(folder: id, writer: file.writer, sequence: file.sequence, versionsAfter: versionsAfter)
+                if contents[index].header.encryption != nil { try transaction.recordEncrypted(writer: file.writer, in: id, since: file.sequence) }
+            }
+            return (merger, keys.events)
+        }
+        summary.keys += keys
+        summary.importedSnapshots.append(snapshot.writer)
+        summary.importedChangesets += files.count
+        summary.importedVersions += result.imported
+        summary.newConflicts += result.newConflicts
+        return true
+    }
+}
