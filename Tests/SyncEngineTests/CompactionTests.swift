@@ -124,6 +124,21 @@ struct CompactionTests {
         }
     }
 
+    @Test func aFrontierLineIsReadStrictly() throws {
+        let writer = ReplicaID("aaaaaaaa-0000-4000-8000-000000000001")!
+        let good = Frontier([writer: 7])
+        #expect(try Frontier(parsing: good.encoded) == good)
+        #expect(Frontier([writer: 0]).sequences.isEmpty, "an entry of 0 covers nothing")
+        for bad in [#"{"frontier":{"aaaaaaaa-0000-4000-8000-000000000001":0}}"#,
+                    #"{"frontier":{"aaaaaaaa-0000-4000-8000-000000000001":1000000000001}}"#,
+                    #"{"frontier":{"not a replica":1}}"#,
+                    #"{"frontier": {"aaaaaaaa-0000-4000-8000-000000000001":7}}"#,
+                    #"{"frontier":{"aaaaaaaa-0000-4000-8000-000000000001":7},"more":1}"#,
+                    #"{"frontier":[7]}"#, "7"] {
+            #expect(throws: ChangesetError.self, "\(bad)") { try Frontier(parsing: Array(bad.utf8)) }
+        }
+    }
+
     @Test func aSnapshotIsWrittenOfItsOwnAccordOnlyWhenTheChangesetsOutweighIt() throws {
         let alice = try workspace.store("alice")
         try alice.add("Small")

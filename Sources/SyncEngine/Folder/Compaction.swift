@@ -78,7 +78,7 @@ struct FolderSnapshot {
 /// A reader whose next file from a writer is gone imports a snapshot that covers it; without
 /// one it waits and says so. A writer's snapshot is replaced by its next, which covers at
 /// least as much; it is deleted once another (checked) dominates it, after the grace period.
-/// The folder's lost-file repair (``write(to:into:)``) leaves alone what a snapshot covers, and
+/// The folder's lost-file repair (``write(to:listing:into:)``) leaves alone what a snapshot covers, and
 /// writes again what none does: a snapshot deleted by hand brings its files back.
 extension Synchronizer {
     /// The snapshots in the folder this store can read, each as far as its frontier, and those
