@@ -81,6 +81,11 @@ final class SyncthingMesh {
             let folder = root.appending(path: "share-\(name)")
             // The folder marker Syncthing requires; made here so the folder is valid from the start.
             try FileManager.default.createDirectory(at: folder.appending(path: ".stfolder"), withIntermediateDirectories: true)
+            // What the README tells Syncthing users to add: without it Syncthing may start
+            // copying a changeset still being written under its temporary name, and when the
+            // name vanishes (renamed into place) the peer keeps its `.syncthing.*.tmp` of it
+            // for a day — harmless to fieldnotes, but never "in step".
+            try Data("(?d).writing-*.partial\n".utf8).write(to: folder.appending(path: ".stignore"))
             devices.append(Device(name: name, home: home, folder: folder, id: id, listenPort: ports[2 * index],
                                   guiPort: ports[2 * index + 1], apiKey: "fieldnotes-test-\(UUID().uuidString)", log: log))
         }
@@ -277,7 +282,8 @@ final class SyncthingMesh {
 
     // MARK: Convergence
 
-    /// One device's copy of the folder: every entry (but Syncthing's marker) by relative path,
+    /// One device's copy of the folder: every entry (but Syncthing's marker and ignore file,
+    /// which it does not sync) by relative path,
     /// with its kind, size and modification time.
     func listing(_ name: String) -> [String: String] {
         let folder = device(name).folder
@@ -288,7 +294,7 @@ final class SyncthingMesh {
             let path = url.standardizedFileURL.resolvingSymlinksInPath().path
             guard path.hasPrefix(prefix) else { continue }
             let relative = String(path.dropFirst(prefix.count))
-            if relative == ".stfolder" || relative.hasPrefix(".stfolder/") || relative.hasPrefix(".stversions") { continue }
+            if relative == ".stfolder" || relative.hasPrefix(".stfolder/") || relative.hasPrefix(".stversions") || relative == ".stignore" { continue }
             var status = stat()
             guard lstat(url.path, &status) == 0 else { continue }
             let directory = (status.st_mode & S_IFMT) == S_IFDIR
