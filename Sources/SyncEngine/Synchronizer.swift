@@ -284,7 +284,7 @@ public struct Synchronizer {
                 case .changeset(let writer, let sequence)?:
                     try transaction.recordImported(folder: folderID, writer: writer, sequence: sequence, versionsAfter: versionsAfter)
                     if total.encryption != nil { try transaction.recordEncrypted(writer: writer, in: folderID, since: sequence) }
-                case .snapshot(let writer)?:
+                case .snapshot?:
                     // Every version of the files up to the frontier is in the store now (DESIGN.md §11).
                     let frontier = contents.frontier!
                     // (Whether it holds every version of this replica's own files is another

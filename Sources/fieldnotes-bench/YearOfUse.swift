@@ -19,8 +19,9 @@ struct YearOfUse {
     let work: URL
     let log: (String) -> Void
 
-    /// The folder after a round: its bytes and files, and (every `sampleEvery` rounds) the
-    /// size of one snapshot of everything then.
+    /// The folder after a round: its bytes and files, and the size of one snapshot of
+    /// everything then (with compaction every round, the budget's bound; without, every
+    /// `sampleEvery` rounds, to show).
     struct Sample {
         var round: Int
         var bytes: Int
@@ -65,7 +66,7 @@ struct YearOfUse {
                 }
             }
             var sample = Self.measure(folder, round: round)
-            if round == 1 || round % sampleEvery == 0 || round == rounds {
+            if compaction || round == 1 || round % sampleEvery == 0 || round == rounds {
                 sample.snapshotOfEverything = try snapshotSize(of: stores.last!, scratch: root.appending(path: "scratch-\(round)"))
                 log("year of use\(compaction ? "" : " without compaction"): round \(round), \(sample.files) files, \(sample.bytes / 1024) KB (one snapshot of everything: \(sample.snapshotOfEverything! / 1024) KB)")
             }
@@ -104,13 +105,8 @@ struct YearOfUse {
         let (samples, stores, folder) = try run(compaction: true)
         var results: [Result] = []
 
-        // Every round against the snapshot of everything last sampled at or before it: a
-        // snapshot of everything only grows, so this bounds each round's ratio from above.
-        var worst = 0.0, sampled = 1
-        for sample in samples {
-            if let size = sample.snapshotOfEverything { sampled = size }
-            worst = max(worst, Double(sample.bytes) / Double(sampled))
-        }
+        // Every round against the snapshot of everything at its end.
+        let worst = samples.map { Double($0.bytes) / Double($0.snapshotOfEverything!) }.max()!
         let last = samples.last!, plainLast = plain.samples.last!
         func series(_ samples: [Sample]) -> JSONValue {
             .array(samples.map { sample in
@@ -139,7 +135,7 @@ struct YearOfUse {
             versions = try Synchronizer(store: newcomer).export(to: file, all: true)
             let fresh = try Store.create(at: work.appending(path: "single-\(repetition)"), analyst: "single")
             var imported = SyncSummary()
-            single.append(try Measure.time { imported = Synchronizer(store: fresh).importFiles([file]) })
+            single.append(Measure.time { imported = Synchronizer(store: fresh).importFiles([file]) })
             guard imported.skipped.isEmpty, imported.importedVersions == versions else { throw BenchError("the single changeset did not import") }
             guard try fresh.canonicalDump() == stores.last!.canonicalDump() else { throw BenchError("the newcomer does not hold what the team holds") }
         }

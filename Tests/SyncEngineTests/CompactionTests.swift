@@ -106,6 +106,44 @@ struct CompactionTests {
         #expect(try dave.canonicalDump().count == carol.canonicalDump().count - 1)
     }
 
+    @Test func aNewcomerCatchesUpInBatchesWhenTheFilesAfterTheSnapshotAreMore() throws {
+        let (alice, bob, first) = try team(rounds: 2)
+        _ = try compact(alice, policy: .standard)
+        let before = try changesets(of: bob).max() ?? 0
+        // After the snapshot: Bob edits the same report in five files, one of them carrying
+        // twenty new reports too; Alice edits it concurrently, so the batches merge histories
+        // that fork.
+        for round in 0..<5 {
+            try bob.commitChange(to: first) { $0.tags.insert("after-\(round)") }
+            if round == 2 { for index in 0..<20 { try bob.add("Bob's batch report \(index)") { $0.body = String(repeating: "A long narrative. ", count: 200) } } }
+            _ = try sync(bob, policy: .off)
+        }
+        try alice.commitChange(to: first) { $0.title = "Alice's title" }
+        _ = try sync(alice, policy: .off)
+
+        let folder = SharedFolder(shared)
+        let after = try folder.changesets(of: bob.identity.replica).filter { $0.key > before }.sorted { $0.key < $1.key }
+        let sizes = try after.map { try ChangesetReader.header(of: $0.value).uncompressedSize }
+        let small = sizes.filter { $0 < sizes.max()! }
+        let batchSize = 2 * small.max()!
+        try #require(after.count == 5 && sizes.max()! > batchSize, "the big file is a batch of its own, the others two by two")
+
+        // Caught up in one go (not the fallback: the snapshot, then the files one by one).
+        let carol = try workspace.store("carol")
+        let synchronizer = Synchronizer(store: carol, compaction: .off)
+        let visit = try synchronizer.identify(folder)
+        let writers = try folder.writers().writers
+        let start = try #require(try synchronizer.snapshotToStartFrom(synchronizer.snapshots(in: visit, writers: writers).found, in: visit))
+        var once = SyncSummary()
+        #expect(try synchronizer.catchUp(from: start, in: visit, writers: writers, batchSize: batchSize, into: &once))
+        #expect(once.importedSnapshots == [alice.identity.replica])
+        #expect(once.importedChangesets == 6, "Bob's five files and Alice's one, with the snapshot")
+        _ = try sync(bob, policy: .off)
+        #expect(try carol.canonicalDump() == bob.canonicalDump())
+        try carol.expectVerified()
+        #expect(try sync(carol, policy: .off).importedChangesets == 0)
+    }
+
     @Test func theFrontierIsReadFromTheFirstLineAndCheckedWithTheRest() throws {
         let (alice, bob, _) = try team(rounds: 2)
         _ = try compact(alice, policy: .standard)

@@ -339,9 +339,9 @@ extension Synchronizer {
 // MARK: - Catching up
 
 extension Synchronizer {
-    /// The most bytes of changesets after a snapshot that a catch-up holds in memory at once,
-    /// decoded (about ten times their size on disk).
-    static let catchUpLimit = 64 << 20
+    /// The most decoded bytes of changesets after a snapshot that a catch-up holds in memory
+    /// at once (each file's decoded size is its header's, which its reading enforces).
+    static let catchUpBatchSize = 64 << 20
 
     /// Imports a snapshot and the changesets after its frontier in one transaction, their
     /// versions merged into the snapshot's report by report — as one changeset of the same
@@ -349,83 +349,108 @@ extension Synchronizer {
     /// every file that touches it (DESIGN.md §11: a new laptop's first sync costs about what
     /// importing one changeset of the same versions does).
     ///
-    /// The files are read and checked first, whole, each against its name; the snapshot is read
-    /// streaming, in the transaction. Returns false, having changed nothing, when there are no
-    /// such files, when they are more than ``catchUpLimit`` or any is refused, or when the
-    /// snapshot is not the one listed: the caller then imports the snapshot alone and the
-    /// files one by one, which names what is refused. Errors in the transaction are thrown,
-    /// changing nothing.
+    /// The files are taken in batches of at most `batchSize` decoded bytes, each read whole,
+    /// checked against its name and sorted by report; the first batch is merged into the
+    /// snapshot's stream, which is read streaming, and each further one after it. A file larger
+    /// than a batch is its own batch and streamed, as a changeset is (it is ordered by report
+    /// itself). So a report is merged again at most once per batch that touches it, and memory
+    /// stays one batch whatever the number of files.
+    ///
+    /// Returns false, having changed nothing, when there are no such files; throws, having
+    /// changed nothing, when any is refused or the snapshot is not the one listed: the caller
+    /// then imports the snapshot alone and the files one by one, which names what is refused.
     ///
     /// Bookkeeping as for the files one by one, but that what each file brought is not known
     /// apart: each is recorded as bringing every version of the transaction, so that if one
     /// vanishes uncovered, this store carries all of them again — more than needed, never less.
     ///
-    /// Cost: the files' versions in memory, sorted by report; the snapshot streamed.
-    func catchUp(from snapshot: FolderSnapshot, in visit: FolderVisit, writers: [ReplicaID], into summary: inout SyncSummary) throws -> Bool {
-        struct Arrival {
-            let version: Version
-            let signature: Signature?
-            let file: Int
-        }
+    /// Cost: one batch of the files' versions in memory; the snapshot streamed; every report the
+    /// snapshot holds merged once, and once more per further batch that touches it.
+    func catchUp(from snapshot: FolderSnapshot, in visit: FolderVisit, writers: [ReplicaID],
+                 batchSize: Int = catchUpBatchSize, into summary: inout SyncSummary) throws -> Bool {
         let imported = try store.ledger(of: visit.id).lastImported
-        var files: [(writer: ReplicaID, sequence: Int, url: URL)] = []
-        var bytes = 0
+        var files: [TailFile] = []
         for writer in writers where writer != me {
             guard let listed = try? visit.folder.changesets(of: writer) else { return false }
             var sequence = max(snapshot.frontier[writer], imported[writer, default: 0]) + 1
             while let url = listed[sequence] {
-                bytes += FolderFile.size(of: url) ?? 0
-                guard bytes <= Self.catchUpLimit / 10 else { return false }
-                files.append((writer, sequence, url))
+                files.append(TailFile(writer: writer, sequence: sequence, url: url))
                 sequence += 1
             }
         }
         guard !files.isEmpty else { return false }
-
-        var arrivals: [Arrival] = []
-        var contents: [ChangesetContents] = []
-        for (index, file) in files.enumerated() {
-            do {
-                let opened = try ChangesetReader.OpenFile(file.url)
-                let header = opened.header
-                guard header.writer == file.writer, header.sequence == file.sequence, !header.isSnapshot else { return false }
-                contents.append(try ChangesetReader.read(opened, teamKey: try key(for: header, origin: .folder(id: visit.id), unlock: nil)) {
-                    arrivals.append(Arrival(version: $0, signature: $1, file: index))
-                })
-            } catch {
-                return false
-            }
+        // Each file's header first: checked against its name, its decoded size plans the batches.
+        let headers = try files.map { file in
+            let header = try ChangesetReader.header(of: file.url)
+            guard header.writer == file.writer else { throw ChangesetError.unexpectedWriter(expected: file.writer, found: header.writer) }
+            guard header.sequence == file.sequence else { throw ChangesetError.unexpectedSequence(expected: file.sequence, found: header.sequence) }
+            guard !header.isSnapshot else { throw ChangesetError.snapshotMismatch(expectedSnapshot: false) }
+            return header
         }
-        // By report, and in the order they came within one (the state does not depend on it).
-        arrivals = arrivals.enumerated().sorted { ($0.element.version.reportID, $0.offset) < ($1.element.version.reportID, $1.offset) }.map(\.element)
+        var batches: [Range<Int>] = []
+        var batchStart = 0
+        var batchBytes = 0
+        for (index, header) in headers.enumerated() {
+            if index > batchStart, batchBytes + header.uncompressedSize > batchSize {
+                batches.append(batchStart..<index)
+                (batchStart, batchBytes) = (index, 0)
+            }
+            batchBytes += header.uncompressedSize
+        }
+        batches.append(batchStart..<files.count)
 
         let opened = try ChangesetReader.OpenFile(snapshot.url)
-        guard opened.header == snapshot.header else { return false }
+        guard opened.header == snapshot.header else { throw ChangesetError.unreadable("\(snapshot.url.path) changed while it was read") }
         let teamKey = try key(for: opened.header, origin: .folder(id: visit.id), unlock: nil)
+        // (Before the transaction: finding a key reads the store.)
+        let teamKeys = try headers.map { try key(for: $0, origin: .folder(id: visit.id), unlock: nil) }
         let id = visit.id
         let (result, keys) = try store.importing { transaction in
             let versionsAfter = try transaction.latestSeq()
             var merger = IncrementalMerge(transaction: transaction, me: me)
             var keys = KeyCheck(transaction: transaction, via: "the snapshot of \(snapshot.writer.short)")
-            var next = 0
+            var contents: [ChangesetContents] = []
             func add(_ version: Version, _ signature: Signature?, _ prepared: PreparedState?) throws {
                 let isNew = try merger.add(version, prepared: prepared, origin: .folder(id: id), signature: signature)
                 if signature == nil { try keys.admitUnsigned(from: version.dot.replica, isNew: isNew) }
             }
-            // The files' versions of the reports before `report` (all of them with nil).
-            func addArrivals(before report: ReportID?) throws {
-                while next < arrivals.count, report.map({ arrivals[next].version.reportID < $0 }) ?? true {
-                    try add(arrivals[next].version, arrivals[next].signature, nil)
+            // A batch's files read, each checked against the header listed; their versions sorted
+            // by report (and in the order they came within one: the state does not depend on it)
+            // — or, for a file larger than a batch, added as they come.
+            func readBatch(_ batch: Range<Int>) throws -> [Arrival] {
+                var arrivals: [Arrival] = []
+                let streams = batch.count == 1 && headers[batch.lowerBound].uncompressedSize > batchSize
+                for index in batch {
+                    let file = try ChangesetReader.OpenFile(files[index].url)
+                    guard file.header == headers[index] else { throw ChangesetError.unreadable("\(files[index].url.path) changed while it was read") }
+                    contents.append(try ChangesetReader.read(file, teamKey: teamKeys[index]) {
+                        if streams { try add($0, $1, nil) } else { arrivals.append(Arrival(version: $0, signature: $1)) }
+                    })
+                }
+                return arrivals.enumerated()
+                    .sorted { ($0.element.version.reportID, $0.offset) < ($1.element.version.reportID, $1.offset) }.map(\.element)
+            }
+
+            // The first batch into the snapshot's stream: its versions of the reports before
+            // `report` (all that are left with nil) added before the snapshot's of `report`.
+            let first = try readBatch(batches[0])
+            var next = 0
+            func addFirst(before report: ReportID?) throws {
+                while next < first.count, report.map({ first[next].version.reportID < $0 }) ?? true {
+                    try add(first[next].version, first[next].signature, nil)
                     next += 1
                 }
             }
             let read = try ChangesetReader.readInBackground(opened, teamKey: teamKey, prepare: IncrementalMerge.prepare) { version, signature, prepared in
-                try addArrivals(before: version.reportID)
+                try addFirst(before: version.reportID)
                 try add(version, signature, prepared)
             }
-            try addArrivals(before: nil)
+            try addFirst(before: nil)
             guard let frontier = read.frontier, frontier == snapshot.frontier else {
                 throw ChangesetError.malformedFrontier("it changed while it was read")
+            }
+            for batch in batches.dropFirst() {
+                for arrival in try readBatch(batch) { try add(arrival.version, arrival.signature, nil) }
             }
             for identity in read.identities + contents.flatMap(\.identities) { try keys.admit(identity.card, rotations: identity.rotations) }
             try merger.finish()
@@ -434,7 +459,7 @@ extension Synchronizer {
             }
             for (index, file) in files.enumerated() {
                 try transaction.recordImported(folder: id, writer: file.writer, sequence: file.sequence, versionsAfter: versionsAfter)
-                if contents[index].header.encryption != nil { try transaction.recordEncrypted(writer: file.writer, in: id, since: file.sequence) }
+                if headers[index].encryption != nil { try transaction.recordEncrypted(writer: file.writer, in: id, since: file.sequence) }
             }
             return (merger, keys.events)
         }
@@ -444,5 +469,18 @@ extension Synchronizer {
         summary.importedVersions += result.imported
         summary.newConflicts += result.newConflicts
         return true
+    }
+
+    /// A changeset after a snapshot's frontier, by its name.
+    private struct TailFile {
+        let writer: ReplicaID
+        let sequence: Int
+        let url: URL
+    }
+
+    /// A version read from a file after a snapshot's frontier, held until its report's turn.
+    private struct Arrival {
+        let version: Version
+        let signature: Signature?
     }
 }
