@@ -216,13 +216,16 @@ enum FuzzTarget {
 
     /// `replica.json` as the folder scanner reads it (`ReplicaInfo`): any bytes parse or are
     /// refused; what parses holds only numbers in range and a name fit to show, and survives
-    /// being written and read again.
+    /// being written (signed) and read again.
     static func replicaJSON(_ bytes: [UInt8]) {
         guard let info = ReplicaInfo(parsing: bytes) else { return }
         precondition((0...SharedFolder.maximumSequence).contains(info.latestSequence), "a latestSequence out of range was kept")
         precondition(info.imported.values.allSatisfy { (0...SharedFolder.maximumSequence).contains($0) }, "an acknowledgement out of range was kept")
         precondition(info.analyst.map(ReplicaInfo.isPlausibleName) ?? true, "a name unfit to show was kept")
-        precondition(ReplicaInfo(parsing: Array(info.encoded)) == info, "replica.json does not survive being written and read")
+        let written = SignedJSON.encode(info.members, in: .replicaInfo, signedBy: fuzzKey)
+        precondition(ReplicaInfo(parsing: Array(written)) == info, "replica.json does not survive being written, signed, and read")
+        precondition(SignedJSON.open(written, in: .replicaInfo, maximumSize: ReplicaInfo.maximumSize)?.signer == fuzzKey.publicKey,
+                     "replica.json's signature does not survive being written and read")
     }
 }
 

@@ -234,6 +234,47 @@ struct CompactionTests {
         #expect(try changesets(of: alice).isEmpty)
     }
 
+    @Test func anAcknowledgementNotSignedByTheReplicasPinnedKeyIsNotBelieved() throws {
+        let (alice, bob, _) = try team(rounds: 2)
+        try alice.add("Bob has not seen this")
+        _ = try sync(alice)
+        _ = try compact(alice, policy: .standard)
+        let last = try #require(try changesets(of: alice).last)
+        let bobsInfo = bob.directory(in: shared).appending(path: "replica.json")
+        let real = try Data(contentsOf: bobsInfo)
+        var forged = try #require(ReplicaInfo(parsing: real))
+        forged.imported[alice.identity.replica] = last
+        // Unsigned (as a fieldnotes from before signing wrote it), and signed by another key.
+        let mallory = try workspace.store("mallory")
+        for bytes in [Data(JSONValue.object(forged.members).canonicalBytes),
+                      SignedJSON.encode(forged.members, in: .replicaInfo, signedBy: try mallory.signingKeyForWriting())] {
+            try bytes.write(to: bobsInfo)
+            _ = try sync(alice)
+            #expect(try changesets(of: alice).contains(last), "Bob's forged acknowledgement let Alice delete her last file")
+            #expect(try alice.compactionHolders().flatMap(\.holders).map(\.replica) == [bob.identity.replica])
+        }
+        // Signed by Bob's key, it is believed.
+        try SignedJSON.encode(forged.members, in: .replicaInfo, signedBy: try bob.signingKeyForWriting()).write(to: bobsInfo)
+        _ = try sync(alice)
+        #expect(try changesets(of: alice).isEmpty)
+    }
+
+    @Test func anOwnReplicaJSONFromBeforeSigningStillNamesTheFolderAndIsSignedAgain() throws {
+        let (alice, _, _) = try team(rounds: 1)
+        let own = alice.directory(in: shared).appending(path: "replica.json")
+        let signed = try #require(SignedJSON.open(try Data(contentsOf: own), in: .replicaInfo, maximumSize: 1 << 20))
+        #expect(signed.signer == alice.publicKey)
+        // The folder moved (a stick mounted elsewhere) and Alice's replica.json is unsigned, as
+        // an older fieldnotes wrote it: it still names the folder, so nothing is sent again.
+        try Data(JSONValue.object(signed.members).prettyString.utf8).write(to: own)
+        let moved = shared.deletingLastPathComponent().appending(path: "moved")
+        try FileManager.default.moveItem(at: shared, to: moved)
+        let summary = try sync(alice, moved, policy: .standard)
+        #expect(summary.exportedVersions == 0 && summary.importedVersions == 0)
+        #expect(SignedJSON.open(try Data(contentsOf: moved.appending(path: "fieldnotes/replicas/\(alice.identity.replica)/replica.json")),
+                                in: .replicaInfo, maximumSize: 1 << 20)?.signer == alice.publicKey)
+    }
+
     @Test func aSnapshotIsDeletedByItsWriterOnceAnotherCoversAllItDoes() throws {
         let (alice, bob, _) = try team(rounds: 2)
         _ = try compact(alice)

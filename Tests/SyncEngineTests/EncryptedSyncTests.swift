@@ -124,7 +124,7 @@ struct EncryptedSyncTests {
             let files = try changesets(of: store)
             #expect(files.count >= 2)
             for (_, url) in files { #expect(try ChangesetReader.header(of: url).formatVersion == 3) }
-            #expect(SharedFolder(shared).teamFile(of: store.identity.replica)?.since == 1)
+            #expect(SharedFolder(shared).teamFile(of: store.identity.replica)?.file.since == 1)
         }
         // A newcomer reads it all; a stale copy of an old file in clear is a downgrade.
         let erin = try workspace.store("erin")
@@ -225,10 +225,10 @@ struct EncryptedSyncTests {
         let file = alice.directory(in: shared).appending(path: TeamFile.fileName)
         var team = try #require(TeamFile(parsing: try Data(contentsOf: file)))
         team.keys[0].created = try #require(Timestamp(iso8601: "2999-01-01T00:00:00.000Z"))
-        try team.encoded.write(to: file)
+        try SignedJSON.encode(team.members, in: .teamFile, signedBy: try alice.signingKeyForWriting()).write(to: file)
         let new = try Synchronizer(store: alice).teamRekey(shared, passphrase: "a brand new passphrase", derivation: KeyDerivation(
             logN: 10, r: 8, p: 1, salt: [UInt8](repeating: 9, count: 16))!)
-        #expect(try FolderTeam(SharedFolder(shared)).current?.id == new)
+        #expect(try FolderTeam(SharedFolder(shared), signers: FileSigners(alice)).current?.id == new)
     }
 
     @Test func teamInitOnAnEncryptedFolderAndJoinOnAPlainOneAreRefused() throws {
@@ -280,6 +280,44 @@ struct EncryptedSyncTests {
 
     /// A member's team.json is untrusted input: one that is not one (garbage, too large, a
     /// cost beyond the bounds) is ignored whole, and its writer's next sync writes it again.
+    /// team.json is signed: one in a member's directory that its key did not sign (forged by
+    /// someone with the folder, or written by a fieldnotes from before signing) chooses no key —
+    /// it cannot stop the team's syncs by naming a newer one — yet still says the folder is
+    /// encrypted, so a store that is no member writes nothing there in clear.
+    @Test func aTeamFileNotSignedByTheMembersPinnedKeyChoosesNoKey() throws {
+        let (alice, bob, carol) = (try workspace.store("alice"), try workspace.store("bob"), try workspace.store("carol"))
+        _ = try alice.add("Before the team")
+        _ = try alice.sync(shared)
+        _ = try carol.sync(shared)  // (Carol pins Alice's key, and is no member)
+        _ = try initTeam(alice)
+        try join(bob)
+        _ = try alice.sync(shared)
+        _ = try bob.sync(shared)
+        let file = alice.directory(in: shared).appending(path: TeamFile.fileName)
+        var forged = try #require(TeamFile(parsing: try Data(contentsOf: file)))
+        forged.keys.append(TeamFile.Key(id: try #require(TeamKeyID(bytes: [UInt8](repeating: 7, count: TeamKeyID.byteCount))),
+                                        derivation: forged.keys[0].derivation, created: try #require(Timestamp(iso8601: "2999-01-01T00:00:00.000Z"))))
+        let mallory = try workspace.store("mallory")
+        for bytes in [Data(JSONValue.object(forged.members).canonicalBytes),
+                      SignedJSON.encode(forged.members, in: .teamFile, signedBy: try mallory.signingKeyForWriting())] {
+            try bytes.write(to: file)
+            let summary = try bob.sync(shared)
+            #expect(summary.skipped.isEmpty, "\(summary.skipped)")
+            // Carol, no member, is refused and changes nothing.
+            let before = try carol.rawDump()
+            #expect(throws: SyncError.teamKeyMissing(folder: SharedFolder(shared).root.path, rekeyed: false)) {
+                try Synchronizer(store: carol).sync(with: [shared])[0].get()
+            }
+            #expect(try carol.rawDump() == before)
+        }
+        // Signed by Alice's key it is believed: Bob is asked for the passphrase of the key it
+        // names, and no passphrase of his derives it — a refusal, never a key he did not derive.
+        try SignedJSON.encode(forged.members, in: .teamFile, signedBy: try alice.signingKeyForWriting()).write(to: file)
+        #expect(throws: SyncError.teamKeyMissing(folder: SharedFolder(shared).root.path, rekeyed: true)) {
+            try Synchronizer(store: bob).sync(with: [shared])[0].get()
+        }
+    }
+
     @Test func aTeamFileThatIsNotOneIsIgnored() throws {
         let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
         _ = try initTeam(alice)
@@ -287,10 +325,13 @@ struct EncryptedSyncTests {
         _ = try bob.sync(shared)
         let file = bob.directory(in: shared).appending(path: TeamFile.fileName)
         let valid = try Data(contentsOf: file)
+        // A cost past what readers accept, signed by Bob's key: refused by what it says.
         let costly = String(decoding: valid, as: UTF8.self).replacingOccurrences(of: #""logN":10"#, with: #""logN":30"#)
-        for junk in [Data("not json".utf8), Data(repeating: 0x20, count: TeamFile.maximumSize + 1), Data(costly.utf8)] {
+        guard case .object(let members) = try JSONValue(parsing: Array(costly.utf8)) else { throw CocoaError(.fileReadCorruptFile) }
+        let signedCostly = SignedJSON.encode(members, in: .teamFile, signedBy: try bob.signingKeyForWriting())
+        for junk in [Data("not json".utf8), Data(repeating: 0x20, count: TeamFile.maximumSize + 1), signedCostly] {
             try junk.write(to: file)
-            #expect(try FolderTeam(SharedFolder(shared)).members.count == 1)
+            #expect(try FolderTeam(SharedFolder(shared), signers: FileSigners(alice)).members.count == 1)
             _ = try bob.sync(shared)
             #expect(try Data(contentsOf: file) == valid)
         }

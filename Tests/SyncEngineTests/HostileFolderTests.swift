@@ -285,10 +285,11 @@ struct HostileFolderTests {
         _ = try alice.sync(shared)
         let info = alice.directory(in: shared).appending(path: "replica.json")
         var text = try String(contentsOf: info, encoding: .utf8)
-        text = text.replacingOccurrences(of: #""latestSequence" : 1"#, with: #""latestSequence" : \#(latest)"#)
-            .replacingOccurrences(of: #""latestSequence": 1"#, with: #""latestSequence": \#(latest)"#)
+        text = text.replacingOccurrences(of: #""latestSequence":1"#, with: #""latestSequence":\#(latest)"#)
         #expect(text.contains(latest))
-        try Data(text.utf8).write(to: info)
+        // Signed by Alice's key, as if her own fieldnotes had written it.
+        guard case .object(let members) = try JSONValue(parsing: Array(text.utf8)) else { throw CocoaError(.fileReadCorruptFile) }
+        try SignedJSON.encode(members, in: .replicaInfo, signedBy: try alice.signingKeyForWriting()).write(to: info)
         try alice.add("Two")
         #expect(try alice.sync(shared).written?.lastPathComponent == "00000002.fnc")
         try alice.add("Three")
@@ -335,7 +336,7 @@ struct HostileFolderTests {
         let bobsInfo = bob.directory(in: shared).appending(path: "replica.json")
         var info = try #require(ReplicaInfo(parsing: try Data(contentsOf: bobsInfo)))
         info.updated = Timestamp(millisecondsSince1970: Timestamp.now.millisecondsSince1970 + 3_600_000)
-        try info.encoded.write(to: bobsInfo)
+        try SignedJSON.encode(info.members, in: .replicaInfo, signedBy: try bob.signingKeyForWriting()).write(to: bobsInfo)
         let summary = try alice.sync(shared)
         guard case .notReceived(let peer, let analyst, _, let sequence)? = summary.notices.first else {
             Issue.record("no notice: \(summary.notices)")

@@ -15,6 +15,10 @@ public enum SignatureContext: CaseIterable, Sendable {
     case identityCard
     /// Both signatures of a ``KeyRotation``.
     case keyRotation
+    /// A replica's `replica.json` in a shared folder (what it imported, whom it retired).
+    case replicaInfo
+    /// A member's `team.json` in an encrypted folder (the team keys it holds).
+    case teamFile
 
     /// The fixed string, NUL included.
     public var bytes: [UInt8] {
@@ -23,6 +27,8 @@ public enum SignatureContext: CaseIterable, Sendable {
         case .changeset: Array("fieldnotes changeset signature v1\0".utf8)
         case .identityCard: Array("fieldnotes identity card v1\0".utf8)
         case .keyRotation: Array("fieldnotes key rotation v1\0".utf8)
+        case .replicaInfo: Array("fieldnotes replica.json v1\0".utf8)
+        case .teamFile: Array("fieldnotes team.json v1\0".utf8)
         }
     }
 }

@@ -8,31 +8,40 @@ import ReportModels
 /// Cost: one read of at most 64 KiB per writer's directory (each sync, and each team
 /// command), and O(members × keys) to gather the keys — at most 500 keys a member.
 struct FolderTeam {
-    /// Per member, its team.json.
+    /// Per member, its team.json, signed by the key this store pinned for the member (or by a
+    /// member whose key it has not met: ``FileSigners``).
     var members: [ReplicaID: TeamFile] = [:]
+    /// Team.json files not so signed: forged, or written by a fieldnotes from before these
+    /// files were signed. They say that the folder is encrypted — a refusal at worst, never a
+    /// file written in clear — and name keys a passphrase may derive (`team join`), but they
+    /// choose no key and set no member's first encrypted file.
+    var unbelieved: [ReplicaID: TeamFile] = [:]
 
-    init(_ folder: SharedFolder) throws {
+    init(_ folder: SharedFolder, signers: FileSigners) throws {
         // A folder no replica synced with yet has no team.
         guard FolderFile.mode(of: folder.replicas) == S_IFDIR else { return }
         for writer in try folder.writers().writers {
-            if let file = folder.teamFile(of: writer) { members[writer] = file }
+            guard let (file, signer) = folder.teamFile(of: writer) else { continue }
+            if signers.believes(signer, from: writer) { members[writer] = file } else { unbelieved[writer] = file }
         }
     }
 
-    var isEncrypted: Bool { !members.isEmpty }
+    var isEncrypted: Bool { !members.isEmpty || !unbelieved.isEmpty }
 
-    /// Every key a member names, by id (as the first member, by replica id, describes it).
+    /// Every key a team.json names, by id (as the first member, by replica id, describes it;
+    /// believed members first).
     var keys: [TeamKeyID: TeamFile.Key] {
         var keys: [TeamKeyID: TeamFile.Key] = [:]
-        for (_, file) in members.sorted(by: { $0.key < $1.key }) {
+        for (_, file) in members.sorted(by: { $0.key < $1.key }) + unbelieved.sorted(by: { $0.key < $1.key }) {
             for key in file.keys where keys[key.id] == nil { keys[key.id] = key }
         }
         return keys
     }
 
-    /// The newest key a member encrypts with: the one every member moves to after a rekey.
-    /// (A forged team.json could name a newer one; then members are asked to join again and
-    /// their passphrase does not derive it: a refusal, never a key they did not derive.)
+    /// The newest key a believed member encrypts with: the one every member moves to after a
+    /// rekey. (A team.json forged by a member could name a newer one; then the others are asked
+    /// to join again and their passphrase does not derive it: a refusal, never a key they did
+    /// not derive.)
     var current: TeamFile.Key? {
         members.values.compactMap(\.current).max { ($0.created, $0.id) < ($1.created, $1.id) }
     }
@@ -101,6 +110,11 @@ extension TeamKey {
 }
 
 extension Synchronizer {
+    /// A folder's team as this store believes it.
+    func team(of folder: SharedFolder) throws -> FolderTeam {
+        try FolderTeam(folder, signers: FileSigners(store))
+    }
+
     /// The team key with this id, if the store holds it.
     func teamKey(_ id: TeamKeyID) throws -> TeamKey? {
         try store.teamKey(id: id.bytes).map(TeamKey.init)
@@ -192,9 +206,12 @@ extension Synchronizer {
             guard let held = try teamKey(current.id) else { throw try missingKey(team, in: visit.folder) }
             key = held
             if own?.key != current.id.bytes { _ = try adopt(key, created: current.created, in: visit, team: team) }
-        } else {
-            guard let held = try teamKey(TeamKeyID(bytes: own!.key)!) else { throw StoreError.corruptRecord("the team key of \(visit.folder.root.path)") }
+        } else if let own {
+            guard let held = try teamKey(TeamKeyID(bytes: own.key)!) else { throw StoreError.corruptRecord("the team key of \(visit.folder.root.path)") }
             key = held
+        } else {
+            // Encrypted by a team.json this store does not believe alone: it must join first.
+            throw try missingKey(team, in: visit.folder)
         }
         try store.recordEncrypted(team.members.filter { $0.key != me }.mapValues(\.since), in: visit.id)
         try writeTeamFile(for: visit, team: team)
@@ -205,7 +222,13 @@ extension Synchronizer {
     /// is neither read nor written, and the store is left as it was — not even the folder's id
     /// recorded (``SyncError/teamKeyMissing(folder:rekeyed:)``).
     func checkTeamKey(_ team: FolderTeam, in folder: SharedFolder) throws {
-        guard let current = team.current, try teamKey(current.id) == nil else { return }
+        if let current = team.current {
+            guard try teamKey(current.id) == nil else { return }
+        } else {
+            // Encrypted only by team.json files this store does not believe: a member holds
+            // one of the keys they name.
+            guard team.isEncrypted, try !team.keys.keys.contains(where: { try teamKey($0) != nil }) else { return }
+        }
         throw try missingKey(team, in: folder)
     }
 
@@ -241,7 +264,9 @@ extension Synchronizer {
         let keys = known.values.filter { held.contains($0.id.bytes) && $0.id != writing }.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
             + [known[writing]].compactMap { $0 }
         let file = TeamFile(keys: keys, since: encryption.since)
-        if visit.folder.teamFile(of: me) != file { try visit.folder.write(file, for: me) }
+        let signing = try store.signingKeyForWriting()
+        if let found = visit.folder.teamFile(of: me), found.file == file, found.signer == signing.publicKey { return }
+        try visit.folder.write(file, for: me, signedBy: signing)
     }
 
     /// Runs a team command on a folder, under the sync lock, with its team read. The command
@@ -252,13 +277,13 @@ extension Synchronizer {
         defer { withExtendedLifetime(lock) {} }
         let folder = SharedFolder(folderURL)
         try folder.prepare()
-        return try body(folder, try FolderTeam(folder))
+        return try body(folder, try team(of: folder))
     }
 
     /// The key `folder`'s team encrypts with now, which this store must hold (`export --team`).
     public func teamKey(forFolder url: URL) throws -> TeamKey {
         let folder = SharedFolder(url)
-        let team = try FolderTeam(folder)
+        let team = try team(of: folder)
         let own = try store.folderID(atPath: folder.root.path).flatMap { try store.encryption(of: $0) }
         guard let id = team.current?.id ?? own.flatMap({ TeamKeyID(bytes: $0.key) }) else {
             throw TeamError.notEncrypted(folder: folder.root.path)
@@ -274,7 +299,7 @@ extension Synchronizer {
         return try folderURLs.map { url in
             let folder = SharedFolder(url)
             try folder.checkExists()
-            let team = try FolderTeam(folder)
+            let team = try team(of: folder)
             let id = try store.folderID(atPath: folder.root.path)
             let current = team.current?.id
             let members = team.members.sorted { $0.key < $1.key }.map { replica, file in

@@ -111,7 +111,7 @@ extension Synchronizer {
     func listing(of visit: FolderVisit) throws -> FolderListing {
         let writers = try visit.folder.writers().writers
         var infos: [ReplicaID: ReplicaInfo] = [:]
-        for writer in writers { infos[writer] = visit.folder.info(of: writer) }
+        for writer in writers { infos[writer] = visit.folder.info(of: writer, visit.signers) }
         return FolderListing(writers: writers, infos: infos, snapshots: snapshots(in: visit, writers: writers).found)
     }
 

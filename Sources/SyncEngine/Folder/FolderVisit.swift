@@ -10,8 +10,10 @@ extension Synchronizer {
     struct FolderVisit {
         var folder: SharedFolder
         var id: FolderID
-        /// This replica's replica.json there, as found.
+        /// This replica's replica.json there, as found, if signed by its key.
         var info: ReplicaInfo?
+        /// Whose signatures this store believes on replica.json and team.json files.
+        var signers: FileSigners
         /// The team key this store encrypts what it writes there with; nil: it writes in clear.
         var writeKey: TeamKey?
     }
@@ -28,23 +30,31 @@ extension Synchronizer {
     /// a stick mounted at another path — is no longer at its old path; the same folder reached
     /// through a link is the same directory.) Only this replica's own directory is ever written:
     /// a copied store is refused before anything is (``checkOwnDirectory(in:)``).
+    ///
+    /// Its replica.json is believed when signed with its key. One unsigned — written by a
+    /// fieldnotes from before replica.json was signed, or by anyone with the folder — names the
+    /// folder only when nothing else does (no folder known at this path).
     func identify(_ folder: SharedFolder) throws -> FolderVisit {
-        let info = folder.info(of: me)
+        let signers = try FileSigners(store)
+        let found = folder.signedInfo(of: me)
+        let info = found.flatMap { signers.believes($0.signer, from: me) ? $0.info : nil }
         var id: FolderID
         if let own = info?.folder {
             id = own
         } else if let known = try store.folderID(atPath: folder.root.path) {
             id = known
+        } else if let unsigned = found, unsigned.signer == nil, let own = unsigned.info.folder {
+            id = own
         } else if let legacy = folder.legacyID(), try store.knowsFolder(legacy) {
             id = legacy
         } else {
             id = FolderID()
         }
-        var visit = FolderVisit(folder: folder, id: id, info: info)
+        var visit = FolderVisit(folder: folder, id: id, info: info, signers: signers)
         try checkOwnDirectory(in: visit)
         if let knownPath = try store.path(of: .folder(id: id)) {
             let known = SharedFolder(URL(fileURLWithPath: knownPath))
-            if known.root != folder.root, known.info(of: me)?.folder == id,
+            if known.root != folder.root, known.signedInfo(of: me)?.info.folder == id,
                let here = FolderFile.identity(of: folder.directory(of: me)), let there = FolderFile.identity(of: known.directory(of: me)),
                here != there {
                 let copy = FolderID()
@@ -199,7 +209,7 @@ extension Synchronizer {
         let info = ReplicaInfo(replica: me, analyst: visit.writeKey == nil ? store.identity.analyst : nil, folder: id,
                                latestSequence: latest?.sequence ?? lastWritten, imported: ledger.lastImported,
                                retired: try store.retirements(), updated: .now)
-        if !info.sameContent(as: listing.infos[me]) { try folder.write(info) }
+        if !info.sameContent(as: listing.infos[me]) { try folder.write(info, signedBy: try store.signingKeyForWriting()) }
 
         if let latest { summary.notices += unacknowledged(latest, listing: listing) }
     }
@@ -239,7 +249,7 @@ extension Synchronizer {
         }
         guard !leftInClear else { return }
         try store.addTeamKeys([], folder: visit.id, encryptWith: key.id.bytes, since: 1)
-        try writeTeamFile(for: visit, team: try FolderTeam(visit.folder))
+        try writeTeamFile(for: visit, team: try FolderTeam(visit.folder, signers: visit.signers))
     }
 
     /// Peers that synced long after this replica's latest changeset was written, by their own

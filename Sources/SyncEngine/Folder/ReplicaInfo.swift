@@ -13,9 +13,11 @@ import ReportModels
 /// `folder` is the id this replica knows the folder by (each replica has its own: see
 /// ``SharedFolder``); `imported` acknowledges, per writer, the last changeset it imported from
 /// this folder; `retired` names the replicas its analyst retired (`fieldnotes replica retire`),
-/// and when (DESIGN.md §11). Only the replica itself writes the file. Read from another replica's directory
-/// it is untrusted input: bounded in size, every number range-checked, the name checked like
-/// any analyst name; what fails a check is left out rather than trusted.
+/// and when (DESIGN.md §11). Only the replica itself writes the file, and signs it
+/// (``SignedJSON``: `key` and `signature` members); a file not signed by the key a reader has
+/// pinned for the replica is not believed (``FileSigners``). Read from another replica's
+/// directory it is untrusted input: bounded in size, every number range-checked, the name
+/// checked like any analyst name; what fails a check is left out rather than trusted.
 struct ReplicaInfo: Equatable, Sendable {
     var replica: ReplicaID
     var analyst: String?
@@ -42,12 +44,17 @@ struct ReplicaInfo: Equatable, Sendable {
         self.updated = updated
     }
 
-    /// Parses a replica.json; nil when it is not one (not JSON, no valid replica id).
+    /// Parses a replica.json, checking its signature if it has one (not whose it is: that is
+    /// ``FileSigners``'s business); nil when it is not one.
     init?(parsing bytes: some Collection<UInt8>) {
-        guard bytes.count <= Self.maximumSize, let json = try? JSONValue(parsing: bytes),
-              case .object(let members) = json,
-              let replica = members["replica"]?.stringValue.flatMap(ReplicaID.init)
-        else { return nil }
+        guard let (members, _) = SignedJSON.open(bytes, in: .replicaInfo, maximumSize: Self.maximumSize) else { return nil }
+        self.init(members: members)
+    }
+
+    /// A replica.json's members (signature checked, ``SignedJSON``); nil when they are not one
+    /// (no valid replica id).
+    init?(members: JSONObject) {
+        guard let replica = members["replica"]?.stringValue.flatMap(ReplicaID.init) else { return nil }
         self.replica = replica
         analyst = members["name"]?.stringValue.flatMap { Self.isPlausibleName($0) ? $0 : nil }
         folder = members["folder"]?.stringValue.flatMap(FolderID.init)
@@ -67,7 +74,7 @@ struct ReplicaInfo: Equatable, Sendable {
         updated = members["updated"]?.stringValue.flatMap(Timestamp.init(iso8601:))
     }
 
-    var encoded: Data {
+    var members: JSONObject {
         var members: JSONObject = [
             "format": .int(1), "replica": .string(replica.rawValue),
             "latestSequence": .int(Int64(latestSequence)),
@@ -79,7 +86,7 @@ struct ReplicaInfo: Equatable, Sendable {
             members["retired"] = .object(JSONObject(Dictionary(uniqueKeysWithValues: retired.map { ($0.key.rawValue, JSONValue.string($0.value.description)) })))
         }
         if let updated { members["updated"] = .string(updated.description) }
-        return Data(JSONValue.object(members).prettyString.utf8)
+        return members
     }
 
     /// The same, but for when it was written.

@@ -75,19 +75,27 @@ public struct SharedFolder: Sendable {
         return FolderID(id)
     }
 
-    /// What a replica says of itself here; nil if it says nothing readable.
-    func info(of writer: ReplicaID) -> ReplicaInfo? {
-        guard let data = try? FolderFile.read(directory(of: writer).appending(path: ReplicaInfo.fileName), limit: ReplicaInfo.maximumSize),
-              let info = ReplicaInfo(parsing: data), info.replica == writer
-        else { return nil }
+    /// What a replica says of itself here, if `signers` believe it (see ``FileSigners``).
+    func info(of writer: ReplicaID, _ signers: FileSigners) -> ReplicaInfo? {
+        guard let (info, signer) = signedInfo(of: writer), signers.believes(signer, from: writer) else { return nil }
         return info
     }
 
-    /// Writes this replica's replica.json (in its own directory, which it makes if need be).
-    func write(_ info: ReplicaInfo) throws {
+    /// What a replica says of itself here and who signed it (nil: unsigned); nil if it says
+    /// nothing readable or its signature does not verify.
+    func signedInfo(of writer: ReplicaID) -> (info: ReplicaInfo, signer: ReplicaKey?)? {
+        guard let data = try? FolderFile.read(directory(of: writer).appending(path: ReplicaInfo.fileName), limit: ReplicaInfo.maximumSize),
+              let (members, signer) = SignedJSON.open(data, in: .replicaInfo, maximumSize: ReplicaInfo.maximumSize),
+              let info = ReplicaInfo(members: members), info.replica == writer
+        else { return nil }
+        return (info, signer)
+    }
+
+    /// Writes this replica's replica.json, signed (in its own directory, which it makes if need be).
+    func write(_ info: ReplicaInfo, signedBy key: ReplicaSigningKey) throws {
         let directory = directory(of: info.replica)
         try Self.makeDirectory(directory)
-        try Self.writeAtomically(info.encoded, to: directory.appending(path: ReplicaInfo.fileName))
+        try Self.writeAtomically(SignedJSON.encode(info.members, in: .replicaInfo, signedBy: key), to: directory.appending(path: ReplicaInfo.fileName))
     }
 
     /// The replicas that have a directory here, and what is named like one but is not a folder
