@@ -216,7 +216,7 @@ enum FuzzTarget {
 
     /// `replica.json` as the folder scanner reads it (`ReplicaInfo`): any bytes parse or are
     /// refused; what parses holds only numbers in range and a name fit to show, and survives
-    /// being written (signed) and read again.
+    /// being written (signed, and sealed) and read again.
     static func replicaJSON(_ bytes: [UInt8]) {
         guard let info = ReplicaInfo(parsing: bytes) else { return }
         precondition((0...SharedFolder.maximumSequence).contains(info.latestSequence), "a latestSequence out of range was kept")
@@ -226,6 +226,9 @@ enum FuzzTarget {
         precondition(ReplicaInfo(parsing: Array(written)) == info, "replica.json does not survive being written, signed, and read")
         precondition(SignedJSON.open(written, in: .replicaInfo, maximumSize: ReplicaInfo.maximumSize)?.signer == fuzzKey.publicKey,
                      "replica.json's signature does not survive being written and read")
+        let sealed = SignedJSON.encode(try! info.members(sealedWith: fuzzTeamKey), in: .replicaInfo, signedBy: fuzzKey)
+        precondition(ReplicaInfo(parsing: Array(sealed)) == nil, "a sealed replica.json was read without its key")
+        precondition(ReplicaInfo(parsing: Array(sealed), keys: [fuzzTeamKey.id: fuzzTeamKey]) == info, "replica.json does not survive being sealed and opened")
     }
 }
 

@@ -109,7 +109,7 @@ public struct Synchronizer {
         // The writer's newest file: the newest listed, or one known to have been written whose
         // files are gone (deleted once covered, the snapshot perhaps still on its way) — by a
         // snapshot's frontier, or, when none of its files is left, by what it says of itself.
-        let newest = max(files.keys.max() ?? visit.folder.info(of: writer, visit.signers)?.latestSequence ?? 0,
+        let newest = max(files.keys.max() ?? visit.folder.info(of: writer, visit.signers, keys: visit.teamKeys)?.latestSequence ?? 0,
                          snapshots.map { $0.frontier[writer] }.max() ?? 0)
         var last = try store.lastImportedSequence(folder: visit.id, writer: writer)
         while last < newest {

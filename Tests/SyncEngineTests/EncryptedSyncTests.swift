@@ -318,6 +318,44 @@ struct EncryptedSyncTests {
         }
     }
 
+    /// In an encrypted folder replica.json is sealed under the team key — acknowledgements,
+    /// retirements and the analyst's name — and members still read each other's.
+    @Test func replicaJSONIsSealedInAnEncryptedFolderAndMembersReadIt() throws {
+        let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
+        _ = try alice.add("One")
+        _ = try alice.sync(shared)
+        _ = try bob.sync(shared)
+        let infoFile = { (store: Store) in store.directory(in: shared).appending(path: ReplicaInfo.fileName) }
+        #expect(try String(contentsOf: infoFile(alice), encoding: .utf8).contains(#""imported""#))
+        _ = try initTeam(alice)
+        try join(bob)
+        for store in [alice, bob, alice] { _ = try store.sync(shared) }
+        for store in [alice, bob] {
+            let text = try String(contentsOf: infoFile(store), encoding: .utf8)
+            #expect(text.contains(#""sealed""#) && !text.contains(#""imported""#) && !text.contains(store.identity.analyst), "\(text)")
+        }
+        // Alice reads Bob's sealed acknowledgement: her files go once her snapshot covers them.
+        let now = CompactionPolicy(graceMilliseconds: 0)
+        #expect(try !changesets(of: alice).isEmpty)
+        _ = try Synchronizer(store: alice, compaction: now).sync(with: [shared], snapshot: true)[0].get()
+        _ = try Synchronizer(store: bob, compaction: now).sync(with: [shared])[0].get()
+        _ = try Synchronizer(store: alice, compaction: now).sync(with: [shared])[0].get()
+        #expect(try changesets(of: alice).isEmpty)
+        #expect(try alice.compactionHolders().isEmpty)
+
+        // Without the key it does not open; Bob's sealed part in Alice's file does not either.
+        let keys = try Dictionary(uniqueKeysWithValues: alice.teamKeys().map { let key = try TeamKey($0); return (key.id, key) })
+        let bobs = try Data(contentsOf: infoFile(bob))
+        #expect(ReplicaInfo(parsing: bobs) == nil)
+        #expect(ReplicaInfo(parsing: bobs, keys: keys)?.imported[alice.identity.replica] != nil)
+        guard case .object(var moved)? = try SignedJSON.open(bobs, in: .replicaInfo, maximumSize: 1 << 20).map({ JSONValue.object($0.members) }) else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        moved["replica"] = .string(alice.identity.replica.rawValue)
+        let forged = SignedJSON.encode(moved, in: .replicaInfo, signedBy: try alice.signingKeyForWriting())
+        #expect(ReplicaInfo(parsing: forged, keys: keys) == nil)
+    }
+
     @Test func aTeamFileThatIsNotOneIsIgnored() throws {
         let (alice, bob) = (try workspace.store("alice"), try workspace.store("bob"))
         _ = try initTeam(alice)

@@ -37,7 +37,10 @@ public struct CompactionPolicy: Sendable {
 /// it: its writers, what each says of itself, and the snapshots this store can read.
 struct FolderListing {
     var writers: [ReplicaID]
+    /// What each writer says of itself, where this store believes it (``FileSigners``).
     var infos: [ReplicaID: ReplicaInfo]
+    /// Whether this replica's own replica.json is sealed (as it must be in an encrypted folder).
+    var ownInfoSealed: Bool
     var snapshots: [FolderSnapshot]
 
     /// Per writer, the last of its files some snapshot covers.
@@ -111,8 +114,13 @@ extension Synchronizer {
     func listing(of visit: FolderVisit) throws -> FolderListing {
         let writers = try visit.folder.writers().writers
         var infos: [ReplicaID: ReplicaInfo] = [:]
-        for writer in writers { infos[writer] = visit.folder.info(of: writer, visit.signers) }
-        return FolderListing(writers: writers, infos: infos, snapshots: snapshots(in: visit, writers: writers).found)
+        var ownInfoSealed = false
+        for writer in writers {
+            guard let found = visit.folder.signedInfo(of: writer, keys: visit.teamKeys), visit.signers.believes(found.signer, from: writer) else { continue }
+            infos[writer] = found.info
+            if writer == me { ownInfoSealed = found.sealed }
+        }
+        return FolderListing(writers: writers, infos: infos, ownInfoSealed: ownInfoSealed, snapshots: snapshots(in: visit, writers: writers).found)
     }
 
     /// The snapshot to start from, before any writer's files are read: a store new to the

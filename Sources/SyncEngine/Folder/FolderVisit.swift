@@ -14,6 +14,8 @@ extension Synchronizer {
         var info: ReplicaInfo?
         /// Whose signatures this store believes on replica.json and team.json files.
         var signers: FileSigners
+        /// The team keys this store holds, which open sealed replica.json files.
+        var teamKeys: [TeamKeyID: TeamKey]
         /// The team key this store encrypts what it writes there with; nil: it writes in clear.
         var writeKey: TeamKey?
     }
@@ -36,7 +38,8 @@ extension Synchronizer {
     /// folder only when nothing else does (no folder known at this path).
     func identify(_ folder: SharedFolder) throws -> FolderVisit {
         let signers = try FileSigners(store)
-        let found = folder.signedInfo(of: me)
+        let teamKeys = try Dictionary(store.teamKeys().map { let key = try TeamKey($0); return (key.id, key) }, uniquingKeysWith: { first, _ in first })
+        let found = folder.signedInfo(of: me, keys: teamKeys)
         let info = found.flatMap { signers.believes($0.signer, from: me) ? $0.info : nil }
         var id: FolderID
         if let own = info?.folder {
@@ -50,11 +53,11 @@ extension Synchronizer {
         } else {
             id = FolderID()
         }
-        var visit = FolderVisit(folder: folder, id: id, info: info, signers: signers)
+        var visit = FolderVisit(folder: folder, id: id, info: info, signers: signers, teamKeys: teamKeys)
         try checkOwnDirectory(in: visit)
         if let knownPath = try store.path(of: .folder(id: id)) {
             let known = SharedFolder(URL(fileURLWithPath: knownPath))
-            if known.root != folder.root, known.signedInfo(of: me)?.info.folder == id,
+            if known.root != folder.root, known.signedInfo(of: me, keys: teamKeys)?.info.folder == id,
                let here = FolderFile.identity(of: folder.directory(of: me)), let there = FolderFile.identity(of: known.directory(of: me)),
                here != there {
                 let copy = FolderID()
@@ -205,11 +208,13 @@ extension Synchronizer {
         if let found = visit.info, found.latestSequence < lastWritten, vanished.isEmpty {
             summary.notices.append(.ownInfoReverted(found: found.latestSequence, written: lastWritten))
         }
-        // In an encrypted folder, no analyst's name is in clear (DESIGN.md §10).
-        let info = ReplicaInfo(replica: me, analyst: visit.writeKey == nil ? store.identity.analyst : nil, folder: id,
+        // In an encrypted folder, sealed: no analyst's name in clear (DESIGN.md §10).
+        let info = ReplicaInfo(replica: me, analyst: store.identity.analyst, folder: id,
                                latestSequence: latest?.sequence ?? lastWritten, imported: ledger.lastImported,
                                retired: try store.retirements(), updated: .now)
-        if !info.sameContent(as: listing.infos[me]) { try folder.write(info, signedBy: try store.signingKeyForWriting()) }
+        if !info.sameContent(as: listing.infos[me]) || listing.ownInfoSealed != (visit.writeKey != nil) {
+            try folder.write(info, sealedWith: visit.writeKey, signedBy: try store.signingKeyForWriting())
+        }
 
         if let latest { summary.notices += unacknowledged(latest, listing: listing) }
     }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import OfflineStore
 import ReportModels
@@ -46,9 +47,11 @@ struct ReplicaInfo: Equatable, Sendable {
 
     /// Parses a replica.json, checking its signature if it has one (not whose it is: that is
     /// ``FileSigners``'s business); nil when it is not one.
-    init?(parsing bytes: some Collection<UInt8>) {
-        guard let (members, _) = SignedJSON.open(bytes, in: .replicaInfo, maximumSize: Self.maximumSize) else { return nil }
-        self.init(members: members)
+    init?(parsing bytes: some Collection<UInt8>, keys: [TeamKeyID: TeamKey] = [:]) {
+        guard let (members, _) = SignedJSON.open(bytes, in: .replicaInfo, maximumSize: Self.maximumSize),
+              let unsealed = Self.unsealed(members, keys: keys)
+        else { return nil }
+        self.init(members: unsealed)
     }
 
     /// A replica.json's members (signature checked, ``SignedJSON``); nil when they are not one
@@ -105,5 +108,55 @@ struct ReplicaInfo: Equatable, Sendable {
     /// A name fit to show: one line, no control characters, not absurdly long.
     static func isPlausibleName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 200 && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+}
+
+// MARK: - Sealed, in an encrypted folder
+
+extension ReplicaInfo {
+    /// In an encrypted folder everything but the replica's id is sealed under the team key the
+    /// replica writes with (DESIGN.md §10) — who read whom and when, whom it retired, its
+    /// analyst's name:
+    ///
+    /// ```json
+    /// {"format": 1, "replica": "<id>", "sealed": {"key": "<key id>", "salt": "<16 bytes, hex>", "data": "<hex>"}}
+    /// ```
+    ///
+    /// `data` is AES-256-GCM's nonce, ciphertext and tag of the canonical JSON of the other
+    /// members, under HKDF-SHA256 of the team key salted with `salt` over the replica's id (so
+    /// a sealed part moved to another replica's file does not open). The file is signed outside
+    /// the seal, like a changeset: a forged one is refused before anything is decrypted.
+    func members(sealedWith key: TeamKey?) throws -> JSONObject {
+        let members = members
+        guard let key else { return members }
+        let salt = randomBytes(16)
+        let sealed = try AES.GCM.seal(JSONValue.object(members).canonicalBytes, using: Self.sealingKey(key, salt: salt, replica: replica))
+        // (With the default 12-byte nonce, `combined` is always there.)
+        let data = sealed.combined.map { Array($0) } ?? []
+        return ["format": .int(1), "replica": .string(replica.rawValue),
+                "sealed": .object(["data": .string(Hex.encode(data)), "key": .string(key.id.hex), "salt": .string(Hex.encode(salt))])]
+    }
+
+    /// The members of a replica.json, opened with the team key it names when sealed; nil when
+    /// this store does not hold that key, or the sealed part does not open or names another
+    /// replica.
+    static func unsealed(_ members: JSONObject, keys: [TeamKeyID: TeamKey]) -> JSONObject? {
+        guard case .object(let sealed)? = members["sealed"] else { return members }
+        guard let replica = members["replica"]?.stringValue.flatMap(ReplicaID.init),
+              let key = sealed["key"]?.stringValue.flatMap(TeamKeyID.init(hex:)).flatMap({ keys[$0] }),
+              let salt = sealed["salt"]?.stringValue.flatMap({ Hex.decode($0, byteCount: 16) }),
+              let hex = sealed["data"]?.stringValue, hex.utf8.count.isMultiple(of: 2),
+              let data = Hex.decode(hex, byteCount: hex.utf8.count / 2),
+              let box = try? AES.GCM.SealedBox(combined: data),
+              let plain = try? AES.GCM.open(box, using: sealingKey(key, salt: salt, replica: replica)),
+              case .object(let inner)? = try? JSONValue(parsing: Array(plain)),
+              inner["replica"]?.stringValue == replica.rawValue
+        else { return nil }
+        return inner
+    }
+
+    private static func sealingKey(_ key: TeamKey, salt: [UInt8], replica: ReplicaID) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key.symmetricKey, salt: salt,
+                               info: Array("fieldnotes replica.json v1".utf8) + uuidBytes(replica.rawValue), outputByteCount: 32)
     }
 }

@@ -75,27 +75,32 @@ public struct SharedFolder: Sendable {
         return FolderID(id)
     }
 
-    /// What a replica says of itself here, if `signers` believe it (see ``FileSigners``).
-    func info(of writer: ReplicaID, _ signers: FileSigners) -> ReplicaInfo? {
-        guard let (info, signer) = signedInfo(of: writer), signers.believes(signer, from: writer) else { return nil }
-        return info
+    /// What a replica says of itself here, if `signers` believe it (see ``FileSigners``) and,
+    /// sealed, one of `keys` opens it.
+    func info(of writer: ReplicaID, _ signers: FileSigners, keys: [TeamKeyID: TeamKey]) -> ReplicaInfo? {
+        guard let found = signedInfo(of: writer, keys: keys), signers.believes(found.signer, from: writer) else { return nil }
+        return found.info
     }
 
-    /// What a replica says of itself here and who signed it (nil: unsigned); nil if it says
-    /// nothing readable or its signature does not verify.
-    func signedInfo(of writer: ReplicaID) -> (info: ReplicaInfo, signer: ReplicaKey?)? {
+    /// What a replica says of itself here, who signed it (nil: unsigned) and whether it was
+    /// sealed; nil if it says nothing readable, its signature does not verify, or it is sealed
+    /// under a key not in `keys`.
+    func signedInfo(of writer: ReplicaID, keys: [TeamKeyID: TeamKey]) -> (info: ReplicaInfo, signer: ReplicaKey?, sealed: Bool)? {
         guard let data = try? FolderFile.read(directory(of: writer).appending(path: ReplicaInfo.fileName), limit: ReplicaInfo.maximumSize),
               let (members, signer) = SignedJSON.open(data, in: .replicaInfo, maximumSize: ReplicaInfo.maximumSize),
-              let info = ReplicaInfo(members: members), info.replica == writer
+              let unsealed = ReplicaInfo.unsealed(members, keys: keys),
+              let info = ReplicaInfo(members: unsealed), info.replica == writer
         else { return nil }
-        return (info, signer)
+        return (info, signer, members["sealed"] != nil)
     }
 
-    /// Writes this replica's replica.json, signed (in its own directory, which it makes if need be).
-    func write(_ info: ReplicaInfo, signedBy key: ReplicaSigningKey) throws {
+    /// Writes this replica's replica.json, sealed with `key` (in an encrypted folder) and signed,
+    /// in its own directory (which it makes if need be).
+    func write(_ info: ReplicaInfo, sealedWith key: TeamKey?, signedBy signing: ReplicaSigningKey) throws {
         let directory = directory(of: info.replica)
         try Self.makeDirectory(directory)
-        try Self.writeAtomically(SignedJSON.encode(info.members, in: .replicaInfo, signedBy: key), to: directory.appending(path: ReplicaInfo.fileName))
+        try Self.writeAtomically(SignedJSON.encode(try info.members(sealedWith: key), in: .replicaInfo, signedBy: signing),
+                                 to: directory.appending(path: ReplicaInfo.fileName))
     }
 
     /// The replicas that have a directory here, and what is named like one but is not a folder
