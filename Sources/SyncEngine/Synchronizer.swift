@@ -48,9 +48,10 @@ public struct Synchronizer {
             Result {
                 let folder = SharedFolder(folderURLs[index])
                 try folder.prepare()
-                let team = try team(of: folder)
+                let signers = try FileSigners(store)
+                let team = try team(of: folder, signers: signers)
                 try checkTeamKey(team, in: folder)
-                var visit = try identify(folder)
+                var visit = try identify(folder, signers: signers)
                 visit.writeKey = try prepareEncryption(visit, team: team)
                 let (writers, refused) = try folder.writers()
                 for (name, problem) in refused {
@@ -71,6 +72,7 @@ public struct Synchronizer {
                 for writer in writers where writer != me {
                     try importNew(from: writer, in: visit, snapshots: &snapshots, into: &summaries[index])
                 }
+                visit.snapshotsRead = snapshots
                 return visit
             }
         }
@@ -99,7 +101,7 @@ public struct Synchronizer {
     private func importNew(from writer: ReplicaID, in visit: FolderVisit, snapshots: inout [FolderSnapshot],
                            into summary: inout SyncSummary) throws {
         var listedAgain = false
-        let files: [Int: URL]
+        let files: ChangesetListing
         do {
             files = try visit.folder.changesets(of: writer)
         } catch {

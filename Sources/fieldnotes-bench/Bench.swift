@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
         commandName: "fieldnotes-bench",
         abstract: "Benchmarks fieldnotes against raw SQLite, raw zlib and git; prints a table and writes JSON.",
         discussion: "Run it release-built: swift run -c release fieldnotes-bench --n 100000",
-        subcommands: [Run.self, Soak.self, ChildImport.self, ChildExport.self, ChildVerify.self, SearchOnly.self, EditSyncOnly.self],
+        subcommands: [Run.self, Soak.self, ChildImport.self, ChildExport.self, ChildVerify.self, SearchOnly.self, EditSyncOnly.self, NoOpSyncOnly.self],
         defaultSubcommand: Run.self)
 
     struct Run: ParsableCommand {
@@ -192,6 +192,25 @@ struct Bench: ParsableCommand {
             let out = try Measure.time { _ = try Synchronizer(store: alice).sync(with: folder) }
             let into = try Measure.time { _ = try Synchronizer(store: bob).sync(with: folder) }
             print("alice's sync \(seconds(out)), bob's \(seconds(into))")
+        }
+    }
+
+    /// Syncs a store with a folder until nothing is new, then times syncs that find nothing
+    /// new (compaction on, no grace period): for profiling the year of use's no-op sync on a
+    /// folder kept with `run --work`.
+    struct NoOpSyncOnly: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "noop-sync-only", shouldDisplay: false)
+        @Option var store: String
+        @Option var folder: String
+        @Option var runs = 200
+
+        func run() throws {
+            let store = try Store.open(at: URL(fileURLWithPath: store))
+            let synchronizer = Synchronizer(store: store, compaction: CompactionPolicy(graceMilliseconds: 0))
+            let folder = URL(fileURLWithPath: folder)
+            _ = try synchronizer.sync(with: folder)
+            let times = try (0..<runs).map { _ in try Measure.time { _ = try synchronizer.sync(with: folder) } }
+            print("no-op sync: median \(milliseconds(Measure.median(times))), fastest \(milliseconds(times.min() ?? 0)) of \(runs)")
         }
     }
 

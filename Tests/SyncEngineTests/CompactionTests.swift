@@ -366,7 +366,7 @@ struct CompactionTests {
         #expect(try changesets(of: alice).count == 3, "what Dave has not imported stays")
         // The files go all the same (an acknowledgement forged in Dave's name costs him a
         // download, never a version): he reads past them through the snapshot.
-        for url in try SharedFolder(shared).changesets(of: alice.identity.replica).values { try FileManager.default.removeItem(at: url) }
+        for url in try SharedFolder(shared).changesets(of: alice.identity.replica).map(\.value) { try FileManager.default.removeItem(at: url) }
         let catchingUp = try sync(dave)
         #expect(catchingUp.importedSnapshots == [bob.identity.replica])
         #expect(catchingUp.waiting.isEmpty && catchingUp.skipped.isEmpty)

@@ -44,7 +44,7 @@ struct EncryptedSyncTests {
         try store.reports(ReportFilter()).map { "\($0.report.title) \($0.report.status.rawValue)" }.sorted()
     }
 
-    func changesets(of store: Store, in folder: URL? = nil) throws -> [Int: URL] {
+    func changesets(of store: Store, in folder: URL? = nil) throws -> ChangesetListing {
         try SharedFolder(folder ?? shared).changesets(of: store.identity.replica)
     }
 

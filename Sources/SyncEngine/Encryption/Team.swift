@@ -111,8 +111,8 @@ extension TeamKey {
 
 extension Synchronizer {
     /// A folder's team as this store believes it.
-    func team(of folder: SharedFolder) throws -> FolderTeam {
-        try FolderTeam(folder, signers: FileSigners(store))
+    func team(of folder: SharedFolder, signers: FileSigners? = nil) throws -> FolderTeam {
+        try FolderTeam(folder, signers: signers ?? FileSigners(store))
     }
 
     /// The team key with this id, if the store holds it.

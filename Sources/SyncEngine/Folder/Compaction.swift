@@ -57,6 +57,8 @@ struct FolderSnapshot {
     let url: URL
     let header: ChangesetHeader
     let frontier: Frontier
+    /// The file's stamp when it was read (taken before: a file replaced since has another).
+    let stamp: FolderFile.Stamp?
 
     /// The file's size in bytes, as its header says (checked against the file when it was opened).
     var size: Int { header.size + (header.contentSize ?? 0) }
@@ -87,19 +89,28 @@ extension Synchronizer {
     /// The snapshots in the folder this store can read, each as far as its frontier, and those
     /// it cannot (damaged, under a key this store lacks, a downgrade), which are left out.
     ///
-    /// Cost: a stat per writer, and per snapshot its header's signature and first cipher chunk.
-    func snapshots(in visit: FolderVisit, writers: [ReplicaID]) -> (found: [FolderSnapshot], unreadable: [SyncSummary.Skipped]) {
+    /// A snapshot read earlier in this sync (`known`) whose file has not changed since is taken
+    /// as read then.
+    ///
+    /// Cost: a stat per writer, and per snapshot not in `known` its header's signature and
+    /// first cipher chunk.
+    func snapshots(in visit: FolderVisit, writers: [ReplicaID], known: [FolderSnapshot] = []) -> (found: [FolderSnapshot], unreadable: [SyncSummary.Skipped]) {
         var found: [FolderSnapshot] = []
         var unreadable: [SyncSummary.Skipped] = []
         for writer in writers {
             let url = visit.folder.snapshot(of: writer)
             guard FolderFile.mode(of: url) != nil else { continue }
+            let stamp = FolderFile.stamp(of: url)
+            if let stamp, let same = known.first(where: { $0.writer == writer && $0.stamp == stamp }) {
+                found.append(same)
+                continue
+            }
             do {
                 let opened = try ChangesetReader.OpenFile(url)
                 let header = opened.header
                 guard header.writer == writer else { throw ChangesetError.unexpectedWriter(expected: writer, found: header.writer) }
                 let frontier = try ChangesetReader.frontier(of: opened, teamKey: try key(for: header, origin: .folder(id: visit.id), unlock: nil))
-                found.append(FolderSnapshot(writer: writer, url: url, header: header, frontier: frontier))
+                found.append(FolderSnapshot(writer: writer, url: url, header: header, frontier: frontier, stamp: stamp))
             } catch {
                 unreadable.append(.init(file: "\(writer.rawValue)/\(SharedFolder.snapshotFileName)", error: error,
                                         consequence: "it is tried again at the next sync"))
@@ -110,7 +121,8 @@ extension Synchronizer {
 
     /// Lists the folder for the writing half of a sync (``FolderListing``).
     ///
-    /// Cost: a listing, a replica.json and a stat per writer, and the snapshots' frontiers.
+    /// Cost: a listing, a replica.json and a stat per writer, and the frontiers of the snapshots
+    /// that changed since the sync's imports read them.
     func listing(of visit: FolderVisit) throws -> FolderListing {
         let writers = try visit.folder.writers().writers
         var infos: [ReplicaID: ReplicaInfo] = [:]
@@ -120,7 +132,8 @@ extension Synchronizer {
             infos[writer] = found.info
             if writer == me { ownInfoSealed = found.sealed }
         }
-        return FolderListing(writers: writers, infos: infos, ownInfoSealed: ownInfoSealed, snapshots: snapshots(in: visit, writers: writers).found)
+        return FolderListing(writers: writers, infos: infos, ownInfoSealed: ownInfoSealed,
+                             snapshots: snapshots(in: visit, writers: writers, known: visit.snapshotsRead).found)
     }
 
     /// The snapshot to start from, before any writer's files are read: a store new to the
@@ -187,7 +200,7 @@ extension Synchronizer {
         try store.recordCheckedSnapshot(folder: visit.id, writer: me, signature: header.writerSignature!.hex,
                                         frontier: String(decoding: frontier.encoded, as: UTF8.self))
         listing.snapshots.removeAll { $0.writer == me }
-        listing.snapshots.append(FolderSnapshot(writer: me, url: url, header: header, frontier: frontier))
+        listing.snapshots.append(FolderSnapshot(writer: me, url: url, header: header, frontier: frontier, stamp: FolderFile.stamp(of: url)))
         summary.wroteSnapshot = true
     }
 
@@ -199,8 +212,9 @@ extension Synchronizer {
         for writer in listing.writers {
             let covered = newest?.frontier[writer] ?? 0
             // (A directory that cannot be listed was named by the imports.)
-            for (sequence, url) in (try? visit.folder.changesets(of: writer)) ?? [:] where sequence > covered {
-                newer += FolderFile.size(of: url) ?? 0
+            guard let files = try? visit.folder.changesets(of: writer) else { continue }
+            for sequence in files.keys where sequence > covered {
+                newer += files.size(of: sequence) ?? 0
                 if newer >= threshold { return true }
             }
         }

@@ -99,6 +99,20 @@ enum FolderFile {
         return Int(status.st_size)
     }
 
+    /// What tells one version of a file from another without reading it: device, inode, size
+    /// and modification time (a file replaced by rename gets another inode).
+    struct Stamp: Equatable {
+        let device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+    }
+
+    /// The stamp of the plain file at `url` (a link is not followed); nil for anything else.
+    static func stamp(of url: URL) -> Stamp? {
+        var status = stat()
+        guard lstat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Stamp(device: UInt64(status.st_dev), inode: UInt64(status.st_ino), size: Int64(status.st_size),
+                     seconds: Int(status.st_mtim.tv_sec), nanoseconds: Int(status.st_mtim.tv_nsec))
+    }
+
     /// The device and inode of what is at `url`: the same pair means the same folder, under
     /// whatever path it is reached.
     static func identity(of url: URL) -> (device: UInt64, inode: UInt64)? {

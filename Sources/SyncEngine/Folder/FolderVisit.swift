@@ -16,6 +16,8 @@ extension Synchronizer {
         var signers: FileSigners
         /// The team keys this store holds, which open sealed replica.json files.
         var teamKeys: [TeamKeyID: TeamKey]
+        /// The snapshots this sync's imports read (others' only).
+        var snapshotsRead: [FolderSnapshot] = []
         /// The team key this store encrypts what it writes there with; nil: it writes in clear.
         var writeKey: TeamKey?
     }
@@ -36,8 +38,8 @@ extension Synchronizer {
     /// Its replica.json is believed when signed with its key. One unsigned — written by a
     /// fieldnotes from before replica.json was signed, or by anyone with the folder — names the
     /// folder only when nothing else does (no folder known at this path).
-    func identify(_ folder: SharedFolder) throws -> FolderVisit {
-        let signers = try FileSigners(store)
+    func identify(_ folder: SharedFolder, signers: FileSigners? = nil) throws -> FolderVisit {
+        let signers = try signers ?? FileSigners(store)
         let teamKeys = try Dictionary(store.teamKeys().map { let key = try TeamKey($0); return (key.id, key) }, uniquingKeysWith: { first, _ in first })
         let found = folder.signedInfo(of: me, keys: teamKeys)
         let info = found.flatMap { signers.believes($0.signer, from: me) ? $0.info : nil }
@@ -241,7 +243,7 @@ extension Synchronizer {
     /// a copy of an old file in clear is refused as a downgrade. Files from before stores
     /// kept a record of each file's content cannot be written again and stay as they are.
     /// Costs a header read per own file only until they are all encrypted (then `since` is 1).
-    private func encryptEarlierFiles(in visit: FolderVisit, present: [Int: URL], ledger: FolderLedger) throws {
+    private func encryptEarlierFiles(in visit: FolderVisit, present: ChangesetListing, ledger: FolderLedger) throws {
         guard let key = visit.writeKey, let encryption = try store.encryption(of: visit.id), encryption.since > 1 else { return }
         var leftInClear = false
         for (sequence, url) in present.sorted(by: { $0.key < $1.key }) where sequence < encryption.since {

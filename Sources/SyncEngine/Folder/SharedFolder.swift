@@ -137,21 +137,16 @@ public struct SharedFolder: Sendable {
     /// A writer's changeset files by sequence number; other names are ignored. A writer with no
     /// directory here has none; a directory that cannot be listed is an error (it is not the
     /// same as an empty one).
-    func changesets(of writer: ReplicaID) throws -> [Int: URL] {
+    func changesets(of writer: ReplicaID) throws -> ChangesetListing {
         let directory = directory(of: writer)
-        guard FolderFile.mode(of: directory) == S_IFDIR else { return [:] }
+        guard FolderFile.mode(of: directory) == S_IFDIR else { return ChangesetListing(directory: directory, sequences: []) }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
             throw SyncError.cannotRead(describeError(error))
         }
-        var files: [Int: URL] = [:]
-        for name in names {
-            guard let sequence = Self.sequence(ofFileNamed: name) else { continue }
-            files[sequence] = directory.appending(path: name)
-        }
-        return files
+        return ChangesetListing(directory: directory, sequences: Set(names.lazy.compactMap(Self.sequence(ofFileNamed:))))
     }
 
     /// `00000042.fnc` → 42; nil for any other name, including other spellings of a number
@@ -247,5 +242,41 @@ public struct SharedFolder: Sendable {
         guard descriptor >= 0 else { return }
         fsync(descriptor)
         close(descriptor)
+    }
+}
+
+/// A writer's changesets in a shared folder, by sequence number, as listed. A file's URL is
+/// made only when asked for: a sync that finds nothing new lists hundreds of files and opens
+/// none (making a URL costs more than listing its name).
+struct ChangesetListing: Sequence {
+    let directory: URL
+    private let directoryPath: String
+    /// The sequence numbers listed; `keys` as of a dictionary.
+    let keys: Set<Int>
+
+    init(directory: URL, sequences: Set<Int>) {
+        self.directory = directory
+        directoryPath = directory.path
+        keys = sequences
+    }
+
+    subscript(sequence: Int) -> URL? {
+        keys.contains(sequence) ? directory.appending(path: SharedFolder.fileName(sequence: sequence)) : nil
+    }
+
+    var isEmpty: Bool { keys.isEmpty }
+    var count: Int { keys.count }
+
+    /// The size of file `sequence` if it is (still) a plain file, by its path (no URL made).
+    func size(of sequence: Int) -> Int? {
+        var status = stat()
+        guard keys.contains(sequence), lstat(directoryPath + "/" + SharedFolder.fileName(sequence: sequence), &status) == 0,
+              status.st_mode & S_IFMT == S_IFREG
+        else { return nil }
+        return Int(status.st_size)
+    }
+
+    func makeIterator() -> some IteratorProtocol<(key: Int, value: URL)> {
+        keys.lazy.map { (key: $0, value: directory.appending(path: SharedFolder.fileName(sequence: $0))) }.makeIterator()
     }
 }
