@@ -70,7 +70,7 @@ public struct Synchronizer {
                     }
                 }
                 for writer in writers where writer != me {
-                    try importNew(from: writer, in: visit, snapshots: &snapshots, into: &summaries[index])
+                    try importNew(from: writer, in: &visit, snapshots: &snapshots, into: &summaries[index])
                 }
                 visit.snapshotsRead = snapshots
                 return visit
@@ -98,7 +98,7 @@ public struct Synchronizer {
     /// the first one missing or refused. A missing one (deleted by its writer once a snapshot
     /// covered it, DESIGN.md §11, perhaps between the listing and the reading) is read through
     /// a snapshot that covers it; without one, the writer's later files wait.
-    private func importNew(from writer: ReplicaID, in visit: FolderVisit, snapshots: inout [FolderSnapshot],
+    private func importNew(from writer: ReplicaID, in visit: inout FolderVisit, snapshots: inout [FolderSnapshot],
                            into summary: inout SyncSummary) throws {
         var listedAgain = false
         let files: ChangesetListing
@@ -108,6 +108,7 @@ public struct Synchronizer {
             summary.skipped.append(.init(file: writer.rawValue, error: error))
             return
         }
+        visit.changesetsListed[writer] = files
         // The writer's newest file: the newest listed, or one known to have been written whose
         // files are gone (deleted once covered, the snapshot perhaps still on its way) — by a
         // snapshot's frontier, or, when none of its files is left, by what it says of itself.

@@ -177,7 +177,8 @@ extension Synchronizer {
     /// last file it imported from the folder, and its own last file. Every version of those
     /// files is in the store, so in the snapshot. Called after this sync's imports and writes.
     ///
-    /// Cost: a stat of each file newer than the newest snapshot; writing, every version (zlib 6).
+    /// Cost: a stat of each file newer than the newest snapshot (others' directories as the
+    /// imports listed them); writing, every version (zlib 6).
     func writeSnapshotIfDue(_ visit: FolderVisit, listing: inout FolderListing, force: Bool, into summary: inout SyncSummary) throws {
         if !force {
             let own = listing.snapshots.first { $0.writer == me }
@@ -210,13 +211,11 @@ extension Synchronizer {
         let threshold = newest.map { $0.size + 1 } ?? CompactionPolicy.firstSnapshotSize
         var newer = 0
         for writer in listing.writers {
-            let covered = newest?.frontier[writer] ?? 0
+            // Others' files as the imports listed them (what came since counts next time).
             // (A directory that cannot be listed was named by the imports.)
-            guard let files = try? visit.folder.changesets(of: writer) else { continue }
-            for sequence in files.keys where sequence > covered {
-                newer += files.size(of: sequence) ?? 0
-                if newer >= threshold { return true }
-            }
+            guard let files = visit.changesetsListed[writer] ?? (try? visit.folder.changesets(of: writer)) else { continue }
+            newer += files.size(after: newest?.frontier[writer] ?? 0, upTo: threshold - newer)
+            if newer >= threshold { return true }
         }
         return false
     }

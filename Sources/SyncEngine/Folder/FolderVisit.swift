@@ -18,6 +18,8 @@ extension Synchronizer {
         var teamKeys: [TeamKeyID: TeamKey]
         /// The snapshots this sync's imports read (others' only).
         var snapshotsRead: [FolderSnapshot] = []
+        /// Others' changesets as this sync's imports listed them.
+        var changesetsListed: [ReplicaID: ChangesetListing] = [:]
         /// The team key this store encrypts what it writes there with; nil: it writes in clear.
         var writeKey: TeamKey?
     }

@@ -25,8 +25,9 @@ import ReportModels
 /// that synced with such a folder goes on under that id, written into its own replica.json.)
 public struct SharedFolder: Sendable {
     public let root: URL
-    var base: URL { root.appending(path: "fieldnotes") }
-    var replicas: URL { base.appending(path: "replicas") }
+    /// (Made once: a sync asks for a writer's directory many times, and making a URL costs.)
+    let base: URL
+    let replicas: URL
 
     /// No sequence number beyond this is read from a file name or a file (a sync a second for
     /// thirty thousand years), so arithmetic on one can never overflow; a changeset's header
@@ -35,6 +36,8 @@ public struct SharedFolder: Sendable {
 
     public init(_ root: URL) {
         self.root = root.standardizedFileURL.resolvingSymlinksInPath()
+        base = self.root.appending(path: "fieldnotes")
+        replicas = base.appending(path: "replicas")
     }
 
     /// Makes the layout on first use. The folder itself must exist: a mistyped path or an
@@ -267,13 +270,23 @@ struct ChangesetListing: Sequence {
     var isEmpty: Bool { keys.isEmpty }
     var count: Int { keys.count }
 
-    /// The size of file `sequence` if it is (still) a plain file, by its path (no URL made).
-    func size(of sequence: Int) -> Int? {
-        var status = stat()
-        guard keys.contains(sequence), lstat(directoryPath + "/" + SharedFolder.fileName(sequence: sequence), &status) == 0,
-              status.st_mode & S_IFMT == S_IFREG
-        else { return nil }
-        return Int(status.st_size)
+    /// The total size of the files after `sequence` that are (still) plain files, counted
+    /// until it reaches `limit` — with the directory open, each file looked up by its name
+    /// alone (no URL made, no path walked again).
+    func size(after sequence: Int, upTo limit: Int) -> Int {
+        let directory = open(directoryPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { return 0 }
+        defer { close(directory) }
+        var total = 0
+        for listed in keys where listed > sequence {
+            var status = stat()
+            guard fstatat(directory, SharedFolder.fileName(sequence: listed), &status, AT_SYMLINK_NOFOLLOW) == 0,
+                  status.st_mode & S_IFMT == S_IFREG
+            else { continue }
+            total += Int(status.st_size)
+            if total >= limit { break }
+        }
+        return total
     }
 
     func makeIterator() -> some IteratorProtocol<(key: Int, value: URL)> {
