@@ -134,8 +134,9 @@ struct ReferenceHistory: Sendable {
 ///
 /// A version wrote a field's value unless the state of its causal past already held that
 /// same value (a plain value, not a conflict it decided); then the value was written where
-/// one of its parents (the heads of that past, tried in dot order) got it. The answer
-/// depends only on the versions held.
+/// its parents (the heads of that past) holding it got it: the latest of their writers, the
+/// first (parents in dot order) that no other of them has seen. The answer depends only on
+/// the versions held.
 final class ReferenceProvenance {
     private let versions: [Version]
     private var writers: [Key: Version] = [:]
@@ -160,9 +161,10 @@ final class ReferenceProvenance {
         let state = field.read(version.snapshot)
         let past = versions.filter { version.clock.isDescendant(of: $0.clock) }
         var found = version
-        if let before = stateBefore(version, past: past), field.read(before) == state,
-           let parent = ReferenceHistory.heads(of: past).first(where: { field.read($0.snapshot) == state }) {
-            found = writer(of: parent, at: field)
+        if let before = stateBefore(version, past: past), field.read(before) == state {
+            let holders = ReferenceHistory.heads(of: past).filter { field.read($0.snapshot) == state }
+            let theirs = holders.map { writer(of: $0, at: field) }
+            found = theirs.first { writer in !theirs.contains { $0.clock.isDescendant(of: writer.clock) } } ?? found
         }
         writers[key] = found
         return found
