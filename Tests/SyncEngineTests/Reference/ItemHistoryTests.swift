@@ -6,8 +6,9 @@ import Testing
 /// Random histories weighted to the shapes where the convergence test once lost a removal
 /// (seed 2469141480): reports deleted and restored while events and sources are added, edited
 /// and removed on other lines, with merges of lines that never held an item. The engine must
-/// agree with the definition (`ReferenceHistory`), and no removal of an item may vanish unless
-/// a version that had seen it put the item back or a conflict keeps it (DESIGN.md §1, §4).
+/// agree with the definition (`ReferenceHistory`); no removal of an item may vanish unless a
+/// version that had seen it put the item back or a conflict keeps it; and a report deleted
+/// with no conflict over it had every edit seen by a delete (DESIGN.md §1, §4).
 ///
 /// `FIELDNOTES_SEED=<n>` replays; `FIELDNOTES_STRESS=<k>` runs k times as many histories.
 @Suite("Items and deletes against the definition")
@@ -17,7 +18,7 @@ struct ItemHistoryTests {
         let seed = environment["FIELDNOTES_SEED"].flatMap(UInt64.init) ?? 20261128
         let rounds = 120 * (environment["FIELDNOTES_STRESS"].flatMap(Int.init) ?? 1)
         var random = SeededGenerator(state: seed)
-        var checked = (removals: 0, conflicts: 0)
+        var checked = (removals: 0, conflicts: 0, edits: 0)
         for round in 0..<rounds {
             var lab = ItemHistory(random: SeededGenerator(state: random.next()), replicas: Int.random(in: 3...4, using: &random))
             var set = lab.make(count: Int.random(in: 6...30, using: &random))
@@ -32,9 +33,17 @@ struct ItemHistoryTests {
             #expect(state == reference.state, context)
             if state != reference.state { ReferenceTests.printDifference(state, reference.state) }
             checked.conflicts += state.conflicts.count
+            // A deleted state with no conflict over it: every edit was seen by a delete.
+            let deletedOutright = state.deleted && state.conflict(at: .deleted) == nil
             for version in set {
                 let before = reference.state(before: version)
                 #expect(history.state(before: version) == before, context)
+                if deletedOutright, version.snapshot.changedFields(since: before).contains(where: { $0 != .deleted }) {
+                    checked.edits += 1
+                    let seen = set.contains { ($0.dot == version.dot || $0.clock.isDescendant(of: version.clock)) && $0.snapshot.deleted }
+                    #expect(seen, "\(context): the edit of \(version.dot.short) is hidden by a delete that had not seen it")
+                    if !seen { Self.printHistory(history) }
+                }
                 // Every removal is in the state, a candidate, or undone by a version that saw it.
                 for path in version.snapshot.changedFields(since: before) where Self.isPresence(path) && version.snapshot.value(at: path) == nil {
                     checked.removals += 1
@@ -47,7 +56,20 @@ struct ItemHistoryTests {
             }
         }
         #expect(checked.removals > 100 && checked.conflicts > 50, "seed \(seed): too little checked (\(checked))")
-        print("items: seed \(seed): \(rounds) histories, \(checked.removals) removals, \(checked.conflicts) conflicts")
+        print("items: seed \(seed): \(rounds) histories, \(checked.removals) removals, \(checked.edits) edits of deleted states, \(checked.conflicts) conflicts")
+    }
+
+    /// For a failure: each version's clock, tombstone and changes, and the state's.
+    static func printHistory(_ history: RecordHistory) {
+        for entry in history.log {
+            let version = entry.version
+            let clock = version.clock.counters.sorted { $0.key < $1.key }.map { "\($0.key.short.prefix(2)):\($0.value)" }.joined(separator: ",")
+            let conflict = version.snapshot.conflict(at: .deleted).map { " conflict \($0.candidates.map { "\($0.value.canonicalString)@\($0.version.short)" })" } ?? ""
+            print("  \(version.dot.short) {\(clock)} deleted=\(version.snapshot.deleted)\(conflict) changed \(entry.changed)")
+        }
+        if let state = history.state {
+            print("  state: deleted=\(state.deleted) \(state.conflict(at: .deleted).map { "\($0.candidates.map { "\($0.value.canonicalString)@\($0.version.short)" })" } ?? "")")
+        }
     }
 
     static func isPresence(_ path: FieldPath) -> Bool {
@@ -59,8 +81,9 @@ struct ItemHistoryTests {
 }
 
 /// A history of one report in which replicas mostly add, edit and remove items and delete and
-/// restore the report, exchanging at random. Item ids are never reused (as in real use), and
-/// values come from small sets, so that edits collide, agree and set values back.
+/// restore the report, exchanging at random. As in real use, the report is created once and
+/// item ids are never reused; values come from small sets, so that edits collide, agree and
+/// set values back.
 struct ItemHistory {
     var random: SeededGenerator
     let replicas: [ReplicaID]
@@ -89,6 +112,8 @@ struct ItemHistory {
                 seen[me] = seen[me].joined(with: seen[Int.random(in: 0..<replicas.count, using: &random)])
                 continue
             }
+            // One replica creates the report; the others start from having seen that.
+            if let first = versions.first, seen[me] == VectorClock() { seen[me] = first.clock }
             let visible = versions.filter { seen[me].dominates($0.clock) }
             var snapshot = ReferenceHistory(visible).state ?? Report(id: id, title: Self.titles[0], events: [event()])
             if visible.isEmpty {
