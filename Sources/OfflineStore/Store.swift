@@ -73,6 +73,14 @@ public final class Store: Sendable {
     /// name goes into every version this replica makes, so it follows the rule of names there
     /// (`FieldRules.analystName`).
     public static func create(at directory: URL, analyst: String, waiting: Waiting? = nil) throws -> Store {
+        try create(at: directory, analyst: analyst, replica: ReplicaID(), waiting: waiting)
+    }
+
+    /// The same with a given replica id, for tests that must replay from a seed (a replica id
+    /// orders dots, so it decides which candidate a merge shows first). It must be a random
+    /// UUID (`ReplicaID.isRandom`); a real store always gets a new one.
+    static func create(at directory: URL, analyst: String, replica: ReplicaID, waiting: Waiting? = nil) throws -> Store {
+        precondition(replica.isRandom, "replica ids are random UUIDs")
         do {
             try FieldRules.analystName(analyst)
         } catch {
@@ -104,7 +112,7 @@ public final class Store: Sendable {
                 try Migrator.migrate(db, path: directory.path)
                 try db.execute(
                     sql: "INSERT INTO replica (singleton, id, analyst, created_at) VALUES (1, ?, ?, ?)",
-                    arguments: [ReplicaID().rawValue, analyst, Timestamp.now.description])
+                    arguments: [replica.rawValue, analyst, Timestamp.now.description])
                 try prepareSigning(db, directory: directory)
             }
             return try Store(directory: directory, database: database, lock: lock)

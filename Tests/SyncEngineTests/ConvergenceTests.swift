@@ -12,7 +12,9 @@ import Testing
 /// everyone syncs until nothing is new, and every replica must hold every version and the
 /// same canonical dump.
 ///
-/// `FIELDNOTES_SEED=<n>` replays a run; `FIELDNOTES_SOAK=<k>` makes it k times longer.
+/// `FIELDNOTES_SEED=<n>` replays a run; `FIELDNOTES_SOAK=<k>` makes it k times longer. Everything
+/// the merge reads comes from the seed: replica ids, report, event and source ids, and the
+/// times of versions (a simulated clock), so a seed replays the same versions.
 @Suite("Randomized convergence")
 struct ConvergenceTests {
     /// `FIELDNOTES_SEED` (default: a new one, printed) and `FIELDNOTES_SOAK` (default 1).
@@ -29,6 +31,25 @@ struct ConvergenceTests {
         try simulation.run(operations: 1_000 * scale)
         try simulation.exchangeEverything()
         try simulation.checkConvergence()
+    }
+
+    /// A seed replays a run: the same versions, in the same stores, whatever the machine's
+    /// clock and random ids. Without it a failure seen once could not be looked at again.
+    @Test func aSeedReplaysTheSameRun() throws {
+        let (seed, _) = Self.seedAndScale()
+        var runs: [[[String]]] = []
+        var made: [Set<String>] = []
+        for _ in 0..<2 {
+            var simulation = try Simulation(seed: seed, replicas: 3, folders: 2)
+            try simulation.run(operations: 250)
+            runs.append(try simulation.stores.map { try $0.canonicalDump() })
+            try simulation.exchangeEverything()
+            runs.append(try simulation.stores.map { try $0.canonicalDump() })
+            made.append(simulation.made)
+        }
+        #expect(made[0] == made[1], "seed \(seed): the two runs made different versions")
+        #expect(runs[0] == runs[2], "seed \(seed): the stores differ after the same operations")
+        #expect(runs[1] == runs[3], "seed \(seed): the stores differ after exchanging everything")
     }
 
     /// The same with one folder becoming encrypted a third of the way in (DESIGN.md §10):
@@ -94,16 +115,37 @@ struct Simulation {
     /// Compaction as syncs do it (nil: the standard week, so nothing is deleted in a run);
     /// given, one sync in six also writes a snapshot (`fieldnotes compact`).
     var compaction: CompactionPolicy?
+    /// The simulated wall clock, in milliseconds: versions are stamped with it, not the
+    /// machine's, so that a seed replays the same versions (their times order `list`, which
+    /// picks the reports edited, and are part of their hashes).
+    var clock: Int64 = 1_718_000_000_000
     static let passphrase = "correct horse battery staple"
     var encrypted: Bool { !joined.isEmpty }
 
     init(seed: UInt64, replicas: Int, folders: Int) throws {
         self.seed = seed
-        random = SeededGenerator(state: seed)
+        var random = SeededGenerator(state: seed)
         let workspace = try Workspace()
         self.workspace = workspace
-        stores = try (0..<replicas).map { try workspace.store("analyst\($0)") }
+        stores = try (0..<replicas).map { try workspace.store("analyst\($0)", replica: Self.replicaID(using: &random)) }
+        self.random = random
         self.folders = try (0..<folders).map { try workspace.folder("folder\($0)") }
+    }
+
+    /// A random (version 4) UUID drawn from the generator.
+    static func uuid(using generator: inout SeededGenerator) -> String {
+        let (high, low) = (generator.next() & ~0xF000 | 0x4000, generator.next() & ~(UInt64(0b11) << 62) | UInt64(0b10) << 62)
+        let hex = String(format: "%016llx%016llx", high, low)
+        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        return parts.joined(separator: "-")
+    }
+
+    static func replicaID(using generator: inout SeededGenerator) -> ReplicaID { ReplicaID(uuid(using: &generator))! }
+
+    /// The simulated clock, a few seconds on.
+    mutating func tick() -> Timestamp {
+        clock += Int64.random(in: 1...5_000, using: &random)
+        return Timestamp(millisecondsSince1970: clock)
     }
 
     func context(_ text: String) -> Comment { "seed \(seed): \(text)" }
@@ -143,11 +185,11 @@ struct Simulation {
     // MARK: Operations
 
     mutating func create(in store: Store) throws {
-        var report = Report(title: sentence(), body: paragraph(lines: Int.random(in: 1...6, using: &random)))
+        var report = Report(id: ReportID(Self.uuid(using: &random))!, title: sentence(), body: paragraph(lines: Int.random(in: 1...6, using: &random)))
         report.tags = Set((0..<Int.random(in: 0...3, using: &random)).map { _ in tag() })
         report.events = (0..<Int.random(in: 0...2, using: &random)).map { _ in event() }
         report.sources = (0..<Int.random(in: 0...2, using: &random)).map { _ in source() }
-        record(try store.create(report))
+        record(try store.create(report, at: tick()))
         counts["create", default: 0] += 1
     }
 
@@ -157,9 +199,10 @@ struct Simulation {
         // edit the same reports concurrently.
         let hot = Bool.random(using: &random) ? Array(known.prefix(4)) : known
         guard let target = hot.randomElement(using: &random) else { return try create(in: store) }
+        let time = tick()
         var generator = random
         let kind = Int.random(in: 0..<16, using: &generator)
-        let version = try store.commitChange(to: target.id) { report in
+        let version = try store.commitChange(to: target.id, at: time) { report in
             mutate(&report, kind: kind, using: &generator)
         }
         random = generator
@@ -184,7 +227,7 @@ struct Simulation {
         case 3: try? report.assign(.string(pick(Status.allCases)!.rawValue), at: .status)
         case 4: try? report.assign(Bool.random(using: &generator) ? .int(Int64.random(in: 1...6, using: &generator)) : .null, at: .credibility)
         case 5: report.tags.insert(tag(using: &generator))
-        case 6: if let tag = pick(Array(report.tags)) { report.tags.remove(tag) }
+        case 6: if let tag = pick(report.tags.sorted()) { report.tags.remove(tag) }  // a set's order is not the seed's
         case 7: report.events.append(event(using: &generator))
         case 8, 9:
             guard let event = pick(report.events) else { return }
@@ -282,7 +325,7 @@ struct Simulation {
         let reference = try stores[0].canonicalDump()
         #expect(reference.count > 10, context("too few reports to mean anything"))
         let counts = try stores[0].counts()
-        print("convergence: \(counts.reports) reports (\(counts.deletedReports) deleted), \(counts.versions) versions, \(counts.conflicts) open conflicts in \(counts.conflictedReports) reports")
+        print("convergence: \(counts.reports) reports (\(counts.deletedReports) deleted), \(counts.versions) versions, \(counts.conflicts) open conflicts in \(counts.conflictedReports) reports, digest \(Self.digest(reference))")
         #expect(counts.conflicts > 0, context("the run made no conflicts, so it tested little"))
         for (index, store) in stores.enumerated() {
             let dump = try store.canonicalDump()
@@ -295,6 +338,15 @@ struct Simulation {
         let held = try versions(heldBy: stores[0])
         #expect(held == made, context("versions made: \(made.count), held: \(held.count)"))
         try checkNothingVanished(in: stores[0])
+    }
+
+    /// FNV-1a of a dump: equal in two runs of one seed (on any machine) when the seed replays.
+    static func digest(_ dump: [String]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in dump.joined(separator: "\n").utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
     }
 
     /// Every value a version wrote is in the state, a conflict candidate, or was replaced by

@@ -190,9 +190,12 @@ struct MergeTests {
         let created = lab.create(.sample(), by: lab.alice)
         let delete = lab.edit([created], by: lab.alice) { $0.deleted = true }
         let wrote = lab.edit([created], by: lab.bob) { $0.events[0].place = "Derbent, Dagestan" }
-        _ = lab.edit([wrote], by: lab.bob) { $0.title = "Bob's title" }  // the head, which holds that edit
+        // The head, which holds that edit and makes another: the editor offers the writer of
+        // each, and keeps the latest (one candidate per value), which a later delete has to
+        // have seen to supersede it (DeleteAgainstAnUnseenEditTests).
+        let retitled = lab.edit([wrote], by: lab.bob) { $0.title = "Bob's title" }
         let conflict = try #require(lab.state.conflict(at: .deleted))
-        #expect(conflict.candidates.map(\.version) == [delete.dot, wrote.dot])
+        #expect(conflict.candidates.map(\.version) == [delete.dot, retitled.dot])
     }
 
     @Test func aDeleteWithNoConcurrentEditDeletes() {

@@ -16,8 +16,11 @@ final class Workspace {
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
-    func store(_ analyst: String) throws -> Store {
-        try Store.create(at: root.appending(path: "store-\(analyst)"), analyst: analyst)
+    /// A new store; with `replica`, under that replica id (for runs replayed from a seed).
+    func store(_ analyst: String, replica: ReplicaID? = nil) throws -> Store {
+        let directory = root.appending(path: "store-\(analyst)")
+        guard let replica else { return try Store.create(at: directory, analyst: analyst) }
+        return try Store.create(at: directory, analyst: analyst, replica: replica)
     }
 
     func folder(_ name: String) throws -> URL {

@@ -17,10 +17,10 @@ import ReportModels
 ///
 /// Cost: the merges of the states asked for and of those they need (each merge once, or
 /// again when it asked for provenance not known yet), plus the provenance walks: a walk
-/// visits only versions that hold the value it follows, each version once per sweep
-/// whatever the number of questions passing through it, and walks that met before share
-/// their answer where they met. Memory: the states kept, and the snapshots of the versions
-/// a merge is reading.
+/// visits only versions that hold the value it follows (into every parent that holds it,
+/// where several do), each version once per sweep whatever the number of questions passing
+/// through it, and walks that met before share their answer where they met. Memory: the
+/// states kept, and the snapshots of the versions a merge is reading.
 final class HistoryEvaluator<Failure: Error> {
     let graph: CausalGraph
     private let load: (Int) throws(Failure) -> Report
@@ -144,11 +144,17 @@ final class HistoryEvaluator<Failure: Error> {
     ///
     /// A version wrote a field's value unless the state of its causal past already held that
     /// same value (a plain value, not a conflict it decided); then the value was written where
-    /// the first of its parents (in dot order) holding it got it. The answer depends only on
-    /// the versions held.
+    /// its parents holding it got it: the latest of their writers — the first (parents in dot
+    /// order) that no other of them has seen. Parents may hold one value for different
+    /// reasons (a line that removed an item and one that never had it; one that set a value
+    /// back and one that never changed it), and the value was last decided by the writer that
+    /// has seen the others: tagged with an earlier one, a candidate would be dropped by a
+    /// change that had seen only that earlier decision. The answer depends only on the
+    /// versions held.
     private enum Step {
         case wrote
-        case from(Int)
+        /// The parents (in dot order) holding the value: the writer is the latest of theirs.
+        case from([Int])
         /// The state of these parents is needed to tell.
         case needs([Int])
     }
@@ -169,8 +175,15 @@ final class HistoryEvaluator<Failure: Error> {
         } else {
             return .needs(parents)
         }
-        guard before == here, let holder = held.firstIndex(where: { $0 == here }) else { return .wrote }
-        return .from(parents[holder])
+        let holders = parents.indices.filter { held[$0] == here }.map { parents[$0] }
+        guard before == here, !holders.isEmpty else { return .wrote }
+        return .from(holders)
+    }
+
+    /// Of the writers of the parents holding a value (in the parents' dot order), the first
+    /// that no other has seen.
+    private func latest(_ writers: [Int]) -> Int {
+        writers.first { writer in !writers.contains { graph.sees($0, writer) } } ?? writers[0]
     }
 
     private final class MissingWriters {
@@ -193,8 +206,18 @@ final class HistoryEvaluator<Failure: Error> {
             case .wrote:
                 writers[key] = current
                 return current
-            case .from(let parent):
-                current = parent
+            case .from(let holders) where holders.count == 1:
+                current = holders[0]
+            case .from(let holders):
+                // Several lines hold the value: answered here only if all of theirs are known.
+                let known = holders.compactMap { writers[WriterKey(version: $0, field: field)] }
+                guard known.count == holders.count else {
+                    missing.keys.append(key)
+                    return version
+                }
+                let found = latest(known)
+                writers[key] = found
+                return found
             case .needs:
                 missing.keys.append(key)
                 return version
@@ -207,16 +230,37 @@ final class HistoryEvaluator<Failure: Error> {
     /// Provenance questions answered together: versions are visited newest first (by the sum
     /// of their clocks, which grows along every causal path), so each is visited once, with
     /// every question that reached it, before any version it was made from.
+    ///
+    /// Where several parents hold the value, the walk forks: one branch per parent, and the
+    /// answer is the latest of the branches' once all are in (`Fork`). Branches of different
+    /// walks that reach one version go on together from there, as walks do.
     private final class Sweep {
         /// Versions whose answer is the same as the one being sought: the version a question
         /// was asked about, and versions with several parents a walk passed through (kept,
-        /// since other walks meet there).
+        /// since other walks meet there); or, for a branch, the fork waiting for it.
         final class Trail {
             let version: Int?
             let joined: [Trail]
-            init(version: Int?, joined: [Trail]) {
+            /// The fork this trail is a branch of, and which branch.
+            let branch: (fork: Fork, index: Int)?
+            init(version: Int?, joined: [Trail], branch: (fork: Fork, index: Int)? = nil) {
                 self.version = version
                 self.joined = joined
+                self.branch = branch
+            }
+        }
+
+        /// A walk that reached a version whose parents hold the value: it waits for the writer
+        /// of each of them.
+        final class Fork {
+            /// The walks that reached the version (the version itself among them).
+            let trails: [Trail]
+            var writers: [Int?]
+            var remaining: Int
+            init(trails: [Trail], branches: Int) {
+                self.trails = trails
+                writers = Array(repeating: nil, count: branches)
+                remaining = branches
             }
         }
 
@@ -260,9 +304,19 @@ final class HistoryEvaluator<Failure: Error> {
                 switch try step(version, field) {
                 case .wrote:
                     settle([Sweep.Trail(version: version, joined: trails)], field, version)
-                case .from(let parent):
+                case .from(let holders) where holders.count == 1:
                     let meeting = trails.count > 1 || parents(of: version).count > 1
-                    sweep.add(parent, field, meeting ? [Sweep.Trail(version: version, joined: trails)] : trails)
+                    sweep.add(holders[0], field, meeting ? [Sweep.Trail(version: version, joined: trails)] : trails)
+                case .from(let holders):
+                    let fork = Sweep.Fork(trails: [Sweep.Trail(version: version, joined: trails)], branches: holders.count)
+                    for (index, holder) in holders.enumerated() {
+                        let branch = Sweep.Trail(version: nil, joined: [], branch: (fork, index))
+                        if let known = writers[WriterKey(version: holder, field: field)] {
+                            settle([branch], field, known)
+                        } else {
+                            sweep.add(holder, field, [branch])
+                        }
+                    }
                 case .needs(let parents):
                     sweep.waiting.append((version, field, trails))
                     needs.insert(parents)
@@ -272,12 +326,21 @@ final class HistoryEvaluator<Failure: Error> {
         return needs.sorted { $0.lexicographicallyPrecedes($1) }
     }
 
-    /// Records the answer for every version on the trails.
+    /// Records the answer for every version on the trails, and gives it to the forks they
+    /// are branches of: a fork whose branches are all in answers its own trails.
     private func settle(_ trails: [Sweep.Trail], _ field: MergedField, _ writer: Int) {
-        var stack = trails
-        while let trail = stack.popLast() {
+        var stack = trails.map { ($0, writer) }
+        while let (trail, writer) = stack.popLast() {
             if let version = trail.version { writers[WriterKey(version: version, field: field)] = writer }
-            stack += trail.joined
+            stack += trail.joined.map { ($0, writer) }
+            if let (fork, index) = trail.branch {
+                fork.writers[index] = writer
+                fork.remaining -= 1
+                if fork.remaining == 0 {
+                    let found = latest(fork.writers.map { $0! })
+                    stack += fork.trails.map { ($0, found) }
+                }
+            }
         }
     }
 }

@@ -386,16 +386,28 @@ private struct Merger {
     func mergeDeleted() -> FieldState {
         let deleted = MergedField.path(.deleted)
         let merged = mergeReportField(.deleted)
-        guard merged == .value(.bool(true)), context.baseTable[deleted] != .value(.bool(true)) else { return merged }
-        let deleters = heads.filter { context.tables[$0][deleted] == .value(.bool(true)) }
-        // Each editor is tagged with the version that wrote its first edited field.
-        let edits = heads.compactMap { head -> (Int, FieldPath)? in
-            guard context.tables[head][deleted] != .value(.bool(true)) else { return nil }
-            return context.snapshots[head].changedFields(since: context.base).first { $0 != .deleted }.map { (head, $0) }
+        guard merged == .value(.bool(true)) else { return merged }
+        // The heads whose line deleted since the base: from a live base, or again after a
+        // restore when the base was deleted (a delete that puts back the base's tombstone is
+        // a delete all the same; comparing with the base's value missed it).
+        let deleters = context.touched(deleted).filter { context.tables[$0][deleted] == .value(.bool(true)) }
+        guard !deleters.isEmpty else { return merged }
+        // Each editor (a head without the tombstone) offers the writer of every field its line
+        // changed since the base, as the merge reads a change (`touched`: a field of an item
+        // added since, and a value set back, count), and the conflict drops those a deleter
+        // had seen: what remains are the edits made apart from the delete. Tagged with one
+        // field's writer only, an editor whose other edit no deleter had seen was dropped all
+        // the same, and the delete hid that edit. O(the changed fields + the editors' writer
+        // lookups), only where the merge deletes.
+        let editors = Set(heads.filter { context.tables[$0][deleted] != .value(.bool(true)) })
+        var edits: [(Int, MergedField)] = []
+        for field in context.changedFields {
+            guard case .path(let path) = field, path != .deleted else { continue }  // tags as a whole: `.path(.tags)`
+            for head in context.touched(field) where editors.contains(head) { edits.append((head, field)) }
         }
         guard !edits.isEmpty else { return merged }
         return FieldMerge.conflict(
             of: deleters.map { fields.candidate(.bool(true), heldBy: $0, at: deleted) }
-                + edits.map { fields.candidate(.bool(false), heldBy: $0.0, at: .path($0.1)) })
+                + edits.map { fields.candidate(.bool(false), heldBy: $0.0, at: $0.1) })
     }
 }

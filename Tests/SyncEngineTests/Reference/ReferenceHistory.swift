@@ -134,10 +134,11 @@ struct ReferenceHistory: Sendable {
 ///
 /// A version wrote a field's value unless the state of its causal past already held that
 /// same value (a plain value, not a conflict it decided); then the value was written where
-/// one of its parents (the heads of that past, tried in dot order) got it. The answer
-/// depends only on the versions held.
+/// its parents (the heads of that past) holding it got it: the latest of their writers, the
+/// first (parents in dot order) that no other of them has seen. The answer depends only on
+/// the versions held.
 final class ReferenceProvenance {
-    private let versions: [Version]
+    let versions: [Version]
     private var writers: [Key: Version] = [:]
     private var pasts: [Dot: Report?] = [:]
 
@@ -160,9 +161,10 @@ final class ReferenceProvenance {
         let state = field.read(version.snapshot)
         let past = versions.filter { version.clock.isDescendant(of: $0.clock) }
         var found = version
-        if let before = stateBefore(version, past: past), field.read(before) == state,
-           let parent = ReferenceHistory.heads(of: past).first(where: { field.read($0.snapshot) == state }) {
-            found = writer(of: parent, at: field)
+        if let before = stateBefore(version, past: past), field.read(before) == state {
+            let holders = ReferenceHistory.heads(of: past).filter { field.read($0.snapshot) == state }
+            let theirs = holders.map { writer(of: $0, at: field) }
+            found = theirs.first { writer in !theirs.contains { $0.clock.isDescendant(of: writer.clock) } } ?? found
         }
         writers[key] = found
         return found
@@ -401,12 +403,31 @@ private struct ReferenceMerger {
     func mergeDeleted() -> FieldState {
         let baseState = base?.fieldState(at: .deleted)
         let merged = mergeReportField(.deleted)
-        guard merged == .value(.bool(true)), baseState != .value(.bool(true)) else { return merged }
-        let deleters = heads.filter { $0.snapshot.fieldState(at: .deleted) == .value(.bool(true)) }
-        // Each editor is tagged with the version that wrote its first edited field.
-        let edits = heads.compactMap { head -> (Version, FieldPath)? in
-            guard head.snapshot.fieldState(at: .deleted) != .value(.bool(true)) else { return nil }
-            return head.snapshot.changedFields(since: base).first { $0 != .deleted }.map { (head, $0) }
+        guard merged == .value(.bool(true)) else { return merged }
+        // The heads whose line deleted since the base (again, after a restore, when the base
+        // was deleted).
+        let deleters = heads.filter { head in
+            head.snapshot.fieldState(at: .deleted) == .value(.bool(true))
+                && (baseState != .value(.bool(true))
+                    || fields.provenance.rewrote(head, ReferenceMergedField(.deleted), since: fields.common, base: baseState))
+        }
+        guard !deleters.isEmpty else { return merged }
+        // Each editor offers the writer of every field its line changed since the base (holds
+        // another state than the base's, or wrote the base's back); the conflict drops those a
+        // deleter had seen.
+        let edits = heads.flatMap { head -> [(Version, FieldPath)] in
+            guard head.snapshot.fieldState(at: .deleted) != .value(.bool(true)) else { return [] }
+            let between = fields.provenance.versions.filter { head.clock.dominates($0.clock) && !fields.common.dominates($0.clock) }
+            var paths = Set(base?.fieldPaths ?? [])
+            for version in between { paths.formUnion(version.snapshot.fieldPaths) }
+            return paths.sorted().filter { path in
+                let baseState: FieldState? = switch path {
+                case .event, .source: base?.fieldState(at: path) ?? .value(.bool(false))
+                default: base?.fieldState(at: path)
+                }
+                return path != .deleted && (head.snapshot.fieldState(at: path) != baseState
+                    || fields.provenance.rewrote(head, ReferenceMergedField(path), since: fields.common, base: baseState))
+            }.map { (head, $0) }
         }
         guard !edits.isEmpty else { return merged }
         return ReferenceFieldMerge.conflict(
