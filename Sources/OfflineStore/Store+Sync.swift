@@ -140,6 +140,11 @@ public final class ImportTransaction {
         }
     }
 
+    /// A report's state, computed again by this version's merge rules, is no longer waiting.
+    public func recomputed(_ report: ReportID) throws {
+        try db.execute(sql: "DELETE FROM states_to_recompute WHERE report_id = ?", arguments: [report.rawValue])
+    }
+
     public func stored(_ report: ReportID) throws -> StoredReport? {
         try Store.fetchStored(db, report)
     }
@@ -191,6 +196,15 @@ public final class ImportTransaction {
 extension Store {
     /// Runs `body` in one write transaction: it commits if `body` returns, and leaves the
     /// store exactly as it was if `body` throws.
+    /// Up to `limit` reports whose stored state the merge rules of an earlier fieldnotes
+    /// computed (migration 8), to be computed again (`StateUpgrade`).
+    public func statesToRecompute(limit: Int) throws -> [ReportID] {
+        try database.read { db in
+            try String.fetchAll(db, sql: "SELECT report_id FROM states_to_recompute ORDER BY report_id LIMIT ?", arguments: [limit])
+                .compactMap(ReportID.init)
+        }
+    }
+
     public func importing<T>(_ body: (ImportTransaction) throws -> T) throws -> T {
         try database.write { db in
             let transaction = ImportTransaction(db: db)

@@ -29,7 +29,12 @@ public enum StoreVerifier {
 
     /// `verify` as a command runs it: checks the store and records the verdict, since writes
     /// are refused while the last verdict was damage, until a verify passes (`StoreDamage`).
+    ///
+    /// States an earlier fieldnotes' merge rules computed are computed again first
+    /// (``StateUpgrade``), as any command that writes does; a report whose versions cannot be
+    /// read stays listed, and is named below.
     public static func verifyAndRecord(_ store: Store) throws -> Summary {
+        _ = try? StateUpgrade.run(store)
         let summary: Summary
         do {
             summary = try verify(store)

@@ -148,6 +148,14 @@ struct IncrementalMerge {
         newConflicts += state.conflicts.filter { !before.contains($0.field) }.count
     }
 
+    /// Computes and saves again the state of a report the store holds, from every version
+    /// of it (``StateUpgrade``).
+    mutating func recomputeStored(_ report: ReportID) throws {
+        guard let outline = try transaction.outline(of: report) else { return }
+        let arriving = Arriving(report: report, outline: outline, clock: outline.clock, snapshots: SnapshotCache(transaction: transaction))
+        _ = try recompute(arriving, replacing: true)
+    }
+
     /// Computes and saves a report's state from every version the store holds of it.
     private func recompute(_ arriving: Arriving, replacing: Bool) throws -> Report {
         let (report, snapshots) = (arriving.report, arriving.snapshots)

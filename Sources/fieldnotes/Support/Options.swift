@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OfflineStore
+import SyncEngine
 
 /// `--store DIR`, or `FIELDNOTES_STORE`, or `~/.fieldnotes`.
 struct StoreOptions: ParsableArguments {
@@ -22,10 +23,18 @@ struct StoreOptions: ParsableArguments {
     /// Opens the store to write, for a command that only decides late that it writes (`edit`).
     func open(writingAs command: String) throws -> Store { try open(for: .writing(command: command)) }
 
+    /// A command that writes first computes again the states an earlier fieldnotes' merge
+    /// rules computed (``StateUpgrade``: once, after an upgrade).
     private func open(for access: StoreAccess) throws -> Store {
         let directory = try directory()
         StoreUse.opened.directory = directory
-        return try Store.open(at: directory, for: access, waiting: StoreUse.waiting)
+        let store = try Store.open(at: directory, for: access, waiting: StoreUse.waiting)
+        if case .writing = access {
+            try StateUpgrade.run(store) { done in
+                if done == StateUpgrade.batchSize { Console.note("computing report states again by this version's merge rules…") }
+            }
+        }
+        return store
     }
 }
 
