@@ -7,6 +7,6 @@
 -- new state, so an upgrade cut short goes on where it stopped.
 CREATE TABLE states_to_recompute (
     report_id TEXT PRIMARY KEY
-) WITHOUT ROWID;
+);
 
 INSERT INTO states_to_recompute (report_id) SELECT id FROM reports WHERE head_seq IS NULL;

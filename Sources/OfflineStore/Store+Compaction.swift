@@ -141,6 +141,28 @@ extension Store {
         }
     }
 
+    /// Per writer, the digest of the last file of `kind` whose signature this store checked.
+    public func verifiedFiles(kind: String) throws -> [String: [UInt8]] {
+        try database.read { db in
+            var digests: [String: [UInt8]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT writer, digest FROM verified_files WHERE kind = ?", arguments: [kind]) {
+                digests[row["writer"]] = [UInt8](row["digest"] as Data)
+            }
+            return digests
+        }
+    }
+
+    /// Remembers the digests of files whose signature this store just checked.
+    public func recordVerifiedFiles(_ digests: [String: [UInt8]], kind: String) throws {
+        guard !digests.isEmpty else { return }
+        try database.write { db in
+            for (writer, digest) in digests {
+                try db.execute(sql: "INSERT OR REPLACE INTO verified_files (writer, kind, digest) VALUES (?, ?, ?)",
+                               arguments: [writer, kind, Data(digest)])
+            }
+        }
+    }
+
     /// The replicas retired on this replica, and when.
     public func retirements() throws -> [ReplicaID: Timestamp] {
         try database.read { db in

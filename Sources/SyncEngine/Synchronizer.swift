@@ -87,6 +87,7 @@ public struct Synchronizer {
                 if compaction.compacts { try compact(visit, listing: listing, policy: compaction, into: &summaries[index]) }
                 let notices = summaries[index].notices.map(\.description)
                 if try notices != store.notices(for: visit.id) { try store.setNotices(notices, for: visit.id) }
+                try store.recordVerifiedFiles(visit.signers.checkedInfos.new, kind: ReplicaInfo.fileName)
             } catch {
                 outcomes[index] = .failure(error)
             }

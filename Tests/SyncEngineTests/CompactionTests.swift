@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 @testable import OfflineStore
 import ReportModels
@@ -242,6 +243,8 @@ struct CompactionTests {
         let last = try #require(try changesets(of: alice).last)
         let bobsInfo = bob.directory(in: shared).appending(path: "replica.json")
         let real = try Data(contentsOf: bobsInfo)
+        // Alice checked Bob's file once; the same bytes are not checked again, other bytes are.
+        #expect(try alice.verifiedFiles(kind: ReplicaInfo.fileName)[bob.identity.replica.rawValue] == Array(SHA256.hash(data: real)))
         var forged = try #require(ReplicaInfo(parsing: real))
         forged.imported[alice.identity.replica] = last
         // Unsigned (as a fieldnotes from before signing wrote it), and signed by another key.

@@ -42,6 +42,7 @@ struct StateUpgradeTests {
             try db.execute(sql: "UPDATE reports SET title = 'Stale', state = replace(state, 'Shelling of the water plant', 'Stale') WHERE id = ?",
                            arguments: [forked.rawValue])
             try db.execute(sql: "DROP TABLE states_to_recompute")
+            try db.execute(sql: "DROP TABLE verified_files")
             try db.execute(sql: "PRAGMA user_version = 7")
         }
         #expect(try StoreVerifier.verify(alice).problems.contains { $0.contains("its state differs") })

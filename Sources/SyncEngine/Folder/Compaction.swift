@@ -128,7 +128,9 @@ extension Synchronizer {
         var infos: [ReplicaID: ReplicaInfo] = [:]
         var ownInfoSealed = false
         for writer in writers {
-            guard let found = visit.folder.signedInfo(of: writer, keys: visit.teamKeys), visit.signers.believes(found.signer, from: writer) else { continue }
+            guard let found = visit.folder.signedInfo(of: writer, keys: visit.teamKeys, checked: visit.signers.checkedInfos),
+                  visit.signers.believes(found.signer, from: writer)
+            else { continue }
             infos[writer] = found.info
             if writer == me { ownInfoSealed = found.sealed }
         }

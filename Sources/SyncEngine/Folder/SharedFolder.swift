@@ -88,9 +88,13 @@ public struct SharedFolder: Sendable {
     /// What a replica says of itself here, who signed it (nil: unsigned) and whether it was
     /// sealed; nil if it says nothing readable, its signature does not verify, or it is sealed
     /// under a key not in `keys`.
-    func signedInfo(of writer: ReplicaID, keys: [TeamKeyID: TeamKey]) -> (info: ReplicaInfo, signer: ReplicaKey?, sealed: Bool)? {
+    /// `checked`: the files whose signature was checked before (and are not checked again).
+    func signedInfo(of writer: ReplicaID, keys: [TeamKeyID: TeamKey],
+                    checked: FileSigners.CheckedFiles? = nil) -> (info: ReplicaInfo, signer: ReplicaKey?, sealed: Bool)? {
         guard let data = try? FolderFile.read(directory(of: writer).appending(path: ReplicaInfo.fileName), limit: ReplicaInfo.maximumSize),
-              let (members, signer) = SignedJSON.open(data, in: .replicaInfo, maximumSize: ReplicaInfo.maximumSize),
+              let (members, signer) = SignedJSON.open(data, in: .replicaInfo, maximumSize: ReplicaInfo.maximumSize,
+                                                      checked: checked.map { files in { files.contains($0, from: writer) } },
+                                                      verified: checked.map { files in { files.add($0, from: writer) } }),
               let unsealed = ReplicaInfo.unsealed(members, keys: keys),
               let info = ReplicaInfo(members: unsealed), info.replica == writer
         else { return nil }

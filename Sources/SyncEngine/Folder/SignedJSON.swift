@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import OfflineStore
 import ReportModels
@@ -23,7 +24,11 @@ enum SignedJSON {
     /// The members of a file (without `key` and `signature`) and who signed it (nil: unsigned).
     /// Nil when it is not a JSON object of at most `maximumSize` bytes, or carries a key or a
     /// signature that is malformed or does not verify.
-    static func open(_ bytes: some Collection<UInt8>, in context: SignatureContext, maximumSize: Int) -> (members: JSONObject, signer: ReplicaKey?)? {
+    ///
+    /// `checked`: whether these bytes' signature was checked before (by their SHA-256), so
+    /// need not be again; `verified` is told the digest of bytes whose signature it checked.
+    static func open(_ bytes: some Collection<UInt8>, in context: SignatureContext, maximumSize: Int,
+                     checked: (([UInt8]) -> Bool)? = nil, verified: (([UInt8]) -> Void)? = nil) -> (members: JSONObject, signer: ReplicaKey?)? {
         guard bytes.count <= maximumSize, case .object(var members)? = try? JSONValue(parsing: bytes) else { return nil }
         let key = members["key"], signature = members["signature"]
         guard key != nil || signature != nil else { return (members, nil) }
@@ -31,7 +36,11 @@ enum SignedJSON {
               let signature = signature?.stringValue.flatMap(Signature.init(hex:))
         else { return nil }
         members["signature"] = nil
-        guard signature.verify(JSONValue.object(members).canonicalBytes, in: context, by: signer) else { return nil }
+        let digest = checked == nil && verified == nil ? [] : Array(SHA256.hash(data: Array(bytes)))
+        if checked?(digest) != true {
+            guard signature.verify(JSONValue.object(members).canonicalBytes, in: context, by: signer) else { return nil }
+            verified?(digest)
+        }
         members["key"] = nil
         return (members, signer)
     }
@@ -46,6 +55,22 @@ enum SignedJSON {
 struct FileSigners {
     /// Per replica, the one key whose signature is believed; nil for a revoked replica (nothing is).
     let pinned: [ReplicaID: ReplicaKey?]
+    /// The replica.json files whose signatures this store checked: the same bytes again are not
+    /// checked again (an Ed25519 check per writer was most of a sync that finds nothing new).
+    let checkedInfos: CheckedFiles
+
+    /// Per writer, the SHA-256 of its last file whose signature was checked; what a sync checks
+    /// anew is kept (``Synchronizer/rememberCheckedFiles(_:)``).
+    final class CheckedFiles {
+        private(set) var digests: [String: [UInt8]]
+        private(set) var new: [String: [UInt8]] = [:]
+        init(_ digests: [String: [UInt8]]) { self.digests = digests }
+        func contains(_ digest: [UInt8], from writer: ReplicaID) -> Bool { digests[writer.rawValue] == digest }
+        func add(_ digest: [UInt8], from writer: ReplicaID) {
+            digests[writer.rawValue] = digest
+            new[writer.rawValue] = digest
+        }
+    }
 
     init(_ store: Store) throws {
         var pinned: [ReplicaID: ReplicaKey?] = [:]
@@ -54,6 +79,7 @@ struct FileSigners {
         }
         if let own = store.publicKey { pinned[store.identity.replica] = own }
         self.pinned = pinned
+        checkedInfos = CheckedFiles(try store.verifiedFiles(kind: ReplicaInfo.fileName))
     }
 
     /// Whether a file in `writer`'s directory, signed by `signer` (nil: unsigned), is believed.
