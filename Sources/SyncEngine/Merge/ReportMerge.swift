@@ -186,6 +186,27 @@ struct FieldMerge {
         return Candidate(value: value, version: header.dot, clock: header.clock, author: header.author, time: header.time)
     }
 
+    /// The candidates for `value` (keeping an item, or a report, that a removal or a delete
+    /// would hide) that the head at `position` offers by what it holds in `field`: tagged with
+    /// the version that wrote it — or, where it holds a conflict, one per candidate of that
+    /// conflict, tagged as the candidate is.
+    ///
+    /// A conflict has no writer of its own: each of its values was written by its
+    /// candidate's version, and the version that first carried it (the first edit made
+    /// after the merge that found it, whose parents none held it) wrote none of them.
+    /// Tagged with that carrier, a conflict the merge's base already held — carried
+    /// unchanged by a line that never edited the field — looked like an edit the remover
+    /// had not seen, and the removal became a conflict shown as kept (convergence seed
+    /// 3605094839). Flattened, as a conflict candidate is into a new conflict (DESIGN.md
+    /// §4), its candidates are dropped where the remover or deleter had seen them all, and
+    /// kept where it had not (values written apart from it).
+    func candidates(_ value: JSONValue, heldBy position: Int, at field: MergedField) -> [Candidate] {
+        guard case .conflict(let held)? = context.tables[position][field] else {
+            return [candidate(value, heldBy: position, at: field)]
+        }
+        return held.map { Candidate(value: value, version: $0.version, clock: $0.clock, author: $0.author, time: $0.time) }
+    }
+
     /// Drops superseded candidates, keeps one per value, and returns a plain value when only
     /// one is left.
     ///
@@ -353,12 +374,15 @@ private struct Merger {
                 // fields as a candidate for keeping it; the conflict drops the candidates a
                 // remover had seen, so what remains are the edits made apart from the removal,
                 // whatever they wrote — an edit that puts back the base's value is an edit all
-                // the same (comparing values with the base's missed it). O(holders × the item's
-                // fields) writer lookups, only for an item removed in the merge.
+                // the same (comparing values with the base's missed it). A field holding a
+                // conflict offers its candidates, not the version that carried it
+                // (`FieldMerge.candidates`): a line that only carried the base's conflict did
+                // not edit the item. O(holders × the item's fields) writer lookups (plus the
+                // candidates of the conflicts held), only for an item removed in the merge.
                 let removers = heads.filter { context.tables[$0][.path(presence)] == .value(.bool(false)) }
                 presenceState = FieldMerge.conflict(
                     of: removers.map { fields.candidate(.bool(false), heldBy: $0, at: .path(presence)) }
-                        + holding.flatMap { holder in fieldPaths(id).map { fields.candidate(.bool(true), heldBy: holder, at: .path($0)) } })
+                        + holding.flatMap { holder in fieldPaths(id).flatMap { fields.candidates(.bool(true), heldBy: holder, at: .path($0)) } })
             }
             let visible = switch presenceState {
             case .value(let value): value == .bool(true)
@@ -397,8 +421,9 @@ private struct Merger {
         // added since, and a value set back, count), and the conflict drops those a deleter
         // had seen: what remains are the edits made apart from the delete. Tagged with one
         // field's writer only, an editor whose other edit no deleter had seen was dropped all
-        // the same, and the delete hid that edit. O(the changed fields + the editors' writer
-        // lookups), only where the merge deletes.
+        // the same, and the delete hid that edit. A field holding a conflict offers its
+        // candidates (`FieldMerge.candidates`), not the version that carried it. O(the changed
+        // fields + the editors' writer lookups), only where the merge deletes.
         let editors = Set(heads.filter { context.tables[$0][deleted] != .value(.bool(true)) })
         var edits: [(Int, MergedField)] = []
         for field in context.changedFields {
@@ -408,6 +433,6 @@ private struct Merger {
         guard !edits.isEmpty else { return merged }
         return FieldMerge.conflict(
             of: deleters.map { fields.candidate(.bool(true), heldBy: $0, at: deleted) }
-                + edits.map { fields.candidate(.bool(false), heldBy: $0.0, at: $0.1) })
+                + edits.flatMap { fields.candidates(.bool(false), heldBy: $0.0, at: $0.1) })
     }
 }

@@ -194,6 +194,15 @@ final class ReferenceProvenance {
         let writer = writer(of: version, at: field)
         return Candidate(value: value, version: writer.dot, clock: writer.clock, author: writer.author, time: writer.time)
     }
+
+    /// The candidates for `value` (keeping what a removal or a delete would hide) that
+    /// `version` offers by what it holds in `field`: tagged with its writer, or, where it holds
+    /// a conflict, the conflict's candidates (flattened, as into any new conflict): a conflict
+    /// has no writer of its own, its values were written by its candidates' versions.
+    func candidates(_ value: JSONValue, heldBy version: Version, at field: ReferenceMergedField) -> [Candidate] {
+        guard case .conflict(let held)? = field.read(version.snapshot) else { return [candidate(value, heldBy: version, at: field)] }
+        return held.map { Candidate(value: value, version: $0.version, clock: $0.clock, author: $0.author, time: $0.time) }
+    }
 }
 
 /// A field as the merge reads it: one of the report's field paths, or the membership of one
@@ -375,11 +384,14 @@ private struct ReferenceMerger {
             if presenceState == .value(.bool(false)), baseHasItem {
                 // A removal collides with every value in the item the remover had not seen:
                 // every field of every holder is a candidate for keeping it, tagged with its
-                // writer, and the conflict drops those a remover had seen.
+                // writer (a conflict: with its candidates' versions), and the conflict drops
+                // those a remover had seen.
                 let removers = heads.filter { $0.snapshot.fieldState(at: presence) == .value(.bool(false)) }
                 presenceState = ReferenceFieldMerge.conflict(
                     of: removers.map { candidate(.bool(false), heldBy: $0, at: presence) }
-                        + holders.flatMap { holder in fieldPaths(id).map { candidate(.bool(true), heldBy: holder, at: $0) } })
+                        + holders.flatMap { holder in
+                            fieldPaths(id).flatMap { fields.provenance.candidates(.bool(true), heldBy: holder, at: ReferenceMergedField($0)) }
+                        })
             }
             let visible = switch presenceState {
             case .value(let value): value == .bool(true)
@@ -413,8 +425,8 @@ private struct ReferenceMerger {
         }
         guard !deleters.isEmpty else { return merged }
         // Each editor offers the writer of every field its line changed since the base (holds
-        // another state than the base's, or wrote the base's back); the conflict drops those a
-        // deleter had seen.
+        // another state than the base's, or wrote the base's back; a conflict: its candidates'
+        // versions); the conflict drops those a deleter had seen.
         let edits = heads.flatMap { head -> [(Version, FieldPath)] in
             guard head.snapshot.fieldState(at: .deleted) != .value(.bool(true)) else { return [] }
             let between = fields.provenance.versions.filter { head.clock.dominates($0.clock) && !fields.common.dominates($0.clock) }
@@ -432,10 +444,7 @@ private struct ReferenceMerger {
         guard !edits.isEmpty else { return merged }
         return ReferenceFieldMerge.conflict(
             of: deleters.map { candidate(.bool(true), heldBy: $0, at: .deleted) }
-                + edits.map { edit in
-                    let writer = fields.provenance.writer(of: edit.0, at: edit.1)
-                    return Candidate(value: .bool(false), version: writer.dot, clock: writer.clock, author: writer.author, time: writer.time)
-                })
+                + edits.flatMap { fields.provenance.candidates(.bool(false), heldBy: $0.0, at: ReferenceMergedField($0.1)) })
     }
 }
 
