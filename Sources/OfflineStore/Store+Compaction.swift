@@ -197,22 +197,12 @@ extension Store {
     // MARK: What holds compaction back
 
     public func setCompactionHolders(_ holders: [CompactionHolder], for folder: FolderID) throws {
-        try database.write { db in
-            try db.execute(sql: "UPDATE sync_targets SET compaction_held_by = ? WHERE target = ?",
-                           arguments: [holders.isEmpty ? nil : JSONValue.array(holders.map(\.json)).canonicalString,
-                                       SyncTarget.folder(id: folder).key])
-        }
+        try setList(holders.map(\.json), in: "compaction_held_by", for: folder)
     }
 
     /// The replicas that held compaction of this replica's files in a folder back at its last sync.
     public func compactionHolders(of folder: FolderID) throws -> [CompactionHolder] {
-        try database.read { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT compaction_held_by FROM sync_targets WHERE target = ?",
-                                                 arguments: [SyncTarget.folder(id: folder).key]),
-                  case .array(let items)? = try? JSONValue(parsing: Array(text.utf8))
-            else { return [] }
-            return items.compactMap(CompactionHolder.init(json:))
-        }
+        try list(in: "compaction_held_by", for: folder).compactMap(CompactionHolder.init(json:))
     }
 
     /// The folders whose compaction was held back at their last sync, by path.

@@ -222,21 +222,30 @@ extension Store {
 
     /// Remembers what the last sync found wrong with a folder, for `status` (none: clears it).
     public func setNotices(_ notices: [String], for folder: FolderID) throws {
-        try database.write { db in
-            try db.execute(sql: "UPDATE sync_targets SET notices = ? WHERE target = ?",
-                           arguments: [notices.isEmpty ? nil : JSONValue.array(notices.map(JSONValue.string)).canonicalString,
-                                       SyncTarget.folder(id: folder).key])
-        }
+        try setList(notices.map(JSONValue.string), in: "notices", for: folder)
     }
 
     /// What the last sync of a folder found wrong (none: nothing).
     public func notices(for folder: FolderID) throws -> [String] {
+        try list(in: "notices", for: folder).compactMap(\.stringValue)
+    }
+
+    /// A list a folder's sync keeps in a column of its sync target, as a JSON array (NULL:
+    /// empty). `column` is one of this file's own names, never input.
+    func setList(_ items: [JSONValue], in column: String, for folder: FolderID) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE sync_targets SET \(column) = ? WHERE target = ?",
+                           arguments: [items.isEmpty ? nil : JSONValue.array(items).canonicalString, SyncTarget.folder(id: folder).key])
+        }
+    }
+
+    func list(in column: String, for folder: FolderID) throws -> [JSONValue] {
         try database.read { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT notices FROM sync_targets WHERE target = ?",
+            guard let text = try String.fetchOne(db, sql: "SELECT \(column) FROM sync_targets WHERE target = ?",
                                                  arguments: [SyncTarget.folder(id: folder).key]),
                   case .array(let items)? = try? JSONValue(parsing: Array(text.utf8))
             else { return [] }
-            return items.compactMap(\.stringValue)
+            return items
         }
     }
 

@@ -60,7 +60,7 @@ struct FileSigners {
     let checkedInfos: CheckedFiles
 
     /// Per writer, the SHA-256 of its last file whose signature was checked; what a sync checks
-    /// anew is kept (``Synchronizer/rememberCheckedFiles(_:)``).
+    /// anew (`new`) is kept in the store at its end (`Store/recordVerifiedFiles(_:kind:)`).
     final class CheckedFiles {
         private(set) var digests: [String: [UInt8]]
         private(set) var new: [String: [UInt8]] = [:]
