@@ -37,15 +37,18 @@ public struct ReportFilter: Sendable {
     public var conflictedOnly = false
     /// Deleted reports instead of live ones.
     public var deleted = false
+    /// Only reports with an event it matches (`--since`, `--until`, `--place`).
+    public var events: EventFilter
     public var limit: Int?
 
     public init(tag: String? = nil, status: Status? = nil, author: String? = nil, conflictedOnly: Bool = false,
-                deleted: Bool = false, limit: Int? = nil) {
+                deleted: Bool = false, events: EventFilter = .everything, limit: Int? = nil) {
         self.tag = tag
         self.status = status
         self.author = author
         self.conflictedOnly = conflictedOnly
         self.deleted = deleted
+        self.events = events
         self.limit = limit
     }
 }
@@ -132,25 +135,67 @@ extension Store {
         }
     }
 
-    /// Reports, most recently updated first, as summaries (fast: nothing is decoded).
+    /// Reports, most recently updated first, as summaries: nothing is decoded, unless the
+    /// filter asks about events (then each report the other conditions keep is decoded once).
     public func summaries(_ filter: ReportFilter) throws -> [ReportSummary] {
-        let (sql, arguments) = Self.query(
-            "id, title, status, author, tags, created_at, updated_at, conflicts, deleted", filter)
+        let columns = "id, title, status, author, tags, created_at, updated_at, conflicts, deleted"
+        guard !filter.events.isEverything else {
+            let (sql, arguments) = Self.query(columns, filter)
+            return try database.read { db in
+                try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.summary(from:))
+            }
+        }
         return try database.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.summary(from:))
+            try Self.matching(db, filter, columns: columns) { row, _ in try Self.summary(from: row) }
         }
     }
 
     /// Reports, most recently updated first, in full.
+    ///
+    /// Cost: one decoded state per report the SQL conditions keep (the event conditions are
+    /// checked on the decoded events), up to the limit.
     public func reports(_ filter: ReportFilter) throws -> [StoredReport] {
-        let (sql, arguments) = Self.query("id", filter)
-        return try database.read { db in
-            try String.fetchAll(db, sql: sql, arguments: arguments).map { id in
-                guard let reportID = ReportID(id), let stored = try Self.fetchStored(db, reportID) else {
-                    throw StoreError.corruptRecord("report \(id)")
-                }
-                return stored
+        try database.read { db in
+            try Self.matching(db, filter, columns: "id") { _, stored in stored }
+        }
+    }
+
+    /// The reports `filter` keeps, in its order, each made into a `T` from its row and its
+    /// decoded state. The event conditions are not SQL (a state may live inside its head
+    /// version), so the limit is counted here, after them.
+    private static func matching<T>(_ db: Database, _ filter: ReportFilter, columns: String,
+                                    _ make: (Row, StoredReport) throws -> T) throws -> [T] {
+        var unlimited = filter
+        unlimited.limit = nil
+        let (sql, arguments) = query(columns, unlimited)
+        var results: [T] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            let id: String = row["id"]
+            guard let reportID = ReportID(id), let stored = try fetchStored(db, reportID) else {
+                throw StoreError.corruptRecord("report \(id)")
             }
+            guard filter.events.matches(stored.report) else { continue }
+            results.append(try make(row, stored))
+            if let limit = filter.limit, results.count >= limit { break }
+        }
+        return results
+    }
+
+    /// The analysts who wrote each report's versions, the first writer first, each once.
+    ///
+    /// Cost: reads each version's author (one JSON lookup per version of the reports asked).
+    public func authors(of ids: [ReportID]) throws -> [ReportID: [String]] {
+        try database.read { db in
+            var authors: [ReportID: [String]] = [:]
+            let statement = try db.cachedStatement(sql: """
+                SELECT json_extract(encoded, '$.author') AS author, MIN(seq) AS first FROM versions
+                WHERE report_id = ? GROUP BY author ORDER BY first
+                """)
+            for id in ids {
+                authors[id] = try String?.fetchAll(statement, arguments: [id.rawValue]).compactMap { $0 }
+            }
+            return authors
         }
     }
 

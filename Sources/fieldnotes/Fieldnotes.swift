@@ -15,7 +15,7 @@ struct Fieldnotes: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Init.self, Add.self, Show.self, List.self, Search.self, Edit.self, SetFields.self,
+            Init.self, Add.self, Show.self, List.self, Timeline.self, Search.self, Edit.self, SetFields.self,
             EventCommand.self, SourceCommand.self, Remove.self, Restore.self, Log.self, Diff.self,
             Sync.self, Compact.self, RemoteCommand.self, Export.self, Import.self, Conflicts.self, Resolve.self,
             StatusCommand.self, Verify.self, Identity.self, TrustCommand.self, TeamCommand.self, ReplicaCommand.self, Demo.self,

@@ -13,7 +13,7 @@ struct ParsingTests {
         let set = try #require(try Fieldnotes.parseAsRoot(["set", "abcd", "title=x", "tags+=y"]) as? Fieldnotes.SetFields)
         #expect(set.assignments == ["title=x", "tags+=y"])
         let list = try #require(try Fieldnotes.parseAsRoot(["list", "--tag", "crimea", "--conflicted", "--limit", "3", "--json"]) as? Fieldnotes.List)
-        #expect(list.tag == "crimea" && list.conflicted && list.limit == 3 && list.output.json)
+        #expect(list.filters.tag == "crimea" && list.filters.conflicted && list.limit == 3 && list.output.json)
     }
 
     @Test func addNeedsATitleOrADocument() {

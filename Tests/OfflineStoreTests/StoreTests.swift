@@ -225,6 +225,34 @@ struct StoreTests {
         #expect(try store.reports(ReportFilter()).map(\.report.id) == [newer])
     }
 
+    @Test func eventConditionsAreCheckedOnEachStateAndTheLimitCountsAfterThem() throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let june = try store.create(sampleReport(), at: Timestamp(millisecondsSince1970: 1000)).reportID
+        // Edited, so its state is kept by reference to its head version (the other path).
+        try store.commitChange(to: june, at: Timestamp(millisecondsSince1970: 1500)) { $0.status = .final }
+        for time in [2000, 3000] as [Int64] {
+            var may = sampleReport()
+            may.events = [Event(id: ItemID("e1")!, when: "2024-05-01", place: "Kharkiv")]
+            _ = try store.create(may, at: Timestamp(millisecondsSince1970: time))
+        }
+        let juneOnly = try EventFilter(since: "2024-06-01")
+        #expect(try store.summaries(ReportFilter(events: juneOnly)).map(\.id) == [june])
+        #expect(try store.summaries(ReportFilter(events: juneOnly, limit: 1)).map(\.id) == [june])
+        #expect(try store.reports(ReportFilter(events: juneOnly, limit: 1)).map(\.report.id) == [june])
+        #expect(try store.summaries(ReportFilter(events: EventFilter(place: "kharkiv"), limit: 1)).count == 1)
+        #expect(try store.summaries(ReportFilter(status: .review, events: juneOnly)).isEmpty)
+    }
+
+    @Test func theAuthorsOfAReportAreItsWritersFirstFirstEachOnce() throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let id = try store.create(sampleReport()).reportID
+        try store.commitChange(to: id) { $0.status = .final }
+        let unknown = ReportID()
+        #expect(try store.authors(of: [id, unknown]) == [id: ["alice"], unknown: []])
+    }
+
     @Test func twoConnectionsWritingAtOnceWaitForEachOther() async throws {
         let temporary = try TemporaryStore()
         let id = try temporary.store.create(sampleReport()).reportID

@@ -111,8 +111,9 @@ public struct Event: Hashable, Sendable, Identifiable {
 }
 
 extension Event {
-    /// When it happened, in milliseconds since 1970 (Int64.max when `when` is not a date).
-    var moment: Int64 { ISODateTime(when)?.millisecondsSince1970 ?? .max }
+    /// When it happened, in milliseconds since 1970 (a date counts as its midnight UTC;
+    /// Int64.max when `when` is not a date): the order of a timeline.
+    public var moment: Int64 { ISODateTime(when)?.millisecondsSince1970 ?? .max }
 }
 
 /// Where information came from, and how far it can be trusted.

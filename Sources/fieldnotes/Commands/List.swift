@@ -4,14 +4,20 @@ import ReportModels
 
 extension Fieldnotes {
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List reports, most recently updated first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List reports, most recently updated first, in the shape asked for.",
+            discussion: """
+                --format md writes the documents one after another, separated by the line \
+                `\(ReportDocument.separator)`; each piece reads back with `add --from`.
+                """)
 
-        @Option(help: "Only reports with this tag.") var tag: String?
-        @Option(help: "Only reports with this status.") var status: String?
-        @Option(help: "Only reports created by this analyst.") var author: String?
-        @Flag(help: "Only reports with open conflicts.") var conflicted = false
-        @Flag(help: "Deleted reports instead of live ones.") var deleted = false
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case table, json, md
+        }
+
+        @OptionGroup var filters: FilterOptions
         @Option(help: "At most this many.") var limit: Int?
+        @Option(help: "table (default), json or md.") var format: Format = .table
 
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: JSONOption
@@ -22,16 +28,20 @@ extension Fieldnotes {
 
         func run() throws {
             let store = try storeOptions.open()
-            let filter = ReportFilter(
-                tag: try tag.map(FieldRules.tag), status: try status.map(FieldRules.status), author: author,
-                conflictedOnly: conflicted, deleted: deleted, limit: limit)
-            if output.json {
+            let filter = try filters.filter(limit: limit)
+            switch output.json ? .json : format {
+            case .json:
                 Console.printJSON(.array(try store.reports(filter).map(ReportViews.json)))
-                return
+            case .md:
+                Console.printDocument(ReportDocument.concatenated(try store.reports(filter).map { ReportDocument($0.report) }))
+            case .table:
+                try printTable(store.summaries(filter))
             }
-            let summaries = try store.summaries(filter)
+        }
+
+        private func printTable(_ summaries: [ReportSummary]) {
             guard !summaries.isEmpty else {
-                Console.note(deleted ? "No deleted reports." : "No reports match.")
+                Console.note(filters.deleted ? "No deleted reports." : "No reports match.")
                 return
             }
             for summary in summaries {

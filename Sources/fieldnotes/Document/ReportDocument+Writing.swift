@@ -80,6 +80,16 @@ extension ReportDocument {
     static func join(_ lines: [String]) -> String {
         lines.joined(separator: "\n") + "\n"
     }
+
+    /// The line between documents in `list --format md`. Markdown viewers do not show it, and
+    /// the pieces between such lines are the documents exactly, each read back by
+    /// `add --from` (`csplit -z --suppress-matched FILE '/^<!-- fieldnotes: next report -->$/' '{*}'`).
+    static let separator = "<!-- fieldnotes: next report -->"
+
+    /// The documents one after another, ``separator`` on its own line between two.
+    static func concatenated(_ documents: [ReportDocument]) -> String {
+        documents.map(\.text).joined(separator: separator + "\n")
+    }
 }
 
 /// A string as a YAML scalar: plain where YAML reads it back as the same text, otherwise
