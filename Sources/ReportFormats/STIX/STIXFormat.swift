@@ -3,7 +3,7 @@ import ReportModels
 
 /// Reports as a STIX 2.1 bundle, for MISP and OpenCTI.
 ///
-/// Per report, a `report` (name: the title; description: the narrative; `published`: when it
+/// Per report, a `report` (name: the title; description: the narrative, if any; `published`: when it
 /// was last updated), a `location` per event with coordinates, and a `note` about the report
 /// per event without them (a STIX location needs coordinates or a region, and no event is
 /// left out). Per analyst, once in the bundle, an `identity` (`individual`). The report's
@@ -169,12 +169,12 @@ public enum STIXFormat {
             "modified": .string(modified.description),
             "created_by_ref": .string(creator),
             "name": .string(report.title),
-            "description": .string(report.body),
             "published": .string(modified.description),
             "report_types": .array([.string("threat-report")]),
             "object_refs": .array((analysts(of: export).map(identityID) + locations.compactMap { $0["id"]?.stringValue }).map(JSONValue.string)),
             "external_references": .array(references),
         ]
+        if !report.body.isEmpty { object["description"] = .string(report.body) }
         if !labels.isEmpty { object["labels"] = .array(labels.map(JSONValue.string)) }
         if let confidence = confidence(credibility: report.credibility) { object["confidence"] = .int(Int64(confidence)) }
         if report.deleted { object["revoked"] = .bool(true) }
