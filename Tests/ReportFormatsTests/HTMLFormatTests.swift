@@ -53,7 +53,7 @@ struct HTMLFormatTests {
         // The narrative rendered: headings under the title's, the key points a list, each point one paragraph.
         #expect(page.contains("<h3 dir=\"auto\">Key points</h3>"))
         #expect(page.contains("<li dir=\"auto\">Near-simultaneous attacks in two Dagestani cities on an Orthodox holiday, against churches, a synagogue and police, point to planning and outside support.</li>"))
-        #expect(page.contains("<td dir=\"auto\">Makhachkala, Dagestan</td><td>42.98, 47.5</td><td class=\"number\" dir=\"auto\">9</td><td class=\"number\" dir=\"auto\">25</td>"))
+        #expect(page.contains("<td dir=\"auto\">Makhachkala, Dagestan</td><td class=\"nowrap\">42.98, 47.5</td><td class=\"number\" dir=\"auto\">9</td><td class=\"number\" dir=\"auto\">25</td>"))
         #expect(page.contains("<td>C — fairly reliable</td>") && page.contains("<td>D — not usually reliable</td>"))
         #expect(page.contains("Version: <code>\(SampleReport.head)</code>"))
         #expect(page.contains("Written by Alice Marchetti, Bob Okafor."))

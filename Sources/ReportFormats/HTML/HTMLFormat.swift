@@ -121,19 +121,19 @@ private struct Page {
             "<tbody>",
         ]
         for event in report.events {
-            func cell(_ field: FieldPath.EventField, _ content: String, number: Bool = false) -> String {
-                "<td\(number ? " class=\"number\"" : "") dir=\"auto\">\(content)\(mark(.eventField(event.id, field)))</td>"
+            func cell(_ field: FieldPath.EventField, _ content: String, class name: String? = nil) -> String {
+                "<td\(name.map { " class=\"\($0)\"" } ?? "") dir=\"auto\">\(content)\(mark(.eventField(event.id, field)))</td>"
             }
             let isConflicted = conflicted.contains(.event(event.id))
                 || FieldPath.EventField.allCases.contains { conflicted.contains(.eventField(event.id, $0)) }
             let presence = mark(.event(event.id), "removed on one replica, edited on another")
             lines.append("<tr\(isConflicted ? " class=\"conflicted\"" : "")>"
                 + "<td><code>\(text(event.id.rawValue))</code>\(presence)</td>"
-                + cell(.when, text(event.when))
+                + cell(.when, text(event.when), class: "nowrap")
                 + cell(.place, text(event.place))
-                + "<td>\(coordinates(event))\(mark(.eventField(event.id, .lat)))\(mark(.eventField(event.id, .lon)))</td>"
-                + cell(.killed, event.killed.map(String.init) ?? "–", number: true)
-                + cell(.injured, event.injured.map(String.init) ?? "–", number: true)
+                + "<td class=\"nowrap\">\(coordinates(event))\(mark(.eventField(event.id, .lat)))\(mark(.eventField(event.id, .lon)))</td>"
+                + cell(.killed, event.killed.map(String.init) ?? "–", class: "number")
+                + cell(.injured, event.injured.map(String.init) ?? "–", class: "number")
                 + cell(.summary, multiline(event.summary))
                 + "</tr>")
         }
@@ -197,7 +197,7 @@ private struct Page {
                     + "<td dir=\"auto\">\(value(candidate.value, at: conflict.field))\(isShown ? " <span class=\"shown-mark\">(shown)</span>" : "")</td>"
                     + "<td dir=\"auto\">\(text(candidate.author.isEmpty ? "unknown analyst" : candidate.author))</td>"
                     + "<td><code>\(text(candidate.version.description))</code></td>"
-                    + "<td>\(time(candidate.time))</td>"
+                    + "<td class=\"nowrap\">\(time(candidate.time))</td>"
                     + "</tr>")
             }
             lines += ["</tbody>", "</table>", "</div>"]

@@ -19,6 +19,7 @@ enum HTMLStyle {
     th, td { padding: .3rem .45rem; border: 1px solid #ccc; text-align: left; vertical-align: top; }
     th { background: #f2f2f2; }
     .number { text-align: right; font-variant-numeric: tabular-nums; }
+    .nowrap { white-space: nowrap; }
     .center { text-align: center; }
     .right { text-align: right; }
     code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .9em; }
@@ -46,7 +47,7 @@ enum HTMLStyle {
       h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
       table, tr, td, th, pre, blockquote, .conflict, .banner { break-inside: avoid; page-break-inside: avoid; }
       thead { display: table-header-group; }
-      tr.conflicted td:first-child, .banner { border-width: 2px; border-style: solid; }
+      .banner { border-width: 2px; border-style: solid; }
       .conflict-mark, .deleted, .conflicted { color: #000; }
     }
     """
