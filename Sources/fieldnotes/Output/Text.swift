@@ -65,7 +65,7 @@ enum Text {
             case .listItem(let marker, let depth, let item):
                 let prefix = String(repeating: " ", count: 2 * depth) + marker + " "
                 let hanging = String(repeating: " ", count: columns(prefix))
-                if item.isEmpty { lines.append(prefix) }
+                if item.isEmpty { lines.append(String(prefix.dropLast())) }
                 for (index, line) in item.enumerated() {
                     if line.isEmpty { lines.append(""); continue }
                     add(wrap(line, width: width, prefix: index == 0 ? prefix : hanging, indent: hanging.count))
