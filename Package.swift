@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ReportModels", targets: ["ReportModels"]),
         .library(name: "OfflineStore", targets: ["OfflineStore"]),
         .library(name: "SyncEngine", targets: ["SyncEngine"]),
+        .library(name: "ReportFormats", targets: ["ReportFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -41,11 +42,18 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // Reports in the formats others read: CSV, GeoJSON, STIX 2.1, HTML, and the
+        // narrative's Markdown as blocks. Pure functions: no store, no I/O (DESIGN.md §12).
+        .target(
+            name: "ReportFormats",
+            // SHA-1, for the name-based UUIDs (version 5) of STIX ids.
+            dependencies: ["ReportModels", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The command-line tool.
         .executableTarget(
             name: "fieldnotes",
             dependencies: [
-                "ReportModels", "OfflineStore", "SyncEngine",
+                "ReportModels", "OfflineStore", "SyncEngine", "ReportFormats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -80,6 +88,7 @@ let package = Package(
         .testTarget(name: "ReportModelsTests", dependencies: ["ReportModels", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "OfflineStoreTests", dependencies: ["OfflineStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "OfflineStore"]),
+        .testTarget(name: "ReportFormatsTests", dependencies: ["ReportFormats", "ReportModels"]),
         .testTarget(
             name: "CLITests",
             dependencies: ["fieldnotes", "OfflineStore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 @testable import fieldnotes
 import Testing
@@ -65,15 +66,42 @@ struct LayoutTests {
         #expect(Text.columns("Кримський міст") == 14)
     }
 
-    @Test func aNarrativeKeepsItsLinesAndWrapsOnlyLongOnes() {
+    @Test func aNarrativeIsLaidOutAsMarkdown() {
         let long = String(repeating: "the strike damaged houses ", count: 5)
-        let body = "Casualty list:\nAhmed, 34\nIvan, 51\n\n- " + long + "\n| a | b |\n"
+        let body = "Casualty list:  \nAhmed, 34\\\nIvan, 51\n\n- " + long + "\n  and more\n  - a nested point\n\n"
+            + "| a | b |\n|---|---|\n| 1 | 2 |\n\n> quoted and\n> joined\n\n    let code = kept"
         let lines = Text.wrapNarrative(body).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Hard line breaks (two trailing spaces, a backslash) keep a line.
         #expect(Array(lines.prefix(3)) == ["Casualty list:", "Ahmed, 34", "Ivan, 51"])
-        let item = lines.drop { !$0.hasPrefix("- ") }.prefix { !$0.hasPrefix("|") }
+        let item = lines.drop { !$0.hasPrefix("- ") }.prefix { !$0.hasPrefix("  - ") }
         #expect(item.count > 1 && item.dropFirst().allSatisfy { $0.hasPrefix("  ") && !$0.hasPrefix("   ") })
+        #expect(item.last?.hasSuffix("houses and more") == true, "the item's wrapped source lines are joined")
+        #expect(lines.contains("  - a nested point"))
         #expect(lines.allSatisfy { Text.columns($0) <= Text.width })
-        #expect(lines.contains("| a | b |"))
+        #expect(lines.contains("| a | b |") && lines.contains("|---|---|"))
+        #expect(lines.contains("> quoted and joined"))
+        #expect(lines.last == "    let code = kept")
+    }
+
+    @Test func aHardWrappedParagraphIsReflowedNotBrokenRaggedly() throws {
+        // The sample's narrative is wrapped at about 90 columns; laid out line by line at 80,
+        // "against churches," stood alone on a line.
+        let sample = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/flashpoint-sitrep.md"), encoding: .utf8)
+        let body = try #require(sample.components(separatedBy: "\n---\n").last)
+        let lines = Text.wrapNarrative(body).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(!lines.contains { $0.trimmingCharacters(in: .whitespaces) == "against churches," })
+        #expect(Array(lines.prefix(5)) == [
+            "## Key points",
+            "",
+            "- Near-simultaneous attacks in two Dagestani cities on an Orthodox holiday,",
+            "  against churches, a synagogue and police, point to planning and outside",
+            "  support.",
+        ])
+        #expect(lines.allSatisfy { Text.columns($0) <= Text.width })
+        // A paragraph's lines are filled: every line but its last reaches past 60 columns.
+        let assessment = lines.drop { $0 != "## Assessment" }.dropFirst(2)
+        #expect(assessment.count >= 4 && assessment.dropLast().allSatisfy { Text.columns($0) > 60 })
     }
 
     @Test func wrappingAndTruncatingCountColumnsNotCharacters() {

@@ -1,4 +1,5 @@
 import Foundation
+import ReportFormats
 import ReportModels
 
 /// Text layout for an 80-column terminal.
@@ -32,33 +33,54 @@ enum Text {
         return lines.joined(separator: "\n")
     }
 
-    /// Lays out a narrative for the terminal as it was written: each line stays a line (a
-    /// list of names typed one per line keeps its shape), and a line wider than `width` is
-    /// wrapped, list items with a hanging indent. Code blocks and tables stay as they are.
+    /// Lays out a narrative's Markdown for the terminal (``Markdown/blocks(_:)``): each
+    /// paragraph reflowed to `width` — the lines a writer wrapped by hand are joined, and a
+    /// hard line break (two trailing spaces or a backslash) still ends a line; list items
+    /// with a hanging indent under their marker, two columns deeper for each level of
+    /// nesting; headings and rules on lines of their own; quotes prefixed `> `; code
+    /// (indented four spaces) and tables kept as they are. Blocks are separated by a blank
+    /// line, consecutive list items are not.
     static func wrapNarrative(_ body: String, width: Int = Text.width) -> String {
-        var output: [String] = []
-        var inCode = false
-        for line in body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") { inCode.toggle(); output.append(line); continue }
-            if inCode || line.hasPrefix("    ") || line.hasPrefix("\t") || trimmed.hasPrefix("|") || columns(line) <= width {
-                output.append(line)
-                continue
-            }
-            let leading = String(line.prefix { $0 == " " })
-            let marker = listMarker(trimmed) ?? ""
-            output.append(wrap(String(trimmed.dropFirst(marker.count)), width: width, prefix: leading + marker,
-                               indent: leading.count + marker.count))
-        }
-        return output.joined(separator: "\n")
+        narrativeLines(Markdown.blocks(body), width: width).joined(separator: "\n")
     }
 
-    /// `- `, `* `, `+ ` or `12. ` at the start of a list item.
-    private static func listMarker(_ line: String) -> String? {
-        for bullet in ["- ", "* ", "+ "] where line.hasPrefix(bullet) { return bullet }
-        let digits = line.prefix { $0.isASCII && $0.isNumber }
-        if !digits.isEmpty, line.dropFirst(digits.count).hasPrefix(". ") { return digits + ". " }
-        return nil
+    /// The blocks' lines. A quote's blocks are laid out by a nested call, as deep as quotes
+    /// nest (at most `Markdown.maximumQuoteDepth`).
+    private static func narrativeLines(_ blocks: [MarkdownBlock], width: Int) -> [String] {
+        let width = max(width, 20)
+        var lines: [String] = []
+        func add(_ text: String) { lines += text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        var previousWasItem = false
+        for block in blocks {
+            var isItem = false
+            if case .listItem = block { isItem = true }
+            if !lines.isEmpty, !(isItem && previousWasItem) { lines.append("") }
+            previousWasItem = isItem
+            switch block {
+            case .paragraph(let paragraph):
+                for line in paragraph { add(wrap(line, width: width)) }
+            case .heading(let level, let text):
+                let marks = String(repeating: "#", count: level) + " "
+                add(wrap(text, width: width, prefix: marks, indent: marks.count))
+            case .listItem(let marker, let depth, let item):
+                let prefix = String(repeating: " ", count: 2 * depth) + marker + " "
+                let hanging = String(repeating: " ", count: columns(prefix))
+                if item.isEmpty { lines.append(String(prefix.dropLast())) }
+                for (index, line) in item.enumerated() {
+                    if line.isEmpty { lines.append(""); continue }
+                    add(wrap(line, width: width, prefix: index == 0 ? prefix : hanging, indent: hanging.count))
+                }
+            case .code(_, let code):
+                lines += code.map { $0.isEmpty ? "" : "    " + $0 }
+            case .table(let rows):
+                lines += rows
+            case .thematicBreak:
+                lines.append(String(repeating: "─", count: min(width, 40)))
+            case .quote(let inner):
+                lines += narrativeLines(inner, width: width - 2).map { $0.isEmpty ? ">" : "> " + $0 }
+            }
+        }
+        return lines
     }
 
     /// Cuts a single line to `width` columns with an ellipsis.
