@@ -1,19 +1,24 @@
 import ArgumentParser
 import OfflineStore
+import ReportFormats
 import ReportModels
 
 extension Fieldnotes {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one report.",
-            discussion: "--format md prints the document that `edit` opens; --json (or --format json) the report object.")
+            discussion: """
+                --format md prints the document that `edit` opens; --json (or --format json) the \
+                report object; html one self-contained page to open in a browser or print \
+                (no scripts, nothing loaded from the network, open conflicts shown with every candidate).
+                """)
 
-        enum Format: String, ExpressibleByArgument, CaseIterable { case text, md, json }
+        enum Format: String, ExpressibleByArgument, CaseIterable { case text, md, json, html }
 
         @Argument(help: "The report's id or a unique prefix (4+ characters).") var id: String
         @Option(help: ArgumentHelp("Show the report as it was right after this version (REPLICA:COUNTER).", valueName: "version"))
         var at: String?
-        @Option(help: "text (default), md or json.") var format: Format = .text
+        @Option(help: "text (default), md, json or html.") var format: Format = .text
 
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: JSONOption
@@ -21,17 +26,20 @@ extension Fieldnotes {
         func run() throws {
             let store = try storeOptions.open()
             let reportID = try store.resolveReport(id)
-            let (report, clock): (Report, VectorClock)
+            let (report, clock, heads): (Report, VectorClock, [Dot])
             if let at {
                 let version = try store.version(of: reportID, named: at)
-                (report, clock) = (version.snapshot, version.clock)
+                (report, clock, heads) = (version.snapshot, version.clock, [version.dot])
             } else {
                 let stored = try store.stored(reportID)
-                (report, clock) = (stored.report, stored.clock)
+                (report, clock, heads) = (stored.report, stored.clock, stored.heads)
             }
             switch output.json ? .json : format {
             case .json: Console.printJSON(ReportViews.json(report, clock: clock))
             case .md: Console.printDocument(ReportDocument(report).text)
+            case .html:
+                let authors = try at == nil ? store.authors(of: [reportID])[reportID] ?? [] : authors(before: clock, in: store, of: reportID)
+                Console.printDocument(HTMLFormat.page(ReportExport(report: report, authors: authors, heads: heads)) + "\n")
             case .text:
                 print(ReportViews.text(report))
                 let unsigned = try store.unsignedVersions(of: reportID).count
@@ -39,6 +47,13 @@ extension Fieldnotes {
                     print(Console.dim(Text.wrap("\(Text.plural(unsigned, "version")) of this report arrived unsigned, from before \(unsigned == 1 ? "its maker" : "their makers") signed (`fieldnotes log` marks \(unsigned == 1 ? "it" : "them"))", prefix: "  ", indent: 2)))
                 }
             }
+        }
+
+        /// The analysts who wrote the versions a past state was made of (those in its clock),
+        /// the first writer first. Cost: decodes the report's versions once.
+        private func authors(before clock: VectorClock, in store: Store, of reportID: ReportID) throws -> [String] {
+            var seen = Set<String>()
+            return try store.versions(of: reportID).filter { clock.dominates($0.clock) && seen.insert($0.author).inserted }.map(\.author)
         }
     }
 }
