@@ -13,8 +13,9 @@ extension Fieldnotes {
                 colliding passages. `fieldnotes resolve` decides.
                 """)
 
-        @Argument(help: "Only this report (id or unique prefix).") var id: String?
+        @Argument(help: "Only this report (id or unique prefix).", completion: Completions.reports(.all)) var id: String?
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {

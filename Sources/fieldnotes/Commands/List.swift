@@ -20,6 +20,7 @@ extension Fieldnotes {
         @Option(help: "table (default), json or md.") var format: Format = .table
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func validate() throws {

@@ -9,6 +9,7 @@ extension Fieldnotes {
             abstract: "This replica: analyst, counts, unsynced versions, open conflicts, remotes and last sync.")
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
