@@ -31,7 +31,8 @@ final class ProgressLine: Sendable {
         state.withLock { state in
             if let last = state.lastShown, now - last < Self.interval { return }
             state.lastShown = now
-            Console.progress(message())
+            // One line, or the carriage return that redraws it would leave the rest behind.
+            Console.progress(Text.truncate(message(), to: (Display.terminalWidth(of: STDERR_FILENO) ?? Display.fallbackWidth) - 1))
         }
     }
 
