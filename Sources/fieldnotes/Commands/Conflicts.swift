@@ -85,7 +85,7 @@ extension ConflictExplanation {
                 lines.append("    " + Console.dim("at line \(region.line), before:"))
                 lines += region.base.map { Text.wrap($0, prefix: "      ", indent: 6) }
                 for (candidate, side) in zip(conflict.candidates, region.sides) {
-                    lines.append("    " + label(candidate) + ":")
+                    lines.append(Text.wrap(label(candidate) + ":", prefix: "    ", indent: 6))
                     lines += side.map { Text.wrap($0, prefix: "      ", indent: 6) }
                 }
             }

@@ -52,7 +52,7 @@ extension Fieldnotes {
             if output.json {
                 Console.printJSON(ReportViews.json(try store.stored(reportID)))
             } else if let version = result.version {
-                print("Resolved \(result.decided.map(\.description).joined(separator: ", ")) in version \(version.dot.short); sync to share the decision.")
+                print(Text.wrap("Resolved \(result.decided.map(\.description).joined(separator: ", ")) in version \(version.dot.short); sync to share the decision."))
             }
         }
     }
