@@ -176,7 +176,8 @@ public final class Store: Sendable {
     /// Opens a store only to look, for a shell's completion: read-only, without the lock and
     /// without waiting for anyone — a database busy for longer than `timeout` is an error, and
     /// so is a store of another schema version (never upgraded here) or one marked damaged.
-    /// Nothing is written, not even a damage record.
+    /// Nothing is written, not even a damage record (SQLite may leave the `-wal` and `-shm`
+    /// files it reads through, as it does for any reader that cannot remove them).
     public static func openToPeek(at directory: URL, timeout: TimeInterval = 0.25) throws -> Store {
         let file = directory.appending(path: databaseName)
         guard FileManager.default.fileExists(atPath: file.path) else { throw StoreError.missing(path: directory.path) }

@@ -180,12 +180,13 @@ enum Pager {
         return status
     }
 
-    /// Puts the real stdout back in its place.
+    /// Puts the real stdout back in its place, and SIGPIPE back to its default.
     private static func restoreTerminal(_ state: inout State) {
         guard state.terminal >= 0 else { return }
         dup2(state.terminal, STDOUT_FILENO)
         close(state.terminal)
         state.terminal = -1
+        signal(SIGPIPE, SIG_DFL)
     }
 
     /// The shell's "not found" (127) or "cannot execute" (126).
