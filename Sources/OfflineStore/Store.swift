@@ -173,6 +173,31 @@ public final class Store: Sendable {
         return try Store(directory: directory, database: database, lock: lock)
     }
 
+    /// Opens a store only to look, for a shell's completion: read-only, without the lock and
+    /// without waiting for anyone — a database busy for longer than `timeout` is an error, and
+    /// so is a store of another schema version (never upgraded here) or one marked damaged.
+    /// Nothing is written, not even a damage record (SQLite may leave the `-wal` and `-shm`
+    /// files it reads through, as it does for any reader that cannot remove them).
+    public static func openToPeek(at directory: URL, timeout: TimeInterval = 0.25) throws -> Store {
+        let file = directory.appending(path: databaseName)
+        guard FileManager.default.fileExists(atPath: file.path) else { throw StoreError.missing(path: directory.path) }
+        try StoreDamage.refuseWritesIfMarked(in: directory)
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(timeout)
+        let database = try DatabaseQueue(path: file.path, configuration: configuration)
+        let schema = try database.read { db in
+            guard try Int32.fetchOne(db, sql: "PRAGMA application_id") == applicationID else {
+                throw StoreError.notAStore(path: directory.path)
+            }
+            return try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        }
+        guard schema == Migrator.latest else {
+            throw StoreError.newerSchema(path: directory.path, found: schema, supported: Migrator.latest)
+        }
+        return try Store(directory: directory, database: database, lock: nil)
+    }
+
     static func openDatabase(at file: URL, waiting: Waiting? = nil) throws -> DatabaseQueue {
         StoreDamage.watchSQLiteLog()
         var configuration = Configuration()

@@ -33,11 +33,11 @@ public enum StoreVerifier {
     /// States an earlier fieldnotes' merge rules computed are computed again first
     /// (``StateUpgrade``), as any command that writes does; a report whose versions cannot be
     /// read stays listed, and is named below.
-    public static func verifyAndRecord(_ store: Store) throws -> Summary {
+    public static func verifyAndRecord(_ store: Store, progress: CheckProgress? = nil) throws -> Summary {
         _ = try? StateUpgrade.run(store)
         let summary: Summary
         do {
-            summary = try verify(store)
+            summary = try verify(store, progress: progress)
         } catch {
             guard case .damaged(_, let detail)? = StoreFault(error, store: store.directory) else { throw error }
             StoreDamage.record(detail, in: store.directory)
@@ -51,14 +51,19 @@ public enum StoreVerifier {
         return summary
     }
 
-    public static func verify(_ store: Store) throws -> Summary {
+    /// Told how many reports have been checked, of about how many (a library never prints).
+    public typealias CheckProgress = (_ checked: Int, _ total: Int) -> Void
+
+    public static func verify(_ store: Store, progress: CheckProgress? = nil) throws -> Summary {
         var summary = Summary()
         let keys = Dictionary(grouping: try store.knownKeys(), by: \.replica)
         let signatures = SignatureCheck(keys: keys, me: store.identity.replica)
+        let total = try progress.map { _ in try store.counts() }.map { $0.reports + $0.deletedReports } ?? 0
         // SQLite's checks of the file run on a second connection meanwhile; their problems come first.
         let integrity = try store.integrityProblems {
             try store.forEachRecord { record in
                 check(record, into: &summary)
+                progress?(summary.reports, max(total, summary.reports))
                 for version in record.versions {
                     let name = "version \(version.replicaID.prefix(8)):\(version.counter) of report \(record.id)"
                     switch signatures.finding(for: version) {

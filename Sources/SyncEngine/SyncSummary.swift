@@ -99,8 +99,21 @@ public enum SyncNotice: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// How far a long import has come, for a progress line.
-public struct ImportProgress: Sendable {
+/// How far a long step of a sync, an import or an export has come, for a progress line.
+/// Told at a step's start and then every ``Synchronizer/progressInterval`` versions; how often
+/// to show it is the caller's choice.
+public struct SyncProgress: Sendable, Equatable {
+    public enum Step: Sendable, Equatable {
+        /// Reading a changeset or a snapshot into the store.
+        case importing
+        /// A first sync from a snapshot: the snapshot and the files after it, read in one go.
+        case catchingUp
+        /// Writing a changeset or a snapshot.
+        case writing
+    }
+
+    public var step: Step
+    /// The file's name.
     public var file: String
     public var versions: Int
     public var total: Int

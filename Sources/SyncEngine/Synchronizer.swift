@@ -7,11 +7,12 @@ import ReportModels
 /// folder or a file by hand).
 public struct Synchronizer {
     public let store: Store
-    let progress: (@Sendable (ImportProgress) -> Void)?
+    /// Told how far long steps have come (a library never prints).
+    let progress: (@Sendable (SyncProgress) -> Void)?
     /// When a sync deletes this replica's files and snapshot (DESIGN.md §11).
     let compaction: CompactionPolicy
 
-    public init(store: Store, compaction: CompactionPolicy = .standard, progress: (@Sendable (ImportProgress) -> Void)? = nil) {
+    public init(store: Store, compaction: CompactionPolicy = .standard, progress: (@Sendable (SyncProgress) -> Void)? = nil) {
         self.store = store
         self.compaction = compaction
         self.progress = progress
@@ -194,7 +195,7 @@ public struct Synchronizer {
                                              level: Self.level(for: pending.versions.count),
                                              signing: try signing(pending.versions, folder: nil),
                                              encryption: encryption.map(ChangesetEncryption.init))
-            try store.forEachSignedVersion(pending.versions) { try writer.append(encodedVersion: $0, signature: $1) }
+            try append(pending.versions, to: writer, file: url.lastPathComponent)
             _ = try writer.finish()
             try SharedFolder.rename(temporary, to: url)
         } catch {
@@ -203,6 +204,22 @@ public struct Synchronizer {
         }
         try store.markSent(through: pending.through, to: .export)
         return pending.versions.count
+    }
+
+    /// How many versions a long step goes between two reports to `progress`.
+    public static let progressInterval = 500
+
+    /// Appends `versions` to a changeset being written, telling `progress` as it goes.
+    func append(_ versions: [Store.PendingVersion], to writer: ChangesetWriter, file: String) throws {
+        progress?(SyncProgress(step: .writing, file: file, versions: 0, total: versions.count))
+        var written = 0
+        try store.forEachSignedVersion(versions) {
+            try writer.append(encodedVersion: $0, signature: $1)
+            written += 1
+            if written % Self.progressInterval == 0 {
+                progress?(SyncProgress(step: .writing, file: file, versions: written, total: versions.count))
+            }
+        }
     }
 
     /// How this replica signs a changeset of `versions`: with its key, for a folder (nil: a
@@ -271,14 +288,15 @@ public struct Synchronizer {
             // (A file in this replica's own name is refused for that, more plainly, below.)
             if total.signed == nil, total.writer != me { try keys.admitUnsigned(from: total.writer, isNew: true) }
             var seen = 0
+            progress?(SyncProgress(step: .importing, file: url.lastPathComponent, versions: 0, total: total.count))
             // A version's state row is prepared as if it were the report's only head (the usual
             // case) while decoding, off the writing thread.
             let contents = try ChangesetReader.readInBackground(opened, teamKey: teamKey, prepare: IncrementalMerge.prepare) { version, signature, prepared in
                 let isNew = try merger.add(version, prepared: prepared, origin: origin, signature: signature)
                 if signature == nil { try keys.admitUnsigned(from: version.dot.replica, isNew: isNew) }
                 seen += 1
-                if seen % 5_000 == 0 {
-                    progress?(ImportProgress(file: url.lastPathComponent, versions: seen, total: total.count))
+                if seen % Self.progressInterval == 0 {
+                    progress?(SyncProgress(step: .importing, file: url.lastPathComponent, versions: seen, total: total.count))
                 }
             }
             for identity in contents.identities { try keys.admit(identity.card, rotations: identity.rotations) }

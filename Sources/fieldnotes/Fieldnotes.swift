@@ -22,6 +22,11 @@ struct Fieldnotes: ParsableCommand {
         ]
     )
 
+    // Taken before the command too, and moved to it (``leadingOptionsMovedToCommand(_:)``):
+    // declared here so that help, the manual and completion scripts know them there.
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var display: DisplayOptions
+
     /// Runs the command line. Usage errors, help and exit codes are argument-parser's (its
     /// message and exit code); every other failure is one `error:` line on stderr and exit
     /// code 1, never a stack trace.
@@ -30,18 +35,39 @@ struct Fieldnotes: ParsableCommand {
         // like any other failed write, instead of killing the process without a word.
         signal(SIGXFSZ, SIG_IGN)
         do {
-            var command = try parseAsRoot(storeOptionMovedToCommand(Array(CommandLine.arguments.dropFirst())))
+            var command = try parseAsRoot(leadingOptionsMovedToCommand(Array(CommandLine.arguments.dropFirst())))
+            prepareOutput(for: command)
             try StoreUse.$access.withValue(StoreUse.access(for: command)) {
                 try command.run()
             }
             recordDamageMet()
         } catch where isArgumentParserError(error) {
+            Pager.finish()
             exit(withError: error)
         } catch {
             recordDamageMet()
+            // Said after the pager's last screen, not into it.
+            Pager.finish()
             Console.error(Console.message(for: error))
             exit(withError: ExitCode.failure)
         }
+    }
+
+    /// Decides colour and width from the options, the environment and the real terminal
+    /// (``Display``), and, for a command whose output can be long, arms the pager — in that
+    /// order: the pager's pipe takes stdout's place only at the first write.
+    static func prepareOutput(for command: ParsableCommand) {
+        let options = Display.options(of: command)
+        let environment = ProcessInfo.processInfo.environment
+        Display.current = Display.decide(
+            color: options.color, environment: environment,
+            stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1,
+            terminalWidth: { Display.terminalWidth(of: STDOUT_FILENO) })
+        guard Display.current.stdoutIsTerminal, !options.noPager,
+              Pager.pagedCommands.contains(where: { $0 == type(of: command) }),
+              let pager = Pager.command(environment: environment)
+        else { return }
+        Pager.arm(pager, environment: environment)
     }
 
     /// Damage SQLite met anywhere in the command is remembered in the store's folder, so that
@@ -51,12 +77,14 @@ struct Fieldnotes: ParsableCommand {
     }
 
     /// `fieldnotes --store DIR COMMAND …` (as with `git -C DIR`) is read as
-    /// `fieldnotes COMMAND … --store DIR`: the option belongs to each command.
-    static func storeOptionMovedToCommand(_ arguments: [String]) -> [String] {
+    /// `fieldnotes COMMAND … --store DIR`: the option belongs to each command. So are
+    /// `--color WHEN` and `--no-pager` (as with `git --no-pager`).
+    static func leadingOptionsMovedToCommand(_ arguments: [String]) -> [String] {
         var arguments = arguments
         var moved: [String] = []
-        while let first = arguments.first, first == "--store" || first.hasPrefix("--store=") {
-            let count = first == "--store" ? min(2, arguments.count) : 1
+        while let first = arguments.first,
+              let words = leadingOptions[String(first.prefix { $0 != "=" })] {
+            let count = first.contains("=") ? 1 : min(words, arguments.count)
             moved += arguments.prefix(count)
             arguments.removeFirst(count)
         }
@@ -65,6 +93,9 @@ struct Fieldnotes: ParsableCommand {
         arguments.insert(contentsOf: moved, at: end)
         return arguments
     }
+
+    /// The options that may come before the command, and how many words each takes.
+    static let leadingOptions = ["--store": 2, "--color": 2, "--no-pager": 1]
 
     /// Help requests arrive as errors thrown by a help command's `run()`, so errors are told
     /// apart by the module that defines them.

@@ -143,7 +143,7 @@ struct BadInputTests {
         #expect(try sandbox.run(["frobnicate"]).status == 64)
         let help = try sandbox.run(["--help"])
         #expect(help.status == 0)
-        #expect(help.stdout.contains("USAGE: fieldnotes <subcommand>"))
+        #expect(help.stdout.contains("USAGE: fieldnotes [--store <dir>] [--color <when>] [--no-pager] <subcommand>"))
         #expect(try sandbox.run(["event", "set", "--help"]).stdout.contains("Change fields of an event"))
     }
 }

@@ -8,8 +8,9 @@ struct CommandTests {
     /// The README's main command: two analysts, a merge, a conflict and its resolution.
     @Test func theDemoWalksThroughSyncAndAConflictIn80Columns() throws {
         let sandbox = try Sandbox()
-        // In the system's temporary folder, as for a user: its paths are short.
-        let result = try sandbox.run(["demo"])
+        // In the system's temporary folder, as for a user: its paths are short. (Piped output
+        // is not wrapped; COLUMNS asks for the width of a terminal.)
+        let result = try sandbox.run(["demo"], environment: ["COLUMNS": "80"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)
         for expected in ["alice$ fieldnotes sync", "1 new", "conflict", "bob$ fieldnotes resolve", "No open conflicts.", "ok: 1 report",
@@ -28,7 +29,7 @@ struct CommandTests {
             try team.ok("carol", ["set", team.id, "tags+=carol-\(round)"])
         }
         try team.syncAll(["alice", "bob", "carol"])
-        let log = try team.ok("carol", ["log", team.id])
+        let log = try team.ok("carol", ["log", team.id], environment: ["COLUMNS": "80"])
         #expect(log.contains("concurrent with"))
         let wide = log.split(separator: "\n").filter { $0.count > 80 }
         #expect(wide.isEmpty, "lines over 80 columns: \(wide)")

@@ -35,12 +35,21 @@ struct ParsingTests {
 @Suite("The store named before the command")
 struct StoreBeforeCommandTests {
     @Test func storeBeforeTheCommandIsMovedToIt() throws {
-        #expect(Fieldnotes.storeOptionMovedToCommand(["--store", "a", "event", "add", "x", "--place", "P"])
+        #expect(Fieldnotes.leadingOptionsMovedToCommand(["--store", "a", "event", "add", "x", "--place", "P"])
             == ["event", "add", "x", "--place", "P", "--store", "a"])
-        #expect(Fieldnotes.storeOptionMovedToCommand(["--store=a", "add", "--", "-title"]) == ["add", "--store=a", "--", "-title"])
-        #expect(Fieldnotes.storeOptionMovedToCommand(["list", "--store", "a"]) == ["list", "--store", "a"])
-        let command = try Fieldnotes.parseAsRoot(Fieldnotes.storeOptionMovedToCommand(["--store", "/tmp/s", "list"]))
+        #expect(Fieldnotes.leadingOptionsMovedToCommand(["--store=a", "add", "--", "-title"]) == ["add", "--store=a", "--", "-title"])
+        #expect(Fieldnotes.leadingOptionsMovedToCommand(["list", "--store", "a"]) == ["list", "--store", "a"])
+        let command = try Fieldnotes.parseAsRoot(Fieldnotes.leadingOptionsMovedToCommand(["--store", "/tmp/s", "list"]))
         #expect((command as? Fieldnotes.List)?.storeOptions.store == "/tmp/s")
+    }
+
+    @Test func colourAndPagerOptionsBeforeTheCommandAreMovedToIt() throws {
+        #expect(Fieldnotes.leadingOptionsMovedToCommand(["--no-pager", "--color", "never", "--store=s", "log", "x"])
+            == ["log", "x", "--no-pager", "--color", "never", "--store=s"])
+        #expect(Fieldnotes.leadingOptionsMovedToCommand(["--color=always", "show", "x", "--", "-y"]) == ["show", "x", "--color=always", "--", "-y"])
+        let command = try Fieldnotes.parseAsRoot(Fieldnotes.leadingOptionsMovedToCommand(["--color", "always", "--no-pager", "list"]))
+        #expect(Display.options(of: command) == (.always, true))
+        #expect(Display.options(of: try Fieldnotes.parseAsRoot(["status"])) == (.auto, false))
     }
 }
 

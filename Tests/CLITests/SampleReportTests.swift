@@ -111,7 +111,7 @@ struct SampleReportTests {
         try sandbox.initialize()
         let id = try sandbox.addSample()
         for command in [["show", id], ["list"], ["log", id], ["search", "Sevastopol"], ["status"]] {
-            let output = try sandbox.ok(command)
+            let output = try sandbox.ok(command, environment: ["COLUMNS": "80"])
             #expect(!output.isEmpty)
             for line in output.split(separator: "\n") {
                 #expect(line.count <= 80, "\(command[0]): \(line)")

@@ -196,7 +196,7 @@ extension Synchronizer {
         let url = try visit.folder.writeChangeset(for: me, sequence: max(1, ledger.lastWritten ?? 0), level: 6,
                                                   signing: try signing(versions, folder: visit.id),
                                                   encryption: visit.writeKey.map(ChangesetEncryption.init), frontier: frontier) { writer in
-            try store.forEachSignedVersion(versions) { try writer.append(encodedVersion: $0, signature: $1) }
+            try append(versions, to: writer, file: SharedFolder.snapshotFileName)
         }
         // This store holds every version it just wrote: its own snapshot is checked.
         let header = try ChangesetReader.header(of: url)
@@ -433,9 +433,17 @@ extension Synchronizer {
             var merger = IncrementalMerge(transaction: transaction, me: me)
             var keys = KeyCheck(transaction: transaction, via: "the snapshot of \(snapshot.writer.short)")
             var contents: [ChangesetContents] = []
+            let total = opened.header.count + headers.reduce(0) { $0 + $1.count }
+            let file = "\(snapshot.writer.short)/\(SharedFolder.snapshotFileName)"
+            var seen = 0
+            progress?(SyncProgress(step: .catchingUp, file: file, versions: 0, total: total))
             func add(_ version: Version, _ signature: Signature?, _ prepared: PreparedState?) throws {
                 let isNew = try merger.add(version, prepared: prepared, origin: .folder(id: id), signature: signature)
                 if signature == nil { try keys.admitUnsigned(from: version.dot.replica, isNew: isNew) }
+                seen += 1
+                if seen % Self.progressInterval == 0 {
+                    progress?(SyncProgress(step: .catchingUp, file: file, versions: seen, total: total))
+                }
             }
             // A batch's files read, each checked against the header listed; their versions sorted
             // by report (and in the order they came within one: the state does not depend on it)

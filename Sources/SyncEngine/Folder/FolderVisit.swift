@@ -231,7 +231,7 @@ extension Synchronizer {
         let signing = try signing(versions, folder: visit.id)
         _ = try visit.folder.writeChangeset(for: me, sequence: sequence, level: Self.level(for: versions.count), signing: signing,
                                             encryption: visit.writeKey.map(ChangesetEncryption.init), replacing: replacing) { writer in
-            try store.forEachSignedVersion(versions) { try writer.append(encodedVersion: $0, signature: $1) }
+            try append(versions, to: writer, file: SharedFolder.fileName(sequence: sequence))
         }
         return versions.count
     }

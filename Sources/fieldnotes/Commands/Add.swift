@@ -17,13 +17,14 @@ extension Fieldnotes {
         @Option(help: "The narrative (Markdown).") var body: String?
         @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the narrative from a file.", valueName: "file"))
         var bodyFile: String?
-        @Option(help: "draft, review, final or archived.") var status: String?
+        @Option(help: "draft, review, final or archived.", completion: Completions.statuses) var status: String?
         @Option(name: .customLong("tag"), help: "A tag (repeat for several).") var tags: [String] = []
-        @Option(help: "Admiralty information credibility, 1-6.") var credibility: String?
+        @Option(help: "Admiralty information credibility, 1-6.", completion: Completions.credibilities) var credibility: String?
         @Option(help: ArgumentHelp("Read the report from a document (`-`: standard input).", valueName: "file"))
         var from: String?
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func validate() throws {

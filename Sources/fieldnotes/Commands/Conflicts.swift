@@ -13,8 +13,9 @@ extension Fieldnotes {
                 colliding passages. `fieldnotes resolve` decides.
                 """)
 
-        @Argument(help: "Only this report (id or unique prefix).") var id: String?
+        @Argument(help: "Only this report (id or unique prefix).", completion: Completions.reports(.all)) var id: String?
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -84,7 +85,7 @@ extension ConflictExplanation {
                 lines.append("    " + Console.dim("at line \(region.line), before:"))
                 lines += region.base.map { Text.wrap($0, prefix: "      ", indent: 6) }
                 for (candidate, side) in zip(conflict.candidates, region.sides) {
-                    lines.append("    " + label(candidate) + ":")
+                    lines.append(Text.wrap(label(candidate) + ":", prefix: "    ", indent: 6))
                     lines += side.map { Text.wrap($0, prefix: "      ", indent: 6) }
                 }
             }

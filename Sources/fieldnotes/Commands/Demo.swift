@@ -10,6 +10,7 @@ extension Fieldnotes {
             discussion: "Runs real commands against new stores in a temporary folder, which it removes afterwards (unless --keep).")
 
         @Flag(help: "Keep the temporary folder and print its path.") var keep = false
+        @OptionGroup var display: DisplayOptions
 
         func run() throws {
             let folder = FileManager.default.temporaryDirectory.appending(path: "fieldnotes-demo-\(UUID().uuidString.prefix(8))")

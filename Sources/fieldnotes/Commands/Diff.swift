@@ -13,10 +13,11 @@ extension Fieldnotes {
                 FROM, the report before its latest version.
                 """)
 
-        @Argument(help: "The report's id or a unique prefix (deleted reports too).") var id: String
+        @Argument(help: "The report's id or a unique prefix (deleted reports too).", completion: Completions.reports(.all)) var id: String
         @Argument(help: "The older version.") var from: String?
         @Argument(help: "The newer version.") var to: String?
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {

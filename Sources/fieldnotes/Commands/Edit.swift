@@ -19,8 +19,9 @@ extension Fieldnotes {
                 and so is a change to a narrative whose marked passages are left undecided.
                 """)
 
-        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @Argument(help: "The report's id or a unique prefix.", completion: Completions.reports()) var id: String
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
 
         func run() throws {
             let store = try storeOptions.open()

@@ -14,6 +14,7 @@ extension Fieldnotes {
             subcommands: [Rotate.self])
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -45,6 +46,7 @@ extension Fieldnotes {
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
 
         func run() throws {
             let rotation = try storeOptions.open().rotateSigningKey()

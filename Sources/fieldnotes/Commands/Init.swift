@@ -13,6 +13,7 @@ extension Fieldnotes {
         var analyst: String?
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {

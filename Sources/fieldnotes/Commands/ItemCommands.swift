@@ -21,7 +21,7 @@ extension Fieldnotes {
     struct AddEvent: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an event; prints its id.")
 
-        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @Argument(help: "The report's id or a unique prefix.", completion: Completions.reports()) var id: String
         @Option(help: "ISO date (2024-06-23) or date-time (2024-06-23T14:30Z).") var when: String
         @Option(help: "Where it happened.") var place: String
         // Unconditional, so that `--lat -33.9` reads a negative number, not an option.
@@ -32,6 +32,7 @@ extension Fieldnotes {
         @Option(help: "What happened.") var summary = ""
         @Option(name: .customLong("event-id"), help: "The event's id (made up when left out).") var eventID: String?
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -61,11 +62,12 @@ extension Fieldnotes {
     struct AddSource: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a source; prints its id.")
 
-        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @Argument(help: "The report's id or a unique prefix.", completion: Completions.reports()) var id: String
         @Option(help: "What the source is.") var ref: String
-        @Option(help: "Admiralty source reliability, A-F.") var reliability: String?
+        @Option(help: "Admiralty source reliability, A-F.", completion: Completions.reliabilities) var reliability: String?
         @Option(name: .customLong("source-id"), help: "The source's id (made up when left out).") var sourceID: String?
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -89,6 +91,8 @@ protocol ItemKind {
     static var fieldNames: [String] { get }
     static func path(_ id: ItemID, field: String?) -> FieldPath?
     static func item(_ id: ItemID) -> ReportItem
+    /// The report's items of this kind (for completion).
+    static func ids(in report: Report) -> [ItemID]
 }
 
 enum EventKind: ItemKind {
@@ -101,6 +105,7 @@ enum EventKind: ItemKind {
     }
 
     static func item(_ id: ItemID) -> ReportItem { .event(id) }
+    static func ids(in report: Report) -> [ItemID] { report.events.map(\.id) }
 }
 
 enum SourceKind: ItemKind {
@@ -113,6 +118,7 @@ enum SourceKind: ItemKind {
     }
 
     static func item(_ id: ItemID) -> ReportItem { .source(id) }
+    static func ids(in report: Report) -> [ItemID] { report.sources.map(\.id) }
 }
 
 struct SetItem<Kind: ItemKind>: ParsableCommand {
@@ -122,10 +128,11 @@ struct SetItem<Kind: ItemKind>: ParsableCommand {
             abstract: "Change fields of \(Kind.aNoun): FIELD=VALUE with FIELD one of \(Kind.fieldNames.joined(separator: ", ")).")
     }
 
-    @Argument(help: "The report's id or a unique prefix.") var id: String
-    @Argument(help: "The \(Kind.noun)'s id.") var item: String
+    @Argument(help: "The report's id or a unique prefix.", completion: Completions.reports()) var id: String
+    @Argument(help: "The \(Kind.noun)'s id.", completion: Completions.items(Kind.self, commandWords: 2)) var item: String
     @Argument(help: "FIELD=VALUE (VALUE 'none' clears an optional field).") var assignments: [String]
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var display: DisplayOptions
     @OptionGroup var output: JSONOption
 
     func run() throws {
@@ -151,9 +158,10 @@ struct RemoveItem<Kind: ItemKind>: ParsableCommand {
         CommandConfiguration(commandName: "rm", abstract: "Remove \(Kind.aNoun) from a report.")
     }
 
-    @Argument(help: "The report's id or a unique prefix.") var id: String
-    @Argument(help: "The \(Kind.noun)'s id.") var item: String
+    @Argument(help: "The report's id or a unique prefix.", completion: Completions.reports()) var id: String
+    @Argument(help: "The \(Kind.noun)'s id.", completion: Completions.items(Kind.self, commandWords: 2)) var item: String
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var display: DisplayOptions
     @OptionGroup var output: JSONOption
 
     func run() throws {

@@ -28,6 +28,7 @@ extension Fieldnotes {
         @Flag(help: "With --format csv: one row per event instead of per report.") var events = false
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func validate() throws {

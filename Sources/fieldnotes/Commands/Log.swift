@@ -9,8 +9,9 @@ extension Fieldnotes {
             abstract: "Every version of a report: dot, analyst, time, clock, fields changed.",
             discussion: "Oldest first. Versions made concurrently, without seeing each other, are marked (the first 50 of them by dot, and how many there are), and so are conflicts a version resolved.")
 
-        @Argument(help: "The report's id or a unique prefix (deleted reports too).") var id: String
+        @Argument(help: "The report's id or a unique prefix (deleted reports too).", completion: Completions.reports(.all)) var id: String
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {

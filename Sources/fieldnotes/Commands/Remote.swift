@@ -16,8 +16,9 @@ extension Fieldnotes {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Remember a shared folder.")
 
         @Argument(help: "A name for the folder.") var name: String
-        @Argument(help: "The folder's path.") var folder: String
+        @Argument(help: "The folder's path.", completion: .directory) var folder: String
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
 
         func validate() throws {
             do {
@@ -42,8 +43,9 @@ extension Fieldnotes {
     struct RemoveRemote: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "rm", abstract: "Forget a remote (the folder is left alone).")
 
-        @Argument(help: "The remote's name.") var name: String
+        @Argument(help: "The remote's name.", completion: Completions.remotes) var name: String
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
 
         func run() throws {
             try storeOptions.open().removeRemote(name: name)
@@ -55,6 +57,7 @@ extension Fieldnotes {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List remotes and when each was last synced.")
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {

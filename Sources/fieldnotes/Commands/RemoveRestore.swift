@@ -9,8 +9,9 @@ extension Fieldnotes {
             commandName: "rm",
             abstract: "Delete a report (a tombstone: its history stays, and `restore` brings it back).")
 
-        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @Argument(help: "The report's id or a unique prefix.", completion: Completions.reports()) var id: String
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws { try Tombstone.set(true, id: id, storeOptions: storeOptions, json: output.json) }
@@ -19,8 +20,9 @@ extension Fieldnotes {
     struct Restore: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Undo `rm`: bring a deleted report back.")
 
-        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @Argument(help: "The report's id or a unique prefix.", completion: Completions.reports(.deleted)) var id: String
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws { try Tombstone.set(false, id: id, storeOptions: storeOptions, json: output.json) }

@@ -24,6 +24,7 @@ extension Fieldnotes {
 
             @Argument(help: "The replica's id, or a unique prefix of it (4+ characters).") var replica: String
             @OptionGroup var storeOptions: StoreOptions
+            @OptionGroup var display: DisplayOptions
             @OptionGroup var output: JSONOption
 
             func run() throws {

@@ -19,12 +19,14 @@ extension Fieldnotes {
                   fieldnotes resolve 7dda --field title --set "A better title"
                 """)
 
-        @Argument(help: "The report's id or a unique prefix.") var id: String
-        @Option(name: .customLong("field"), help: ArgumentHelp("A conflicted field (repeat for several): title, body, events.e1.killed…", valueName: "path"))
+        @Argument(help: "The report's id or a unique prefix.", completion: Completions.reports(.all)) var id: String
+        @Option(name: .customLong("field"), help: ArgumentHelp("A conflicted field (repeat for several): title, body, events.e1.killed…", valueName: "path"),
+                completion: Completions.conflictedFields(commandWords: 1))
         var fields: [String] = []
         @Option(help: ArgumentHelp("mine, theirs, a replica id prefix, or a version.", valueName: "choice")) var take: String?
         @Option(help: ArgumentHelp("A new value for the field.", valueName: "value")) var set: String?
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func validate() throws {
@@ -50,7 +52,7 @@ extension Fieldnotes {
             if output.json {
                 Console.printJSON(ReportViews.json(try store.stored(reportID)))
             } else if let version = result.version {
-                print("Resolved \(result.decided.map(\.description).joined(separator: ", ")) in version \(version.dot.short); sync to share the decision.")
+                print(Text.wrap("Resolved \(result.decided.map(\.description).joined(separator: ", ")) in version \(version.dot.short); sync to share the decision."))
             }
         }
     }

@@ -15,6 +15,7 @@ extension Fieldnotes {
         @Option(help: "At most this many.") var limit = 20
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func validate() throws {

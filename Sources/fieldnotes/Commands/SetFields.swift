@@ -15,9 +15,10 @@ extension Fieldnotes {
                 conflicted field resolves its conflict.
                 """)
 
-        @Argument(help: "The report's id or a unique prefix.") var id: String
+        @Argument(help: "The report's id or a unique prefix.", completion: Completions.reports()) var id: String
         @Argument(help: "FIELD=VALUE, tags+=TAG or tags-=TAG.") var assignments: [String]
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {

@@ -15,12 +15,13 @@ extension Fieldnotes {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case text, md, json, html }
 
-        @Argument(help: "The report's id or a unique prefix (4+ characters).") var id: String
+        @Argument(help: "The report's id or a unique prefix (4+ characters).", completion: Completions.reports(.all)) var id: String
         @Option(help: ArgumentHelp("Show the report as it was right after this version (REPLICA:COUNTER).", valueName: "version"))
         var at: String?
         @Option(help: "text (default), md, json or html.") var format: Format = .text
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {

@@ -9,6 +9,7 @@ extension Fieldnotes {
             abstract: "This replica: analyst, counts, unsynced versions, open conflicts, remotes and last sync.")
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -48,12 +49,13 @@ extension Fieldnotes {
             print("reports   \(counts.reports)" + (counts.deletedReports > 0 ? " (and \(counts.deletedReports) deleted)" : ""))
             print("versions  \(counts.versions)" + (unsynced > 0 ? ", \(unsynced) not yet synced" : ""))
             if counts.conflicts > 0 {
-                print(Console.warning("conflicts \(counts.conflicts) in \(Text.plural(counts.conflictedReports, "report")): `fieldnotes conflicts` shows them"))
+                print(Console.warning(Text.wrap("\(counts.conflicts) in \(Text.plural(counts.conflictedReports, "report")): `fieldnotes conflicts` shows them",
+                                                prefix: "conflicts ", indent: 10)))
             } else {
                 print("conflicts none")
             }
             if remotes.isEmpty {
-                print("remotes   none (`fieldnotes remote add NAME FOLDER`)")
+                print(Text.wrap("none (`fieldnotes remote add NAME FOLDER`)", prefix: "remotes   ", indent: 10))
             } else {
                 print("remotes")
                 for remote in remotes { print(RemoteOutput.line(remote, indent: 2)) }

@@ -17,9 +17,10 @@ extension Fieldnotes {
                 imported, and the exit code is 1.
                 """)
 
-        @Argument(help: "Shared folders or remote names (default: every remote).") var folders: [String] = []
+        @Argument(help: "Shared folders or remote names (default: every remote).", completion: Completions.folders) var folders: [String] = []
         @OptionGroup var compaction: CompactionOptions
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -39,9 +40,10 @@ extension Fieldnotes {
                 replicas' files are never deleted.
                 """)
 
-        @Argument(help: "Shared folders or remote names (default: every remote).") var folders: [String] = []
+        @Argument(help: "Shared folders or remote names (default: every remote).", completion: Completions.folders) var folders: [String] = []
         @OptionGroup var compaction: CompactionOptions
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -83,6 +85,7 @@ extension Fieldnotes {
         @Argument(help: "Changeset files (.fnc).") var files: [String]
         @OptionGroup var passphrase: TeamCommand.PassphraseOption
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func validate() throws {
@@ -98,9 +101,10 @@ extension Fieldnotes {
                 if asked == nil { asked = try Passphrase.read(file: passphrase.file, prompt: "Passphrase of the encrypted changeset: ") }
                 return try encryption.derivation.deriveKey(from: asked!)
             }
-            let summary = Synchronizer(store: store, progress: ProgressLine.show)
-                .importFiles(try files.map { try Input.path($0, what: "file path") }, unlock: unlock)
-            ProgressLine.end()
+            let urls = try files.map { try Input.path($0, what: "file path") }
+            let progress = ProgressLine()
+            let summary = Synchronizer(store: store, progress: progress.sync).importFiles(urls, unlock: unlock)
+            progress.end()
             try SyncOutput.report([.init(folder: nil, path: "", outcome: .success(summary))], json: output.json)
         }
     }
@@ -112,11 +116,13 @@ extension Fieldnotes {
 
         @Option(name: .shortAndLong, help: ArgumentHelp("The file to write.", valueName: "file")) var output: String
         @Flag(help: "Every version, not only those no export has carried yet.") var all = false
-        @Option(help: ArgumentHelp("Encrypt for this folder's team (a remote's name or a path): its members import the file with the key they hold.", valueName: "folder"))
+        @Option(help: ArgumentHelp("Encrypt for this folder's team (a remote's name or a path): its members import the file with the key they hold.", valueName: "folder"),
+                completion: Completions.folders)
         var team: String?
         @OptionGroup var passphrase: TeamCommand.PassphraseOption
         @Flag(name: .customLong("encrypt"), help: "Encrypt with a passphrase of its own (asked, or --passphrase-file).") var encryptWithPassphrase = false
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var json: JSONOption
 
         func validate() throws {
@@ -148,8 +154,10 @@ extension Fieldnotes {
             }
             let key = try encryptionKey(store)
             let count: Int
+            let progress = ProgressLine()
             do {
-                count = try Synchronizer(store: store).export(to: url, all: all, encryption: key)
+                defer { progress.end() }
+                count = try Synchronizer(store: store, progress: progress.sync).export(to: url, all: all, encryption: key)
             } catch SyncError.cannotCreate(_, let reason) {
                 // The temporary file it is written as first, next to it: said of the file asked for.
                 throw CLIError("cannot write \(url.path): \(reason); nothing was exported")
@@ -170,23 +178,16 @@ extension Fieldnotes {
     }
 }
 
-/// A progress line on stderr while a long import runs (terminals only).
-enum ProgressLine {
-    @Sendable static func show(_ progress: ImportProgress) {
-        Console.progress("importing \(progress.file): \(progress.versions) of \(progress.total) versions")
-    }
-
-    static func end() { Console.endProgress() }
-}
-
 /// How `sync` and `import` report what they did.
 enum SyncOutput {
     /// `sync` and `compact`: syncs the folders named (every remote with none) and reports.
     static func sync(_ folders: [String], snapshot: Bool, compaction: Fieldnotes.CompactionOptions, store: Store, json: Bool) throws {
         let targets = try store.syncTargets(named: folders) { try Input.path($0, what: "folder path") }
-        let outcomes = try Synchronizer(store: store, compaction: compaction.policy, progress: ProgressLine.show)
-            .sync(with: targets.map(\.url), snapshot: snapshot)
-        ProgressLine.end()
+        let progress = ProgressLine()
+        let synced = Swift.Result { try Synchronizer(store: store, compaction: compaction.policy, progress: progress.sync)
+            .sync(with: targets.map(\.url), snapshot: snapshot) }
+        progress.end()
+        let outcomes = try synced.get()
         try report(zip(targets, outcomes).map { target, outcome in
             Result(folder: target.name, path: target.url.path, outcome: outcome)
         }, json: json)

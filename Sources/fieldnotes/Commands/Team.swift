@@ -43,9 +43,10 @@ extension Fieldnotes {
         struct Init: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Make a shared folder encrypted, under a new team passphrase.")
-            @Argument(help: "The shared folder (a remote's name or a path).") var folder: String
+            @Argument(help: "The shared folder (a remote's name or a path).", completion: Completions.folders) var folder: String
             @OptionGroup var passphrase: PassphraseOption
             @OptionGroup var storeOptions: StoreOptions
+            @OptionGroup var display: DisplayOptions
 
             func run() throws {
                 let (synchronizer, target, secret) = try TeamCommand.prepare(storeOptions, folder: folder, passphrase: passphrase, new: true)
@@ -58,9 +59,10 @@ extension Fieldnotes {
         struct Join: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Join an encrypted folder's team with its passphrase.")
-            @Argument(help: "The shared folder (a remote's name or a path).") var folder: String
+            @Argument(help: "The shared folder (a remote's name or a path).", completion: Completions.folders) var folder: String
             @OptionGroup var passphrase: PassphraseOption
             @OptionGroup var storeOptions: StoreOptions
+            @OptionGroup var display: DisplayOptions
 
             func run() throws {
                 let (synchronizer, target, secret) = try TeamCommand.prepare(storeOptions, folder: folder, passphrase: passphrase, new: false)
@@ -81,9 +83,10 @@ extension Fieldnotes {
                     joins again with the new passphrase. Files under the old key stay readable to \
                     whoever holds it: a member who left keeps what it could already read.
                     """)
-            @Argument(help: "The shared folder (a remote's name or a path).") var folder: String
+            @Argument(help: "The shared folder (a remote's name or a path).", completion: Completions.folders) var folder: String
             @OptionGroup var passphrase: PassphraseOption
             @OptionGroup var storeOptions: StoreOptions
+            @OptionGroup var display: DisplayOptions
 
             func run() throws {
                 let (synchronizer, target, secret) = try TeamCommand.prepare(storeOptions, folder: folder, passphrase: passphrase, new: true)
@@ -96,8 +99,9 @@ extension Fieldnotes {
         struct Status: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Whether folders are encrypted, their team keys, and who joined.")
-            @Argument(help: "Shared folders or remote names (default: every remote).") var folders: [String] = []
+            @Argument(help: "Shared folders or remote names (default: every remote).", completion: Completions.folders) var folders: [String] = []
             @OptionGroup var storeOptions: StoreOptions
+            @OptionGroup var display: DisplayOptions
             @OptionGroup var output: JSONOption
 
             func run() throws {

@@ -15,6 +15,7 @@ extension Fieldnotes {
         @Option(help: "At most this many events (the earliest).") var limit: Int?
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func validate() throws {

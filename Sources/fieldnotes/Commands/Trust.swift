@@ -27,6 +27,7 @@ extension Fieldnotes {
         @Option(name: .customLong("require-verified"), help: ArgumentHelp("on: hold back files from replicas whose key is not verified.", valueName: "on|off"))
         var requireVerified: Switch?
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         enum Switch: String, ExpressibleByArgument, CaseIterable { case on, off }

@@ -11,11 +11,15 @@ extension Fieldnotes {
             discussion: "Exits 1 and lists what is wrong if anything is.")
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
             let store = try storeOptions.open()
-            let summary = try StoreVerifier.verifyAndRecord(store)
+            let progress = ProgressLine()
+            let verified = Result { try StoreVerifier.verifyAndRecord(store, progress: progress.checked) }
+            progress.end()
+            let summary = try verified.get()
             if output.json {
                 Console.printJSON(.object([
                     "ok": .bool(summary.problems.isEmpty),

@@ -63,7 +63,8 @@ enum ReportViews {
             lines.append("  " + Console.warning("deleted") + "  (`fieldnotes restore` brings it back)")
         }
         if !report.conflicts.isEmpty {
-            lines.append("  " + Console.warning("\(Text.plural(report.conflicts.count, "open conflict")): `fieldnotes conflicts` shows them"))
+            lines.append(Console.warning(Text.wrap("\(Text.plural(report.conflicts.count, "open conflict")): `fieldnotes conflicts` shows them",
+                                                   prefix: "  ", indent: 2)))
         }
         if !report.body.isEmpty {
             lines.append("")
@@ -74,8 +75,9 @@ enum ReportViews {
             lines.append("")
             lines.append(Console.bold("Events"))
             for event in report.events {
-                var head = "  \(Text.pad(event.id.rawValue, to: 4)) \(event.when)  \(event.place)"
-                if let lat = event.lat, let lon = event.lon { head += "  (\(lat), \(lon))" }
+                var place = event.place
+                if let lat = event.lat, let lon = event.lon { place += "  (\(lat), \(lon))" }
+                let head = Text.wrap(place, prefix: "  \(Text.pad(event.id.rawValue, to: 4)) \(event.when)  ", indent: 7)
                 let fieldMarks = FieldPath.EventField.allCases.contains { conflicted.contains(.eventField(event.id, $0)) }
                 lines.append(head + mark(.event(event.id)) + (fieldMarks ? "  " + Console.warning("⚠ conflict") : ""))
                 let figures = [event.killed.map { "killed \($0)" }, event.injured.map { "injured \($0)" }].compactMap { $0 }

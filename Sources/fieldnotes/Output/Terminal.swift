@@ -48,14 +48,14 @@ enum Terminal {
         let colour = stream == .standardOutput && Console.usesColor
         let bytes = Data(safe(text, multiline: multiline, colour: colour).utf8)
         switch stream {
-        case .standardOutput: FileHandle.standardOutput.write(bytes)
+        case .standardOutput: Pager.write(bytes)
         case .standardError: FileHandle.standardError.write(bytes)
         }
     }
 
     /// Writes `text` exactly as it is: JSON, or a document piped to a file.
     static func writeExact(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        Pager.write(Data(text.utf8))
     }
 
     enum Stream { case standardOutput, standardError }

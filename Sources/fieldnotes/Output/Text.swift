@@ -2,9 +2,11 @@ import Foundation
 import ReportFormats
 import ReportModels
 
-/// Text layout for an 80-column terminal.
+/// Text layout for the terminal's width.
 enum Text {
-    static let width = 80
+    /// The columns to lay out in: the terminal's, `COLUMNS`, or ``Display/unbounded`` for
+    /// output that is not read on a terminal (never wrapped or cut). 80 until `main` decides.
+    static var width: Int { Display.current.width }
 
     /// Word-wraps one paragraph to `width`: the first line starts with `prefix` (kept as
     /// it is), continuation lines with `indent` spaces.

@@ -5,10 +5,11 @@ import SyncEngine
 
 /// Where output goes, and whether it is a person reading it.
 enum Console {
-    static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
-    static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
-    /// Colour only on a terminal, and never with `NO_COLOR` set (to anything but "").
-    static let usesColor = stdoutIsTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    /// Whether stdout is a terminal — the real one, also when a pager reads the output.
+    static var stdoutIsTerminal: Bool { Display.current.stdoutIsTerminal }
+    static var stderrIsTerminal: Bool { Display.current.stderrIsTerminal }
+    /// `--color`, beside `NO_COLOR` (``Display/decide(color:environment:stdoutIsTerminal:stderrIsTerminal:terminalWidth:)``).
+    static var usesColor: Bool { Display.current.colour }
 
     /// One line on stderr; control characters from the message's sources (a file, a
     /// changeset, another replica) are shown escaped, line breaks too, so that they cannot

@@ -5,7 +5,7 @@ import ReportModels
 /// `list`'s filters, which `timeline` shares: one filter, several shapes (CLI.md).
 struct FilterOptions: ParsableArguments {
     @Option(help: "Only reports with this tag.") var tag: String?
-    @Option(help: "Only reports with this status (draft, review, final, archived).") var status: String?
+    @Option(help: "Only reports with this status (draft, review, final, archived).", completion: Completions.statuses) var status: String?
     @Option(help: "Only reports created by this analyst.") var author: String?
     @Option(help: ArgumentHelp("Only events at a place whose name contains this (case and accents ignored).", valueName: "place"))
     var place: String?

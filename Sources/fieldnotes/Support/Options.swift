@@ -5,7 +5,8 @@ import SyncEngine
 
 /// `--store DIR`, or `FIELDNOTES_STORE`, or `~/.fieldnotes`.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The store folder (default: $FIELDNOTES_STORE or ~/.fieldnotes).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The store folder (default: $FIELDNOTES_STORE or ~/.fieldnotes).", valueName: "dir"),
+            completion: .directory)
     var store: String?
 
     func directory() throws -> URL {

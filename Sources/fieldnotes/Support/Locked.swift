@@ -1,0 +1,16 @@
+import Foundation
+
+/// A value behind a lock, for state the whole process shares (what `main` decided about the
+/// terminal, the pager). Not reentrant: `body` must not take the same lock again.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
