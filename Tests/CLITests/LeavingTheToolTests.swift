@@ -114,6 +114,14 @@ struct LeavingTheToolTests {
             && lines[1].contains("Derbent attack") && lines[1].contains(String(june.prefix(8))))
         #expect(lines[2].contains("124 injured"))
 
+        // A narrow terminal gives the title a line of its own; piped, no place is cut.
+        let narrow = try sandbox.ok(["timeline"], environment: ["COLUMNS": "40"]).split(separator: "\n").map(String.init)
+        #expect(narrow.allSatisfy { $0.count <= 40 }, "\(narrow)")
+        #expect(narrow.filter { $0.hasPrefix("  ") && $0.hasSuffix(String(june.prefix(8))) } == ["  Derbent attack  \(june.prefix(8))"], "\(narrow)")
+        #expect(narrow.contains("2024-06-23  Derbent, Dagestan  9 killed"), "\(narrow)")
+        let longPlace = try sandbox.add(document: "---\ntitle: Far\nevents:\n  - when: 2025-01-01\n    place: \(String(repeating: "Long place name ", count: 4))end\n---\n")
+        #expect(try sandbox.ok(["timeline", "--since", "2025-01-01"]).contains("Long place name end  "), "\(longPlace)")
+
         let none = try sandbox.run(["timeline", "--place", "Atlantis"])
         #expect(none.status == 0 && none.stdout.isEmpty && none.stderr.contains("No events match"))
     }

@@ -105,7 +105,8 @@ struct ShellTests {
     @Test func aPagerThatCannotRunLeavesTheOutputPrintedDirectly() throws {
         let sandbox = try Sandbox()
         try sandbox.initialize()
-        let body = (1...5_000).map { "line \($0) of a long narrative" }.joined(separator: "\n")
+        // Paragraphs, so that each stays a line of its own (show reflows a paragraph's lines).
+        let body = (1...5_000).map { "line \($0) of a long narrative" }.joined(separator: "\n\n")
         let id = try sandbox.ok(["add", "--title", "Long", "--body-file", try sandbox.write("long.md", body)])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         for pager in ["/nonexistent/pager", "no-such-pager-here --quit"] {

@@ -68,7 +68,9 @@ extension Fieldnotes {
             }
             for summary in summaries {
                 let conflicts = summary.conflicts > 0 ? Console.warning(" ⚠\(summary.conflicts)") : ""
-                let head = "\(summary.id.rawValue.prefix(8))  \(Text.time(summary.updatedAt).prefix(10))  \(Text.pad(summary.status.rawValue, to: 8)) "
+                // Below 60 columns the date of the last update gives its room to the title.
+                let date = Text.width < 60 ? "" : "\(Text.time(summary.updatedAt).prefix(10))  "
+                let head = "\(summary.id.rawValue.prefix(8))  \(date)\(Text.pad(summary.status.rawValue, to: 8)) "
                 let room = Text.width - Text.columns(head) - (summary.conflicts > 0 ? 4 : 0)
                 print(head + Text.truncate(summary.title, to: room) + conflicts)
             }

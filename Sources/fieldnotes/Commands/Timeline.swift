@@ -51,20 +51,32 @@ extension Fieldnotes {
         }
 
         /// One line per event: when, place, casualties, then the report's title and id, the
-        /// columns as wide as their widest entry (the place at most 28) and the title cut to fit.
+        /// columns as wide as their widest entry and the title cut to fit. On a terminal the
+        /// place is cut to a quarter of the width (at most 28 columns); below 60 columns the
+        /// when, place and casualties are wrapped, whole, and the title goes on a line of its
+        /// own. Piped, nothing is cut.
         static func table(_ entries: [(report: Report, event: Event)]) -> String {
+            let width = Text.width
+            let bounded = width < Display.unbounded
+            let narrow = width < 60
+            let placeRoom = min(28, width / 4)
             let rows = entries.map { entry in
-                (when: entry.event.when, place: Text.truncate(entry.event.place, to: 28),
+                (when: entry.event.when, place: bounded && !narrow ? Text.truncate(entry.event.place, to: placeRoom) : entry.event.place,
                  figures: figures(entry.event), title: entry.report.title, id: String(entry.report.id.rawValue.prefix(8)))
             }
             let whenWidth = rows.map { Text.columns($0.when) }.max() ?? 0
             let placeWidth = rows.map { Text.columns($0.place) }.max() ?? 0
             let figuresWidth = rows.map { Text.columns($0.figures) }.max() ?? 0
             return rows.map { row in
-                let head = [Text.pad(row.when, to: whenWidth), Text.pad(row.place, to: placeWidth), Text.pad(row.figures, to: figuresWidth)]
-                    .filter { !$0.isEmpty }.joined(separator: "  ") + "  "
-                let room = max(20, Text.width - Text.columns(head) - 10)
-                return head + Text.truncate(row.title, to: room) + "  " + Console.dim(row.id)
+                let columns = narrow ? [row.when, row.place, row.figures]
+                    : [Text.pad(row.when, to: whenWidth), Text.pad(row.place, to: placeWidth), Text.pad(row.figures, to: figuresWidth)]
+                let head = columns.filter { !$0.isEmpty }.joined(separator: "  ")
+                if narrow {
+                    return Text.wrap(head, width: width, indent: 2) + "\n  "
+                        + Text.truncate(row.title, to: max(10, width - 12)) + "  " + Console.dim(row.id)
+                }
+                let room = max(20, width - Text.columns(head) - 12)
+                return head + "  " + Text.truncate(row.title, to: room) + "  " + Console.dim(row.id)
             }.joined(separator: "\n")
         }
 
