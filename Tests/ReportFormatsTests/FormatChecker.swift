@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// The real readers of each format, for tests: runs `Scripts/check-format` (OASIS's
+/// The real readers of each format, for tests (CLITests holds a symbolic link to this file:
+/// test targets cannot share code otherwise): runs `Scripts/check-format` (OASIS's
 /// stix2-validator, the geojson package, Python's csv module and html.parser) with the
 /// python3 of the venv that `Scripts/install-dependencies` makes at `.build-checkers/venv`.
 ///
