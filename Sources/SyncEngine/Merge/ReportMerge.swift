@@ -235,7 +235,11 @@ struct FieldMerge {
             if let kept = byValue[candidate.value], kept.version >= candidate.version { continue }
             byValue[candidate.value] = candidate
         }
-        let kept = byValue.values.sorted { $0.version < $1.version }
+        // By version, then by value: one version can stand for two values (a conflict it
+        // carried offers its own candidates), and without the value the order of such a tie
+        // was the dictionary's, which differs from one process to the next — and the state
+        // must be a function of the versions alone.
+        let kept = byValue.values.sorted { ($0.version, $0.value.canonicalString) < ($1.version, $1.value.canonicalString) }
         return kept.count == 1 ? .value(kept[0].value) : .conflict(kept)
     }
 }
