@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "fieldnotes-bench",
             dependencies: [
-                "ReportModels", "OfflineStore", "SyncEngine",
+                "ReportModels", "OfflineStore", "SyncEngine", "ReportFormats",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OfflineStore
+import ReportFormats
 import ReportModels
 import SyncEngine
 
@@ -12,7 +13,7 @@ struct Bench: ParsableCommand {
         commandName: "fieldnotes-bench",
         abstract: "Benchmarks fieldnotes against raw SQLite, raw zlib and git; prints a table and writes JSON.",
         discussion: "Run it release-built: swift run -c release fieldnotes-bench --n 100000",
-        subcommands: [Run.self, Soak.self, ChildImport.self, ChildExport.self, ChildVerify.self, SearchOnly.self, EditSyncOnly.self, NoOpSyncOnly.self],
+        subcommands: [Run.self, Soak.self, ChildImport.self, ChildExport.self, ChildFormats.self, ChildVerify.self, SearchOnly.self, EditSyncOnly.self, NoOpSyncOnly.self],
         defaultSubcommand: Run.self)
 
     struct Run: ParsableCommand {
@@ -55,6 +56,7 @@ struct Bench: ParsableCommand {
                 try scenarios.memoryScenario()
                 try scenarios.verifyScenario()
                 try scenarios.searchScenario()
+                try scenarios.formatsScenario()
                 try scenarios.noOpSyncScenario()
                 try scenarios.editSyncScenario()
                 results += scenarios.results
@@ -226,6 +228,35 @@ struct Bench: ParsableCommand {
             let seconds = try Measure.time { problems = try StoreVerifier.verify(store).problems }
             guard problems.isEmpty else { throw BenchError("verify found problems: \(problems.prefix(3))") }
             try "\(seconds)\n\(Measure.peakMemoryMB())".write(toFile: result, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Writes every report of a store in a format others read (`list --format`), and the
+    /// seconds reading the reports took, then making the document, then the peak memory.
+    struct ChildFormats: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "child-formats", shouldDisplay: false)
+        @Option var store: String
+        @Option var format: String
+        @Option var result: String
+
+        func run() throws {
+            let store = try Store.open(at: URL(fileURLWithPath: store))
+            var exports: [ReportExport] = []
+            let reading = try Measure.time {
+                let reports = try store.reports(ReportFilter())
+                let authors = try store.authors(of: reports.map(\.report.id))
+                exports = reports.map { ReportExport(report: $0.report, authors: authors[$0.report.id] ?? [], heads: $0.heads) }
+            }
+            var bytes = 0
+            let making = try Measure.time {
+                switch format {
+                case "stix": bytes = STIXFormat.bundle(exports).utf8.count
+                case "geojson": bytes = GeoJSONFormat.featureCollection(exports).document.utf8.count
+                case "csv": bytes = CSVFormat.reports(exports).utf8.count
+                default: throw BenchError("unknown format \(format)")
+                }
+            }
+            try "\(reading) \(making) \(bytes)\n\(Measure.peakMemoryMB())".write(toFile: result, atomically: true, encoding: .utf8)
         }
     }
 

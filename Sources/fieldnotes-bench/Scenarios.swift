@@ -271,6 +271,29 @@ final class Scenarios {
         }
     }
 
+    // MARK: Formats others read
+
+    /// `list --format stix|geojson|csv` of every report of the loaded store (DESIGN.md §12):
+    /// reading the reports (and their writers), then making the document, in a child process
+    /// for its peak memory. The document is built whole in memory: linear in the store, and
+    /// its peak is the figure to watch. No budget is set; the reading is the baseline.
+    func formatsScenario() throws {
+        guard let store = loaded else { return }
+        for format in ["stix", "geojson", "csv"] {
+            log("list --format \(format) of \(n) reports")
+            let child = try Measure.child(["child-formats", "--store", store.path, "--format", format])
+            let figures = child.output.split(separator: " ").compactMap { Double($0) }
+            guard figures.count == 3 else { throw BenchError("child-formats wrote \(child.output)") }
+            let (reading, making, bytes) = (figures[0], figures[1], figures[2])
+            results.append(Result(
+                scenario: "list --format \(format) of \(n) reports", measured: "\(seconds(reading + making)), peak \(Int(child.peakMemoryMB)) MB",
+                baseline: "reading them \(seconds(reading))", ratio: String(format: "%.2f×", (reading + making) / reading),
+                budget: "— (\(Int(bytes / 1_048_576)) MB written)", met: nil,
+                figures: ["readingSeconds": .double(reading), "makingSeconds": .double(making), "bytes": .int(Int64(bytes)),
+                          "peakMB": .double(child.peakMemoryMB)]))
+        }
+    }
+
     // MARK: Search
 
     /// Full-text search latency over the loaded store: words an analyst would look for

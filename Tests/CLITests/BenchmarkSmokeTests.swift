@@ -20,7 +20,7 @@ struct BenchmarkSmokeTests {
         #expect(process.terminationStatus == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any])
         let scenarios = (json["results"] as? [[String: Any]] ?? []).compactMap { $0["scenario"] as? String }
-        for name in ["import", "export", "changeset size", "peak memory, import", "peak memory, export", "search", "sync, nothing new", "sync after 1000 changesets vanished", "1% edit",
+        for name in ["import", "export", "changeset size", "peak memory, import", "peak memory, export", "search", "list --format stix", "list --format geojson", "list --format csv", "sync, nothing new", "sync after 1000 changesets vanished", "1% edit",
                      "history: 300-version chain", "history: log", "history: verify", "history: 100 concurrent first versions",
                      "history: two concurrent rewrites", "history: 20 versions with 500-entry clocks", "history: one report of 2000 versions",
                      "team soak, 60 operations", "year of use (4 replicas, 6 rounds)", "year of use: a new laptop", "year of use: sync, nothing new"] {
