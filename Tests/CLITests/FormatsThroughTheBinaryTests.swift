@@ -88,6 +88,9 @@ struct FormatsThroughTheBinaryTests {
         let first = try team.ok("alice", ["show", team.id, "--format", "html", "--at", String(try team.replica("alice").prefix(8)) + ":1"])
         try expectValid(.html, first)
         #expect(!first.contains("title&lt;/b&gt;") && !first.contains("Bob&#39;s title") && !first.contains("Bob's title"))
+        // Its footer names only the analysts who had written it then.
+        #expect(first.contains("alice") && !first.contains("bob"))
+        #expect(page.contains("bob"))
     }
 
     /// Reports made of hostile text (quotes, commas, line breaks, markup, formulas, controls,

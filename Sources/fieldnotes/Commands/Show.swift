@@ -2,6 +2,7 @@ import ArgumentParser
 import OfflineStore
 import ReportFormats
 import ReportModels
+import SyncEngine
 
 extension Fieldnotes {
     struct Show: ParsableCommand {
@@ -39,8 +40,8 @@ extension Fieldnotes {
             case .json: Console.printJSON(ReportViews.json(report, clock: clock))
             case .md: Console.printDocument(ReportDocument(report).text)
             case .html:
-                let authors = try at == nil ? store.authors(of: [reportID])[reportID] ?? [] : authors(before: clock, in: store, of: reportID)
-                Console.printDocument(HTMLFormat.page(ReportExport(report: report, authors: authors, heads: heads)) + "\n")
+                let writers = try store.writers(of: reportID, upTo: at == nil ? nil : clock)
+                Console.printDocument(HTMLFormat.page(ReportExport(report: report, authors: writers, heads: heads)) + "\n")
             case .text:
                 print(ReportViews.text(report))
                 let unsigned = try store.unsignedVersions(of: reportID).count
@@ -48,13 +49,6 @@ extension Fieldnotes {
                     print(Console.dim(Text.wrap("\(Text.plural(unsigned, "version")) of this report arrived unsigned, from before \(unsigned == 1 ? "its maker" : "their makers") signed (`fieldnotes log` marks \(unsigned == 1 ? "it" : "them"))", prefix: "  ", indent: 2)))
                 }
             }
-        }
-
-        /// The analysts who wrote the versions a past state was made of (those in its clock),
-        /// the first writer first. Cost: decodes the report's versions once.
-        private func authors(before clock: VectorClock, in store: Store, of reportID: ReportID) throws -> [String] {
-            var seen = Set<String>()
-            return try store.versions(of: reportID).filter { clock.dominates($0.clock) && seen.insert($0.author).inserted }.map(\.author)
         }
     }
 }
